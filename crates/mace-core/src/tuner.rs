@@ -1,0 +1,319 @@
+//! The MACE loop: sample, simulate, score, keep the elites, step on their log-likelihood.
+
+use std::time::Instant;
+
+use candle_core::{Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+
+use crate::elite::select_elites;
+use crate::report::{IterationStats, Timings, TuneObserver, TuneReport, TuneStatus};
+use crate::{Error, Evidence, GenerativeModel, Objective, Result, TuneConfig};
+
+/// IS log importance weights are clamped to ±60 so that w · S · log p stays finite in f32
+/// (e^60 ≈ 1e26); the clamp only matters once the model has moved very far from θ0.
+const MAX_LOG_WEIGHT: f32 = 60.0;
+
+/// Runs MACE or IS on a model against an evidence.
+///
+/// ```
+/// use mace_core::{toy, NoObserver, Objective, TuneConfig, Tuner};
+/// let problem = toy::ToyProblem::standard();
+/// let model = problem.prior()?;
+/// let cfg = TuneConfig { iterations: 20, ..TuneConfig::toy() };
+/// let report = Tuner::new(cfg, Objective::Mace)?.run(&model, &problem.evidence(), &mut NoObserver)?;
+/// assert_eq!(report.iterations.len(), 20);
+/// # Ok::<(), mace_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Tuner {
+    config: TuneConfig,
+    objective: Objective,
+}
+
+/// The current fresh sample, shuffled, with what the objective needs of it.
+struct Pool {
+    samples: Tensor,
+    scores: Vec<f32>,
+    /// IS only: log p(x; θ0) − log p(x; θ_{t−1}), fixed at sampling time.
+    log_weights: Vec<f32>,
+    order: Vec<usize>,
+}
+
+impl Tuner {
+    /// A tuner for `config` and `objective`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the configuration is invalid.
+    pub fn new(config: TuneConfig, objective: Objective) -> Result<Self> {
+        config.validate()?;
+        Ok(Self { config, objective })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TuneConfig {
+        &self.config
+    }
+
+    /// Tunes `model` in place so that its samples score well under `evidence`.
+    ///
+    /// Every `grad_steps` iterations a fresh sample of `sample_size` is drawn and scored; each
+    /// iteration takes the next mini-batch of `bsz` from it and takes one Adam step:
+    /// - MACE: loss = −mean log p(x_e; θ) over the elites x_e (see [`select_elites`]);
+    /// - IS: loss = −(1/bsz) Σ_i w_i S_i log p(x_i; θ), w_i = p(x_i; θ0)/p(x_i; θ_{t−1}) constant.
+    ///
+    /// A batch in which no sample has a positive score carries no evidence: the step is skipped
+    /// and recorded with `loss: None`.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidScore`] / [`Error::ScoreCount`] if the evidence misbehaves;
+    /// - [`Error::NonFiniteLoss`] / [`Error::NonFiniteGradient`]: the run stops and the model keeps
+    ///   the parameters of its last finite step;
+    /// - model and simulator errors as they come.
+    pub fn run<M, E, O>(&self, model: &M, evidence: &E, observer: &mut O) -> Result<TuneReport>
+    where
+        M: GenerativeModel,
+        E: Evidence + ?Sized,
+        O: TuneObserver + ?Sized,
+    {
+        let cfg = &self.config;
+        let start = Instant::now();
+        let mut rng = StdRng::seed_from_u64(cfg.seed);
+        let vars = model.trainable_vars();
+        if vars.is_empty() {
+            return Err(Error::NoTrainableVars);
+        }
+        let frozen = match self.objective {
+            Objective::Is => Some(model.frozen_copy()?),
+            Objective::Mace => None,
+        };
+        let params = ParamsAdamW {
+            lr: cfg.lr,
+            weight_decay: 0.0,
+            ..ParamsAdamW::default()
+        };
+        let mut optimizer = AdamW::new(vars.clone(), params)?;
+        let batches_per_sample = cfg.sample_size / cfg.bsz;
+        let elite_count = cfg.elite_count(cfg.bsz);
+
+        let mut timings = Timings::default();
+        let mut iterations = Vec::with_capacity(cfg.iterations);
+        let mut status = TuneStatus::Completed;
+        let (mut steps_taken, mut resamples) = (0, 0);
+        let mut pool: Option<Pool> = None;
+
+        for iteration in 0..cfg.iterations {
+            if cfg.time_budget().is_some_and(|b| start.elapsed() >= b) {
+                status = TuneStatus::TimeBudget;
+                break;
+            }
+            let resampled = iteration % cfg.grad_steps == 0 || pool.is_none();
+            if resampled {
+                let fresh =
+                    self.draw_pool(model, frozen.as_ref(), evidence, &mut rng, &mut timings)?;
+                resamples += 1;
+                let mean = mean(&fresh.scores);
+                pool = Some(fresh);
+                if cfg.stop_at_score.is_some_and(|target| mean >= target) {
+                    status = TuneStatus::ReachedScore;
+                    break;
+                }
+            }
+            let pool = pool.as_ref().expect("pool drawn above");
+
+            let t_update = Instant::now();
+            let slot = (iteration % cfg.grad_steps) % batches_per_sample;
+            let batch = &pool.order[slot * cfg.bsz..(slot + 1) * cfg.bsz];
+            let batch_scores: Vec<f32> = batch.iter().map(|&i| pool.scores[i]).collect();
+            let elites = select_elites(&batch_scores, elite_count);
+            let (members, coefficients): (Vec<usize>, Option<Vec<f32>>) = match self.objective {
+                Objective::Mace => (elites.indices.iter().map(|&j| batch[j]).collect(), None),
+                Objective::Is => {
+                    // Samples with S = 0 contribute exactly zero to Eq. 2: leave them out.
+                    let members: Vec<usize> = batch
+                        .iter()
+                        .copied()
+                        .filter(|&i| pool.scores[i] > 0.0)
+                        .collect();
+                    let coef = members
+                        .iter()
+                        .map(|&i| {
+                            let w = pool.log_weights[i]
+                                .clamp(-MAX_LOG_WEIGHT, MAX_LOG_WEIGHT)
+                                .exp();
+                            pool.scores[i] * w / cfg.bsz as f32
+                        })
+                        .collect();
+                    (members, Some(coef))
+                }
+            };
+            let loss = if members.is_empty() {
+                None
+            } else {
+                let value = self.step(
+                    model,
+                    &mut optimizer,
+                    &vars,
+                    pool,
+                    &members,
+                    coefficients,
+                    iteration,
+                )?;
+                steps_taken += 1;
+                Some(value)
+            };
+            timings.update_s += t_update.elapsed().as_secs_f64();
+
+            let stats = IterationStats {
+                iteration,
+                resampled,
+                score_mean: mean(&batch_scores),
+                score_max: batch_scores
+                    .iter()
+                    .copied()
+                    .fold(f32::NEG_INFINITY, f32::max),
+                score_min: batch_scores.iter().copied().fold(f32::INFINITY, f32::min),
+                elite_threshold: elites.threshold,
+                elite_count: members.len(),
+                loss,
+                elapsed_s: start.elapsed().as_secs_f64(),
+            };
+            observer.on_iteration(&stats);
+            iterations.push(stats);
+        }
+        timings.total_s = start.elapsed().as_secs_f64();
+        Ok(TuneReport {
+            objective: self.objective,
+            config: cfg.clone(),
+            status,
+            steps_taken,
+            resamples,
+            timings,
+            iterations,
+        })
+    }
+
+    /// Draws and scores a fresh sample; for IS also its log importance weights.
+    fn draw_pool<M: GenerativeModel, E: Evidence + ?Sized>(
+        &self,
+        model: &M,
+        frozen: Option<&M>,
+        evidence: &E,
+        rng: &mut StdRng,
+        timings: &mut Timings,
+    ) -> Result<Pool> {
+        let n = self.config.sample_size;
+        let t = Instant::now();
+        let samples = model.sample(n, rng)?;
+        let got = samples.dims().first().copied().unwrap_or(0);
+        if got != n {
+            return Err(Error::ShapeMismatch {
+                op: "GenerativeModel::sample",
+                expected: format!("({n}, …)"),
+                got: format!("{:?}", samples.dims()),
+            });
+        }
+        let log_weights = match frozen {
+            Some(frozen) => {
+                let log_p0 = frozen.log_prob(&samples)?.detach();
+                let log_p = model.log_prob(&samples)?.detach();
+                (log_p0 - log_p)?
+                    .to_dtype(candle_core::DType::F32)?
+                    .to_vec1::<f32>()?
+            }
+            None => Vec::new(),
+        };
+        timings.sample_s += t.elapsed().as_secs_f64();
+
+        let t = Instant::now();
+        let scores = evidence.evaluate(&samples)?;
+        timings.simulate_s += t.elapsed().as_secs_f64();
+        validate_scores(&scores, n)?;
+
+        let mut order: Vec<usize> = (0..n).collect();
+        if self.config.bsz < n {
+            order.shuffle(rng);
+        }
+        Ok(Pool {
+            samples,
+            scores,
+            log_weights,
+            order,
+        })
+    }
+
+    /// One optimiser step on the loss over `members` of the pool; returns the loss.
+    #[allow(clippy::too_many_arguments)]
+    fn step<M: GenerativeModel>(
+        &self,
+        model: &M,
+        optimizer: &mut AdamW,
+        vars: &[Var],
+        pool: &Pool,
+        members: &[usize],
+        coefficients: Option<Vec<f32>>,
+        iteration: usize,
+    ) -> Result<f64> {
+        let device = pool.samples.device();
+        let index: Vec<u32> = members.iter().map(|&i| i as u32).collect();
+        let index = Tensor::from_vec(index, members.len(), device)?;
+        let x = pool.samples.index_select(&index, 0)?;
+        let log_p = model.log_prob(&x)?;
+        let loss = match coefficients {
+            None => log_p.mean_all()?.neg()?,
+            Some(c) => {
+                let c = Tensor::from_vec(c, members.len(), device)?.to_dtype(log_p.dtype())?;
+                (log_p * c)?.sum_all()?.neg()?
+            }
+        };
+        let value = loss.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+        if !value.is_finite() {
+            return Err(Error::NonFiniteLoss {
+                iteration,
+                loss: value,
+            });
+        }
+        let grads = loss.backward()?;
+        for (variable, var) in vars.iter().enumerate() {
+            if let Some(g) = grads.get(var.as_tensor()) {
+                let total = g
+                    .sum_all()?
+                    .to_dtype(candle_core::DType::F64)?
+                    .to_scalar::<f64>()?;
+                if !total.is_finite() {
+                    return Err(Error::NonFiniteGradient {
+                        iteration,
+                        variable,
+                    });
+                }
+            }
+        }
+        optimizer.step(&grads)?;
+        Ok(value)
+    }
+}
+
+/// Checks that there is one score per sample and that each is finite and in [0, 1].
+fn validate_scores(scores: &[f32], expected: usize) -> Result<()> {
+    if scores.len() != expected {
+        return Err(Error::ScoreCount {
+            expected,
+            got: scores.len(),
+        });
+    }
+    match scores.iter().position(|s| !(0.0..=1.0).contains(s)) {
+        Some(index) => Err(Error::InvalidScore {
+            index,
+            value: scores[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+fn mean(xs: &[f32]) -> f32 {
+    if xs.is_empty() {
+        0.0
+    } else {
+        (xs.iter().map(|&x| x as f64).sum::<f64>() / xs.len() as f64) as f32
+    }
+}

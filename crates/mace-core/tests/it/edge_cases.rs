@@ -1,0 +1,304 @@
+//! Edge cases of the tuner: each has a defined, tested behaviour.
+
+use std::cell::Cell;
+
+use candle_core::{Device, Tensor, Var};
+use mace_core::toy::ToyProblem;
+use mace_core::{
+    Error, Evidence, GenerativeModel, NoObserver, Objective, TuneConfig, TuneStatus, Tuner,
+};
+use rand::rngs::StdRng;
+
+/// Evidence returning the same score for every sample.
+struct Constant(f32);
+
+impl Evidence for Constant {
+    fn evaluate(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        Ok(vec![self.0; samples.dims()[0]])
+    }
+}
+
+/// Evidence returning fixed scores (must match the sample size).
+struct Fixed(Vec<f32>);
+
+impl Evidence for Fixed {
+    fn evaluate(&self, _samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        Ok(self.0.clone())
+    }
+}
+
+fn small(iterations: usize) -> TuneConfig {
+    TuneConfig {
+        iterations,
+        sample_size: 64,
+        bsz: 64,
+        grad_steps: 1,
+        quantile: 0.25,
+        lr: 0.01,
+        ..TuneConfig::default()
+    }
+}
+
+fn means(model: &mace_core::toy::GaussianMixture2d) -> Vec<[f32; 2]> {
+    model.components().unwrap().iter().map(|c| c.mean).collect()
+}
+
+#[test]
+fn all_zero_scores_skip_every_step_and_leave_the_model_unchanged() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let before = means(&model);
+    let report = Tuner::new(small(5), Objective::Mace)
+        .unwrap()
+        .run(&model, &Constant(0.0), &mut NoObserver)
+        .unwrap();
+    assert_eq!(report.steps_taken, 0);
+    assert!(report
+        .iterations
+        .iter()
+        .all(|s| s.loss.is_none() && s.elite_count == 0));
+    assert_eq!(means(&model), before);
+}
+
+#[test]
+fn equal_positive_scores_keep_every_sample_as_an_elite() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let report = Tuner::new(small(3), Objective::Mace)
+        .unwrap()
+        .run(&model, &Constant(0.5), &mut NoObserver)
+        .unwrap();
+    assert_eq!(report.steps_taken, 3);
+    assert!(report
+        .iterations
+        .iter()
+        .all(|s| s.elite_count == 64 && s.elite_threshold == 0.5));
+}
+
+#[test]
+fn a_nan_score_is_an_error_naming_the_sample() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let mut scores = vec![0.5; 64];
+    scores[17] = f32::NAN;
+    let err = Tuner::new(small(2), Objective::Mace)
+        .unwrap()
+        .run(&model, &Fixed(scores), &mut NoObserver)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidScore { index: 17, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("sample 17"), "{err}");
+}
+
+#[test]
+fn an_out_of_range_score_is_an_error_naming_the_sample() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let mut scores = vec![0.5; 64];
+    scores[3] = 1.5;
+    let err = Tuner::new(small(2), Objective::Is)
+        .unwrap()
+        .run(&model, &Fixed(scores), &mut NoObserver)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidScore { index: 3, value } if value == 1.5),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_number_of_scores_is_an_error() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let err = Tuner::new(small(1), Objective::Mace)
+        .unwrap()
+        .run(&model, &Fixed(vec![0.5; 10]), &mut NoObserver)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ScoreCount {
+                expected: 64,
+                got: 10
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_errors_are_returned_not_panics() {
+    for (cfg, field) in [
+        (
+            TuneConfig {
+                quantile: 0.0,
+                ..small(1)
+            },
+            "quantile",
+        ),
+        (
+            TuneConfig {
+                quantile: 1.01,
+                ..small(1)
+            },
+            "quantile",
+        ),
+        (
+            TuneConfig {
+                bsz: 65,
+                ..small(1)
+            },
+            "bsz",
+        ),
+        (
+            TuneConfig {
+                iterations: 0,
+                ..small(1)
+            },
+            "iterations",
+        ),
+    ] {
+        match Tuner::new(cfg, Objective::Mace) {
+            Err(Error::Config { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected a config error on {field}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn quantile_one_uses_the_whole_batch() {
+    let problem = ToyProblem::standard();
+    let model = problem.prior().unwrap();
+    let cfg = TuneConfig {
+        quantile: 1.0,
+        ..small(2)
+    };
+    let report = Tuner::new(cfg, Objective::Mace)
+        .unwrap()
+        .run(&model, &problem.evidence(), &mut NoObserver)
+        .unwrap();
+    // Every sample has a positive score under the toy evidence (exp(−d/τ) may underflow to 0 far away).
+    assert!(report.iterations.iter().all(|s| s.elite_count > 0));
+}
+
+/// A one-parameter model: samples are fixed rows; log p(x) = −a² − Σx · a, so that a sample
+/// holding ∞ makes the loss non-finite. From the `poison_at`-th draw on, sample 0 is +∞.
+struct Poisonable {
+    a: Var,
+    draws: Cell<usize>,
+    poison_at: usize,
+}
+
+impl GenerativeModel for Poisonable {
+    fn sample(&self, n: usize, _rng: &mut StdRng) -> mace_core::Result<Tensor> {
+        let draw = self.draws.get();
+        self.draws.set(draw + 1);
+        let mut v = vec![1.0f32; n];
+        if draw >= self.poison_at {
+            v[0] = f32::INFINITY;
+        }
+        Ok(Tensor::from_vec(v, (n, 1), &Device::Cpu)?)
+    }
+    fn log_prob(&self, x: &Tensor) -> mace_core::Result<Tensor> {
+        let a = self.a.as_tensor();
+        let lin = x.sum(1)?.broadcast_mul(a)?;
+        Ok(lin.neg()?.broadcast_sub(&a.sqr()?)?)
+    }
+    fn trainable_vars(&self) -> Vec<Var> {
+        vec![self.a.clone()]
+    }
+    fn frozen_copy(&self) -> mace_core::Result<Self> {
+        Ok(Self {
+            a: Var::from_tensor(&self.a.as_tensor().copy()?)?,
+            draws: Cell::new(0),
+            poison_at: usize::MAX,
+        })
+    }
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_run_and_keeps_the_last_finite_parameters() {
+    let model = Poisonable {
+        a: Var::from_vec(vec![0.3f32], 1, &Device::Cpu).unwrap(),
+        draws: Cell::new(0),
+        poison_at: 3,
+    };
+    // Sample 0 gets the best score, so it is always an elite.
+    let mut scores = vec![0.1; 64];
+    scores[0] = 0.9;
+    let cfg = small(10);
+    let tuner = Tuner::new(cfg, Objective::Mace).unwrap();
+    let mut finished = Vec::new();
+    let mut observer = |_: &mace_core::IterationStats| finished.push(());
+    let err = tuner
+        .run(&model, &Fixed(scores), &mut observer)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NonFiniteLoss { iteration: 3, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        finished.len(),
+        3,
+        "three finite iterations ran before the failure"
+    );
+    let a = model.a.as_tensor().to_vec1::<f32>().unwrap()[0];
+    assert!(
+        a.is_finite() && a != 0.3,
+        "parameters moved during the finite steps and stayed finite: {a}"
+    );
+}
+
+#[test]
+fn the_time_budget_and_the_score_target_stop_the_run() {
+    let problem = ToyProblem::standard();
+    let model = problem.prior().unwrap();
+    let cfg = TuneConfig {
+        time_budget_s: Some(1e-9),
+        ..TuneConfig::toy()
+    };
+    let report = Tuner::new(cfg, Objective::Mace)
+        .unwrap()
+        .run(&model, &problem.evidence(), &mut NoObserver)
+        .unwrap();
+    assert_eq!(report.status, TuneStatus::TimeBudget);
+    assert!(report.iterations.is_empty());
+
+    let model = problem.prior().unwrap();
+    let cfg = TuneConfig {
+        stop_at_score: Some(0.5),
+        ..TuneConfig::toy()
+    };
+    let report = Tuner::new(cfg, Objective::Mace)
+        .unwrap()
+        .run(&model, &problem.evidence(), &mut NoObserver)
+        .unwrap();
+    assert_eq!(report.status, TuneStatus::ReachedScore);
+    assert!(report.iterations.len() < 300);
+}
+
+#[test]
+fn a_model_returning_the_wrong_batch_size_is_an_error() {
+    struct Short(Var);
+    impl GenerativeModel for Short {
+        fn sample(&self, n: usize, _rng: &mut StdRng) -> mace_core::Result<Tensor> {
+            Ok(Tensor::zeros(
+                (n - 1, 2),
+                candle_core::DType::F32,
+                &Device::Cpu,
+            )?)
+        }
+        fn log_prob(&self, x: &Tensor) -> mace_core::Result<Tensor> {
+            Ok(x.sum(1)?)
+        }
+        fn trainable_vars(&self) -> Vec<Var> {
+            vec![self.0.clone()]
+        }
+        fn frozen_copy(&self) -> mace_core::Result<Self> {
+            Ok(Short(self.0.clone()))
+        }
+    }
+    let model = Short(Var::zeros(1, candle_core::DType::F32, &Device::Cpu).unwrap());
+    let err = Tuner::new(small(1), Objective::Mace)
+        .unwrap()
+        .run(&model, &Constant(0.5), &mut NoObserver)
+        .unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+}
