@@ -1,0 +1,104 @@
+//! Benchmarks of the AR-GMM: sampling, log-likelihood, a training step.
+//!
+//! `cargo bench -p mace-models`. Randomly initialised weights of the IK prior's sizes (7 joints,
+//! 3-D context); the cost does not depend on the weights' values.
+
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+
+use candle_core::{Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mace_core::GenerativeModel;
+use mace_models::{ArGmm, ArGmmConfig};
+use rand::{rngs::StdRng, SeedableRng};
+
+#[allow(clippy::approx_constant)] // −3.1416 is the URDF's joint-4 limit, not π
+fn config(hidden: Vec<usize>, components: usize) -> ArGmmConfig {
+    ArGmmConfig {
+        names: (1..=7).map(|j| format!("panda_joint{j}")).collect(),
+        lower: vec![
+            -2.9671, -1.8326, -2.9671, -3.1416, -2.9671, -0.0873, -2.9671,
+        ],
+        upper: vec![2.9671, 1.8326, 2.9671, 0.0, 2.9671, 3.8223, 2.9671],
+        context_dim: 3,
+        context_mean: vec![0.0, 0.0, 0.4],
+        context_std: vec![0.4, 0.4, 0.3],
+        hidden,
+        components,
+        min_std: 0.0025,
+        range_slack: 1.1,
+    }
+}
+
+fn sizes() -> Vec<(&'static str, Vec<usize>, usize)> {
+    vec![
+        ("h128x2_k10", vec![128, 128], 10),
+        ("h256x3_k10", vec![256, 256, 256], 10),
+    ]
+}
+
+fn bench_sample(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ar_gmm_sample");
+    group.sample_size(20);
+    for (name, hidden, k) in sizes() {
+        let model = ArGmm::new(config(hidden, k))
+            .unwrap()
+            .conditioned(&[0.5, 0.0, 0.5])
+            .unwrap();
+        for n in [1000usize, 8192] {
+            group.throughput(Throughput::Elements(n as u64));
+            group.bench_function(BenchmarkId::new(name, n), |b| {
+                let mut rng = StdRng::seed_from_u64(0);
+                b.iter(|| model.sample(n, &mut rng).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_log_prob(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ar_gmm_log_prob");
+    group.sample_size(20);
+    for (name, hidden, k) in sizes() {
+        let model = ArGmm::new(config(hidden, k))
+            .unwrap()
+            .conditioned(&[0.5, 0.0, 0.5])
+            .unwrap();
+        let x = model.sample(8192, &mut StdRng::seed_from_u64(0)).unwrap();
+        group.throughput(Throughput::Elements(8192));
+        group.bench_function(BenchmarkId::new(name, 8192), |b| {
+            b.iter(|| model.log_prob(&x).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn bench_train_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ar_gmm_train_step");
+    group.sample_size(20);
+    for (name, hidden, k) in sizes() {
+        let model = ArGmm::new(config(hidden, k)).unwrap();
+        let cm = model.conditioned(&[0.5, 0.0, 0.5]).unwrap();
+        let batch = 1024;
+        let x = cm.sample(batch, &mut StdRng::seed_from_u64(0)).unwrap();
+        let ctx = Tensor::rand(-1f32, 1f32, (batch, 3), &Device::Cpu).unwrap();
+        let mut opt = AdamW::new(model.vars(), ParamsAdamW::default()).unwrap();
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_function(BenchmarkId::new(name, batch), |b| {
+            b.iter(|| {
+                let loss = model
+                    .log_prob_normalised(&x, &ctx)
+                    .unwrap()
+                    .mean_all()
+                    .unwrap()
+                    .neg()
+                    .unwrap();
+                opt.backward_step(&loss).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_sample, bench_log_prob, bench_train_step);
+criterion_main!(benches);

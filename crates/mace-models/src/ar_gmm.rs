@@ -1,0 +1,595 @@
+//! Conditional autoregressive Gaussian-mixture density model p(x | c) = Π_j p(x_j | c, x_<j).
+//!
+//! Each conditional p(x_j | c, x_<j) is a mixture of K Gaussians whose logits, means and standard
+//! deviations come from an MLP of the (normalised) context and previous coordinates:
+//! - means are squashed into coordinate j's range by tanh with `range_slack` (1.1 in the reference);
+//! - standard deviations are softplus(·) + `min_std` (a floor, in the units of x);
+//! - the log-likelihood is exact (log-sum-exp over components, chain rule over coordinates);
+//! - samples are drawn ancestrally, coordinate by coordinate, and clipped to the limits.
+//!
+//! For IK: x = 7 joint angles (radians), c = 3-D target TCP position (metres).
+
+use candle_core::{DType, Device, Module, Tensor, Var, D};
+use candle_nn::{VarBuilder, VarMap};
+use rand::{rngs::StdRng, Rng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use crate::mlp::Mlp;
+use crate::{Error, Result};
+
+/// Sizes and normalisation of an [`ArGmm`]. Stored as JSON beside the weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArGmmConfig {
+    /// Names of the modelled coordinates (e.g. joint names); length D.
+    pub names: Vec<String>,
+    /// Lower limit of each coordinate; length D.
+    pub lower: Vec<f32>,
+    /// Upper limit of each coordinate; length D.
+    pub upper: Vec<f32>,
+    /// Dimension C of the context.
+    pub context_dim: usize,
+    /// Per-dimension mean of the context, used to normalise it; length C.
+    pub context_mean: Vec<f32>,
+    /// Per-dimension standard deviation of the context; length C.
+    pub context_std: Vec<f32>,
+    /// Hidden layer widths of each per-coordinate MLP.
+    pub hidden: Vec<usize>,
+    /// Mixture components K per coordinate.
+    pub components: usize,
+    /// Floor of the mixture standard deviations, in the units of x.
+    pub min_std: f32,
+    /// Means may reach `range_slack` × the half-range around the range's centre.
+    pub range_slack: f32,
+}
+
+impl ArGmmConfig {
+    /// Number of modelled coordinates D.
+    pub fn dim(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Checks sizes and values.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field, value: String, reason| {
+            Err(Error::Config {
+                field,
+                value,
+                reason,
+            })
+        };
+        let d = self.dim();
+        if d == 0 {
+            return bad("names", "[]".into(), "at least one coordinate");
+        }
+        if self.lower.len() != d || self.upper.len() != d {
+            return bad(
+                "lower/upper",
+                format!("{}/{}", self.lower.len(), self.upper.len()),
+                "one limit per coordinate",
+            );
+        }
+        if let Some(j) = (0..d).find(|&j| !(self.lower[j].is_finite() && self.upper[j].is_finite() && self.lower[j] < self.upper[j])) {
+            return bad(
+                "lower/upper",
+                format!("[{}, {}] at {j}", self.lower[j], self.upper[j]),
+                "lower < upper",
+            );
+        }
+        if self.context_mean.len() != self.context_dim || self.context_std.len() != self.context_dim
+        {
+            return bad(
+                "context_mean/std",
+                format!("{}", self.context_mean.len()),
+                "one per context dimension",
+            );
+        }
+        if self.context_std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return bad("context_std", format!("{:?}", self.context_std), "positive");
+        }
+        if self.components == 0 {
+            return bad("components", "0".into(), "at least 1");
+        }
+        if self.hidden.contains(&0) {
+            return bad(
+                "hidden",
+                format!("{:?}", self.hidden),
+                "no zero-width layer",
+            );
+        }
+        if !self.min_std.is_finite() || self.min_std <= 0.0 {
+            return bad("min_std", self.min_std.to_string(), "positive");
+        }
+        if !self.range_slack.is_finite() || self.range_slack < 1.0 {
+            return bad("range_slack", self.range_slack.to_string(), "at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// The conditional autoregressive Gaussian mixture. Cloning shares the weights.
+#[derive(Clone)]
+pub struct ArGmm {
+    config: ArGmmConfig,
+    nets: Vec<Mlp>,
+    varmap: VarMap,
+    device: Device,
+}
+
+impl std::fmt::Debug for ArGmm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArGmm")
+            .field("config", &self.config)
+            .field("parameters", &self.parameter_count())
+            .finish()
+    }
+}
+
+/// Mixture parameters of one coordinate for a batch: each `(B, K)`.
+struct MixtureParams {
+    log_weights: Tensor,
+    means: Tensor,
+    stds: Tensor,
+}
+
+impl ArGmm {
+    /// A freshly initialised model (candle's default initialisation).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid config.
+    pub fn new(config: ArGmmConfig) -> Result<Self> {
+        Self::with_varmap(config, VarMap::new())
+    }
+
+    /// Builds the networks on `varmap`, reusing any variable already in it under the same name.
+    pub(crate) fn with_varmap(config: ArGmmConfig, varmap: VarMap) -> Result<Self> {
+        config.validate()?;
+        let device = Device::Cpu;
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &device);
+        let nets = (0..config.dim())
+            .map(|j| {
+                Mlp::new(
+                    config.context_dim + j,
+                    &config.hidden,
+                    3 * config.components,
+                    vb.pp(format!("joint{j}")),
+                )
+            })
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Self {
+            config,
+            nets,
+            varmap,
+            device,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ArGmmConfig {
+        &self.config
+    }
+
+    /// The variable store (for saving and loading weights).
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// All weights, in a stable order (sorted by name).
+    pub fn vars(&self) -> Vec<Var> {
+        let data = self.varmap.data().lock().expect("varmap lock");
+        let mut named: Vec<_> = data.iter().collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        named.into_iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.vars().iter().map(|v| v.elem_count()).sum()
+    }
+
+    /// A deep copy: independent weights with the same values.
+    ///
+    /// # Errors
+    /// Tensor copy errors.
+    pub fn deep_copy(&self) -> Result<Self> {
+        let varmap = VarMap::new();
+        {
+            let source = self.varmap.data().lock().expect("varmap lock");
+            let mut target = varmap.data().lock().expect("varmap lock");
+            for (name, var) in source.iter() {
+                target.insert(name.clone(), Var::from_tensor(&var.as_tensor().copy()?)?);
+            }
+        }
+        Self::with_varmap(self.config.clone(), varmap)
+    }
+
+    /// Normalises raw contexts `(B, C)` with the stored mean and std.
+    ///
+    /// # Errors
+    /// Shape errors.
+    pub fn normalise_context(&self, context: &Tensor) -> Result<Tensor> {
+        let c = self.config.context_dim;
+        let mean = Tensor::from_slice(&self.config.context_mean, (1, c), &self.device)?;
+        let std = Tensor::from_slice(&self.config.context_std, (1, c), &self.device)?;
+        Ok(context.broadcast_sub(&mean)?.broadcast_div(&std)?)
+    }
+
+    /// Maps x `(B, D)` to [−1, 1] per coordinate by its limits.
+    fn normalise_x(&self, x: &Tensor) -> Result<Tensor> {
+        let (mid, half) = self.mid_half();
+        let d = self.config.dim();
+        let mid = Tensor::from_vec(mid, (1, d), &self.device)?;
+        let half = Tensor::from_vec(half, (1, d), &self.device)?;
+        Ok(x.broadcast_sub(&mid)?.broadcast_div(&half)?)
+    }
+
+    fn mid_half(&self) -> (Vec<f32>, Vec<f32>) {
+        let c = &self.config;
+        let mid = c
+            .lower
+            .iter()
+            .zip(&c.upper)
+            .map(|(l, u)| 0.5 * (l + u))
+            .collect();
+        let half = c
+            .lower
+            .iter()
+            .zip(&c.upper)
+            .map(|(l, u)| 0.5 * (u - l))
+            .collect();
+        (mid, half)
+    }
+
+    /// Mixture parameters of coordinate `j` from `input = [context_n, x_n[:, :j]]`, `(B, C + j)`.
+    fn mixture(&self, net: &Mlp, j: usize, input: &Tensor) -> Result<MixtureParams> {
+        let k = self.config.components;
+        let out = net.forward(input)?; // (B, 3K)
+        let log_weights = candle_nn::ops::log_softmax(&out.narrow(1, 0, k)?, D::Minus1)?;
+        let (mid, half) = self.mid_half();
+        let scale = (half[j] * self.config.range_slack) as f64;
+        let means = out.narrow(1, k, k)?.tanh()?.affine(scale, mid[j] as f64)?;
+        let stds = (softplus(&out.narrow(1, 2 * k, k)?)? + self.config.min_std as f64)?;
+        Ok(MixtureParams {
+            log_weights,
+            means,
+            stds,
+        })
+    }
+
+    /// log p(x | c) per row: `x` `(B, D)` in the units of the limits, `context_n` `(B, C)` already
+    /// normalised. Returns `(B,)`, differentiable with respect to all weights.
+    ///
+    /// # Errors
+    /// Shape errors.
+    pub fn log_prob_normalised(&self, x: &Tensor, context_n: &Tensor) -> Result<Tensor> {
+        let (b, d) = x.dims2()?;
+        if d != self.config.dim() {
+            return Err(Error::ShapeMismatch {
+                op: "ArGmm::log_prob",
+                expected: format!("(n, {})", self.config.dim()),
+                got: format!("({b}, {d})"),
+            });
+        }
+        let x_n = self.normalise_x(x)?;
+        let mut total: Option<Tensor> = None;
+        for (j, net) in self.nets.iter().enumerate() {
+            let term = self.joint_log_prob(net, j, x, &x_n, context_n)?;
+            total = Some(match total {
+                None => term,
+                Some(t) => (t + term)?,
+            });
+        }
+        Ok(total.expect("dim ≥ 1"))
+    }
+
+    /// log p(x_j | c, x_<j), `(B,)`.
+    fn joint_log_prob(
+        &self,
+        net: &Mlp,
+        j: usize,
+        x: &Tensor,
+        x_n: &Tensor,
+        context_n: &Tensor,
+    ) -> Result<Tensor> {
+        let input = if j == 0 {
+            context_n.clone()
+        } else {
+            Tensor::cat(&[context_n, &x_n.narrow(1, 0, j)?], 1)?
+        };
+        let p = self.mixture(net, j, &input)?;
+        let xj = x.narrow(1, j, 1)?; // (B, 1)
+        let z = xj.broadcast_sub(&p.means)?.div(&p.stds)?;
+        let log_norm = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        let log_comp = ((z.sqr()? * -0.5)? - p.stds.log()?)?.affine(1.0, -log_norm)?;
+        Ok(log_sum_exp(&(log_comp + p.log_weights)?)?)
+    }
+
+    /// The per-coordinate log-likelihood terms, one per net, each `(B,)`: lets training run the
+    /// coordinates' networks independently (teacher forcing makes them independent).
+    ///
+    /// # Errors
+    /// Shape errors.
+    pub fn joint_log_prob_terms(&self, x: &Tensor, context_n: &Tensor) -> Result<Vec<Tensor>> {
+        let x_n = self.normalise_x(x)?;
+        (0..self.nets.len())
+            .map(|j| self.joint_log_prob(&self.nets[j], j, x, &x_n, context_n))
+            .collect()
+    }
+
+    /// Draws one sample per row of `context_n` `(B, C)` (normalised contexts), ancestrally,
+    /// clipped to the limits. Returns `(B, D)`, detached.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn sample_normalised(&self, context_n: &Tensor, rng: &mut StdRng) -> Result<Tensor> {
+        let (b, _) = context_n.dims2()?;
+        let d = self.config.dim();
+        let k = self.config.components;
+        let context_n = context_n.detach();
+        let (mid, half) = self.mid_half();
+        let mut x = vec![0f32; b * d];
+        let mut x_n_cols: Vec<Tensor> = Vec::with_capacity(d);
+        for (j, net) in self.nets.iter().enumerate() {
+            let net = net.detached();
+            let input = if j == 0 {
+                context_n.clone()
+            } else {
+                let mut parts = vec![context_n.clone()];
+                parts.extend(x_n_cols.iter().cloned());
+                Tensor::cat(&parts, 1)?
+            };
+            let p = self.mixture(&net, j, &input)?;
+            let lw = p.log_weights.flatten_all()?.to_vec1::<f32>()?;
+            let mu = p.means.flatten_all()?.to_vec1::<f32>()?;
+            let sd = p.stds.flatten_all()?.to_vec1::<f32>()?;
+            let (lo, hi) = (self.config.lower[j], self.config.upper[j]);
+            let mut col_n = Vec::with_capacity(b);
+            for i in 0..b {
+                let row = i * k..(i + 1) * k;
+                let comp = sample_categorical(&lw[row.clone()], rng);
+                let e: f32 = rng.sample(StandardNormal);
+                let v = (mu[row.start + comp] + sd[row.start + comp] * e).clamp(lo, hi);
+                x[i * d + j] = v;
+                col_n.push((v - mid[j]) / half[j]);
+            }
+            x_n_cols.push(Tensor::from_vec(col_n, (b, 1), &self.device)?);
+        }
+        Ok(Tensor::from_vec(x, (b, d), &self.device)?)
+    }
+
+    /// The model conditioned on one context (e.g. an IK target): a [`mace_core::GenerativeModel`].
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for a context of the wrong length, [`Error::NonFinite`] for NaN.
+    pub fn conditioned(&self, context: &[f32]) -> Result<ConditionedArGmm> {
+        if context.len() != self.config.context_dim {
+            return Err(Error::ShapeMismatch {
+                op: "ArGmm::conditioned",
+                expected: format!("{} context values", self.config.context_dim),
+                got: format!("{}", context.len()),
+            });
+        }
+        if let Some(index) = context.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: "context",
+                index,
+            });
+        }
+        let raw = Tensor::from_slice(context, (1, context.len()), &self.device)?;
+        let context_n = self.normalise_context(&raw)?;
+        Ok(ConditionedArGmm {
+            model: self.clone(),
+            context: context.to_vec(),
+            context_n,
+        })
+    }
+}
+
+/// An [`ArGmm`] with a fixed context: what the tuner adapts. Shares weights with the model it
+/// came from (tuning it moves them).
+#[derive(Debug, Clone)]
+pub struct ConditionedArGmm {
+    model: ArGmm,
+    context: Vec<f32>,
+    /// `(1, C)`, normalised.
+    context_n: Tensor,
+}
+
+impl ConditionedArGmm {
+    /// The underlying model.
+    pub fn model(&self) -> &ArGmm {
+        &self.model
+    }
+
+    /// The raw context.
+    pub fn context(&self) -> &[f32] {
+        &self.context
+    }
+}
+
+impl mace_core::GenerativeModel for ConditionedArGmm {
+    fn sample(&self, n: usize, rng: &mut StdRng) -> mace_core::Result<Tensor> {
+        let c = self
+            .context_n
+            .broadcast_as((n, self.model.config.context_dim))?;
+        Ok(self.model.sample_normalised(&c, rng)?)
+    }
+
+    fn log_prob(&self, samples: &Tensor) -> mace_core::Result<Tensor> {
+        let n = samples.dims().first().copied().unwrap_or(0);
+        let c = self
+            .context_n
+            .broadcast_as((n, self.model.config.context_dim))?;
+        Ok(self.model.log_prob_normalised(samples, &c)?)
+    }
+
+    fn trainable_vars(&self) -> Vec<Var> {
+        self.model.vars()
+    }
+
+    fn frozen_copy(&self) -> mace_core::Result<Self> {
+        Ok(Self {
+            model: self.model.deep_copy()?,
+            context: self.context.clone(),
+            context_n: self.context_n.clone(),
+        })
+    }
+}
+
+/// softplus(x) = max(x, 0) + log(1 + e^{−|x|}), stable for large |x|.
+fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// log Σ_k exp over the last dimension: `(B, K)` → `(B,)`.
+fn log_sum_exp(x: &Tensor) -> candle_core::Result<Tensor> {
+    mace_core::toy::log_sum_exp(x)
+}
+
+/// Index drawn from the categorical distribution with the given log-weights (normalised).
+fn sample_categorical(log_weights: &[f32], rng: &mut StdRng) -> usize {
+    let mut u: f32 = rng.random();
+    for (k, lw) in log_weights.iter().enumerate() {
+        let w = lw.exp();
+        if u < w {
+            return k;
+        }
+        u -= w;
+    }
+    log_weights.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mace_core::GenerativeModel;
+    use rand::SeedableRng;
+
+    pub(crate) fn tiny_config() -> ArGmmConfig {
+        ArGmmConfig {
+            names: vec!["a".into(), "b".into()],
+            lower: vec![-1.0, -2.0],
+            upper: vec![1.0, 2.0],
+            context_dim: 1,
+            context_mean: vec![0.0],
+            context_std: vec![1.0],
+            hidden: vec![16],
+            components: 3,
+            min_std: 0.01,
+            range_slack: 1.1,
+        }
+    }
+
+    /// The density integrates to ~1 over the (slack-extended) box: a numeric check of the
+    /// normalisation of the chain rule and the mixtures.
+    #[test]
+    fn density_integrates_to_one() {
+        let m = ArGmm::new(tiny_config()).unwrap();
+        let cm = m.conditioned(&[0.3]).unwrap();
+        let n = 400;
+        let (ax, bx) = (-4.0f32, 4.0f32);
+        let (ay, by) = (-6.0f32, 6.0f32);
+        let mut pts = Vec::with_capacity(n * n * 2);
+        for i in 0..n {
+            for j in 0..n {
+                pts.push(ax + (i as f32 + 0.5) * (bx - ax) / n as f32);
+                pts.push(ay + (j as f32 + 0.5) * (by - ay) / n as f32);
+            }
+        }
+        let x = Tensor::from_vec(pts, (n * n, 2), &Device::Cpu).unwrap();
+        let lp = cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
+        let cell = (bx - ax) * (by - ay) / (n * n) as f32;
+        let total: f64 = lp.iter().map(|l| (l.exp() * cell) as f64).sum();
+        assert!((total - 1.0).abs() < 0.01, "integral {total}");
+    }
+
+    #[test]
+    fn samples_are_within_limits_and_seeded() {
+        let m = ArGmm::new(tiny_config()).unwrap();
+        let cm = m.conditioned(&[0.0]).unwrap();
+        let a = cm
+            .sample(500, &mut StdRng::seed_from_u64(1))
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        let b = cm
+            .sample(500, &mut StdRng::seed_from_u64(1))
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        assert_eq!(a, b);
+        assert!(a
+            .iter()
+            .all(|r| (-1.0..=1.0).contains(&r[0]) && (-2.0..=2.0).contains(&r[1])));
+    }
+
+    #[test]
+    fn deep_copy_is_independent_and_equal() {
+        let m = ArGmm::new(tiny_config()).unwrap();
+        let c = m.deep_copy().unwrap();
+        let x = Tensor::new(&[[0.1f32, 0.2]], &Device::Cpu).unwrap();
+        let ctx = Tensor::new(&[[0.0f32]], &Device::Cpu).unwrap();
+        let a = m
+            .log_prob_normalised(&x, &ctx)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let b = c
+            .log_prob_normalised(&x, &ctx)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(a, b);
+        for v in m.vars() {
+            v.set(&v.as_tensor().zeros_like().unwrap()).unwrap();
+        }
+        let b2 = c
+            .log_prob_normalised(&x, &ctx)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert_eq!(b, b2);
+    }
+
+    #[test]
+    fn bad_context_is_an_error() {
+        let m = ArGmm::new(tiny_config()).unwrap();
+        assert!(matches!(
+            m.conditioned(&[f32::NAN]),
+            Err(Error::NonFinite { index: 0, .. })
+        ));
+        assert!(matches!(
+            m.conditioned(&[0.0, 1.0]),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_config_names_the_field() {
+        let cfg = ArGmmConfig {
+            components: 0,
+            ..tiny_config()
+        };
+        assert!(matches!(
+            ArGmm::new(cfg),
+            Err(Error::Config {
+                field: "components",
+                ..
+            })
+        ));
+        let cfg = ArGmmConfig {
+            upper: vec![1.0, -3.0],
+            ..tiny_config()
+        };
+        assert!(matches!(
+            ArGmm::new(cfg),
+            Err(Error::Config {
+                field: "lower/upper",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,208 @@
+//! Checkpoints: `weights.safetensors` + `config.json` in a folder, each written atomically.
+//!
+//! Both files go through a temporary file in the same folder and a rename, weights first, so an
+//! interrupted write leaves the previous checkpoint readable.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::train::TrainingRecord;
+use crate::{ArGmm, ArGmmConfig, Error, Result};
+
+/// File name of the weights inside a checkpoint folder.
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+/// File name of the configuration inside a checkpoint folder.
+pub const CONFIG_FILE: &str = "config.json";
+
+/// What `config.json` holds: the model's sizes and normalisation, and how it was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointInfo {
+    /// Format tag, `"mace-ar-gmm"`.
+    pub kind: String,
+    /// The model configuration.
+    pub model: ArGmmConfig,
+    /// How the weights were obtained (training run, or tuning), if recorded.
+    #[serde(default)]
+    pub training: Option<TrainingRecord>,
+}
+
+/// Format tag of AR-GMM checkpoints.
+pub const AR_GMM_KIND: &str = "mace-ar-gmm";
+
+/// Saves `model` (and `training`, if any) into folder `dir`, creating it.
+///
+/// # Errors
+/// [`Error::Io`] / [`Error::Checkpoint`] naming the file.
+pub fn save_ar_gmm(model: &ArGmm, training: Option<&TrainingRecord>, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let weights = dir.join(WEIGHTS_FILE);
+    let tmp = dir.join(format!("{WEIGHTS_FILE}.tmp"));
+    model.varmap().save(&tmp).map_err(|e| Error::Checkpoint {
+        path: tmp.clone(),
+        reason: e.to_string(),
+    })?;
+    rename(&tmp, &weights)?;
+    let info = CheckpointInfo {
+        kind: AR_GMM_KIND.into(),
+        model: model.config().clone(),
+        training: training.cloned(),
+    };
+    let text = serde_json::to_string_pretty(&info).expect("checkpoint info serialises");
+    write_atomic(&dir.join(CONFIG_FILE), text.as_bytes())
+}
+
+/// Loads an AR-GMM checkpoint folder.
+///
+/// # Errors
+/// [`Error::Checkpoint`] naming the file when it is missing, not valid JSON, of another kind,
+/// or when the weights do not match the configured sizes.
+pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
+    let config_path = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&config_path).map_err(|e| Error::Checkpoint {
+        path: config_path.clone(),
+        reason: e.to_string(),
+    })?;
+    let info: CheckpointInfo = serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
+        path: config_path.clone(),
+        reason: format!("invalid JSON: {e}"),
+    })?;
+    if info.kind != AR_GMM_KIND {
+        return Err(Error::Checkpoint {
+            path: config_path,
+            reason: format!("kind is {:?}, expected {AR_GMM_KIND:?}", info.kind),
+        });
+    }
+    let model = ArGmm::new(info.model.clone())?;
+    let weights = dir.join(WEIGHTS_FILE);
+    if !weights.is_file() {
+        return Err(Error::Checkpoint {
+            path: weights,
+            reason: "file not found".into(),
+        });
+    }
+    let mut varmap = model.varmap().clone();
+    varmap.load(&weights).map_err(|e| Error::Checkpoint {
+        path: weights.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok((model, info))
+}
+
+/// Writes `bytes` to `path` through `path.tmp` and a rename.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    std::fs::write(&tmp, bytes).map_err(|source| Error::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    rename(&tmp, path)
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        path: to.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Tensor};
+
+    fn config() -> ArGmmConfig {
+        ArGmmConfig {
+            names: vec!["a".into(), "b".into()],
+            lower: vec![-1.0, -1.0],
+            upper: vec![1.0, 1.0],
+            context_dim: 1,
+            context_mean: vec![0.0],
+            context_std: vec![1.0],
+            hidden: vec![8],
+            components: 2,
+            min_std: 0.01,
+            range_slack: 1.1,
+        }
+    }
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mace-ckpt-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn round_trip_is_exact() {
+        let m = ArGmm::new(config()).unwrap();
+        let dir = tmpdir("rt");
+        save_ar_gmm(&m, None, &dir).unwrap();
+        let (l, info) = load_ar_gmm(&dir).unwrap();
+        assert_eq!(info.model, config());
+        let x = Tensor::new(&[[0.1f32, -0.3]], &Device::Cpu).unwrap();
+        let c = Tensor::new(&[[0.5f32]], &Device::Cpu).unwrap();
+        assert_eq!(
+            m.log_prob_normalised(&x, &c)
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap(),
+            l.log_prob_normalised(&x, &c)
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        );
+        assert!(!dir.join("weights.safetensors.tmp").exists());
+    }
+
+    #[test]
+    fn missing_and_corrupted_files_are_named() {
+        let dir = tmpdir("bad");
+        let err = load_ar_gmm(&dir).unwrap_err().to_string();
+        assert!(err.contains("config.json"), "{err}");
+
+        save_ar_gmm(&ArGmm::new(config()).unwrap(), None, &dir).unwrap();
+        std::fs::write(dir.join(WEIGHTS_FILE), b"not a safetensors file").unwrap();
+        let err = load_ar_gmm(&dir).unwrap_err().to_string();
+        assert!(err.contains("weights.safetensors"), "{err}");
+
+        std::fs::remove_file(dir.join(WEIGHTS_FILE)).unwrap();
+        let err = load_ar_gmm(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("weights.safetensors") && err.contains("not found"),
+            "{err}"
+        );
+
+        std::fs::write(dir.join(CONFIG_FILE), b"{ nope").unwrap();
+        let err = load_ar_gmm(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("config.json") && err.contains("invalid JSON"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn weights_of_other_sizes_are_rejected() {
+        let dir = tmpdir("sizes");
+        save_ar_gmm(&ArGmm::new(config()).unwrap(), None, &dir).unwrap();
+        let other = ArGmm::new(ArGmmConfig {
+            hidden: vec![9],
+            ..config()
+        })
+        .unwrap();
+        let text = serde_json::to_string(&CheckpointInfo {
+            kind: AR_GMM_KIND.into(),
+            model: other.config().clone(),
+            training: None,
+        })
+        .unwrap();
+        std::fs::write(dir.join(CONFIG_FILE), text).unwrap();
+        let err = load_ar_gmm(&dir).unwrap_err().to_string();
+        assert!(err.contains("weights.safetensors"), "{err}");
+    }
+}
