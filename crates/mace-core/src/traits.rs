@@ -31,6 +31,21 @@ pub trait GenerativeModel {
     /// A batch of the wrong shape, or whatever the model's tensor code raises.
     fn log_prob(&self, samples: &Tensor) -> Result<Tensor>;
 
+    /// The same log-likelihoods as [`Self::log_prob`], without autograd, as plain values `(n,)`.
+    ///
+    /// The importance-sampling objective evaluates every fresh sample under θ0 and θ_{t−1};
+    /// models with a faster gradient-free path should override this.
+    ///
+    /// # Errors
+    /// As [`Self::log_prob`].
+    fn log_prob_detached(&self, samples: &Tensor) -> Result<Vec<f32>> {
+        Ok(self
+            .log_prob(samples)?
+            .detach()
+            .to_dtype(candle_core::DType::F32)?
+            .to_vec1::<f32>()?)
+    }
+
     /// The variables the tuner may move (θ). The tuner never touches any other weight.
     fn trainable_vars(&self) -> Vec<Var>;
 

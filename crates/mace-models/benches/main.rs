@@ -41,7 +41,7 @@ fn bench_sample(c: &mut Criterion) {
     let mut group = c.benchmark_group("ar_gmm_sample");
     group.sample_size(20);
     for (name, hidden, k) in sizes() {
-        let model = ArGmm::new(config(hidden, k))
+        let model = ArGmm::new(config(hidden, k), 0)
             .unwrap()
             .conditioned(&[0.5, 0.0, 0.5])
             .unwrap();
@@ -60,7 +60,7 @@ fn bench_log_prob(c: &mut Criterion) {
     let mut group = c.benchmark_group("ar_gmm_log_prob");
     group.sample_size(20);
     for (name, hidden, k) in sizes() {
-        let model = ArGmm::new(config(hidden, k))
+        let model = ArGmm::new(config(hidden, k), 0)
             .unwrap()
             .conditioned(&[0.5, 0.0, 0.5])
             .unwrap();
@@ -77,7 +77,7 @@ fn bench_train_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("ar_gmm_train_step");
     group.sample_size(20);
     for (name, hidden, k) in sizes() {
-        let model = ArGmm::new(config(hidden, k)).unwrap();
+        let model = ArGmm::new(config(hidden, k), 0).unwrap();
         let cm = model.conditioned(&[0.5, 0.0, 0.5]).unwrap();
         let batch = 1024;
         let x = cm.sample(batch, &mut StdRng::seed_from_u64(0)).unwrap();

@@ -5,16 +5,17 @@
 //! - means are squashed into coordinate j's range by tanh with `range_slack` (1.1 in the reference);
 //! - standard deviations are softplus(·) + `min_std` (a floor, in the units of x);
 //! - the log-likelihood is exact (log-sum-exp over components, chain rule over coordinates);
-//! - samples are drawn ancestrally, coordinate by coordinate, and clipped to the limits.
+//! - samples are drawn ancestrally, coordinate by coordinate, and clipped to the limits
+//!   (by the gradient-free fast path in [`crate::fast`]).
 //!
 //! For IK: x = 7 joint angles (radians), c = 3-D target TCP position (metres).
 
 use candle_core::{DType, Device, Module, Tensor, Var, D};
 use candle_nn::{VarBuilder, VarMap};
-use rand::{rngs::StdRng, Rng};
-use rand_distr::StandardNormal;
+use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::fast::ArGmmSampler;
 use crate::mlp::Mlp;
 use crate::{Error, Result};
 
@@ -72,7 +73,11 @@ impl ArGmmConfig {
                 "one limit per coordinate",
             );
         }
-        if let Some(j) = (0..d).find(|&j| !(self.lower[j].is_finite() && self.upper[j].is_finite() && self.lower[j] < self.upper[j])) {
+        if let Some(j) = (0..d).find(|&j| {
+            !(self.lower[j].is_finite()
+                && self.upper[j].is_finite()
+                && self.lower[j] < self.upper[j])
+        }) {
             return bad(
                 "lower/upper",
                 format!("[{}, {}] at {j}", self.lower[j], self.upper[j]),
@@ -90,8 +95,12 @@ impl ArGmmConfig {
         if self.context_std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
             return bad("context_std", format!("{:?}", self.context_std), "positive");
         }
-        if self.components == 0 {
-            return bad("components", "0".into(), "at least 1");
+        if self.components == 0 || self.components > crate::fast::MAX_COMPONENTS {
+            return bad(
+                "components",
+                self.components.to_string(),
+                "between 1 and 64",
+            );
         }
         if self.hidden.contains(&0) {
             return bad(
@@ -136,12 +145,39 @@ struct MixtureParams {
 }
 
 impl ArGmm {
-    /// A freshly initialised model (candle's default initialisation).
+    /// A freshly initialised model, its weights drawn from `seed`: every weight and bias of a
+    /// layer with `fan_in` inputs uniform in ±1/√fan_in (PyTorch's `nn.Linear` default).
     ///
     /// # Errors
     /// [`Error::Config`] for an invalid config.
-    pub fn new(config: ArGmmConfig) -> Result<Self> {
-        Self::with_varmap(config, VarMap::new())
+    pub fn new(config: ArGmmConfig, seed: u64) -> Result<Self> {
+        let model = Self::with_varmap(config, VarMap::new())?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        for net in &model.nets {
+            for layer in net.layers() {
+                let (_, fan_in) = layer.weight().dims2()?;
+                let bound = 1.0 / (fan_in as f32).sqrt();
+                let tensors = std::iter::once(layer.weight()).chain(layer.bias());
+                for t in tensors {
+                    let values: Vec<f32> = (0..t.elem_count())
+                        .map(|_| rng.random_range(-bound..bound))
+                        .collect();
+                    let var = model
+                        .var_of(t)
+                        .expect("layer tensors are variables of the model");
+                    var.set(&Tensor::from_vec(values, t.shape(), &model.device)?)?;
+                }
+            }
+        }
+        Ok(model)
+    }
+
+    /// The variable whose storage is `t`.
+    fn var_of(&self, t: &Tensor) -> Option<Var> {
+        let data = self.varmap.data().lock().expect("varmap lock");
+        data.values()
+            .find(|v| v.as_tensor().id() == t.id())
+            .cloned()
     }
 
     /// Builds the networks on `varmap`, reusing any variable already in it under the same name.
@@ -170,6 +206,11 @@ impl ArGmm {
     /// The configuration.
     pub fn config(&self) -> &ArGmmConfig {
         &self.config
+    }
+
+    /// The per-coordinate networks.
+    pub(crate) fn nets(&self) -> &[Mlp] {
+        &self.nets
     }
 
     /// The variable store (for saving and loading weights).
@@ -319,47 +360,6 @@ impl ArGmm {
             .collect()
     }
 
-    /// Draws one sample per row of `context_n` `(B, C)` (normalised contexts), ancestrally,
-    /// clipped to the limits. Returns `(B, D)`, detached.
-    ///
-    /// # Errors
-    /// Tensor errors.
-    pub fn sample_normalised(&self, context_n: &Tensor, rng: &mut StdRng) -> Result<Tensor> {
-        let (b, _) = context_n.dims2()?;
-        let d = self.config.dim();
-        let k = self.config.components;
-        let context_n = context_n.detach();
-        let (mid, half) = self.mid_half();
-        let mut x = vec![0f32; b * d];
-        let mut x_n_cols: Vec<Tensor> = Vec::with_capacity(d);
-        for (j, net) in self.nets.iter().enumerate() {
-            let net = net.detached();
-            let input = if j == 0 {
-                context_n.clone()
-            } else {
-                let mut parts = vec![context_n.clone()];
-                parts.extend(x_n_cols.iter().cloned());
-                Tensor::cat(&parts, 1)?
-            };
-            let p = self.mixture(&net, j, &input)?;
-            let lw = p.log_weights.flatten_all()?.to_vec1::<f32>()?;
-            let mu = p.means.flatten_all()?.to_vec1::<f32>()?;
-            let sd = p.stds.flatten_all()?.to_vec1::<f32>()?;
-            let (lo, hi) = (self.config.lower[j], self.config.upper[j]);
-            let mut col_n = Vec::with_capacity(b);
-            for i in 0..b {
-                let row = i * k..(i + 1) * k;
-                let comp = sample_categorical(&lw[row.clone()], rng);
-                let e: f32 = rng.sample(StandardNormal);
-                let v = (mu[row.start + comp] + sd[row.start + comp] * e).clamp(lo, hi);
-                x[i * d + j] = v;
-                col_n.push((v - mid[j]) / half[j]);
-            }
-            x_n_cols.push(Tensor::from_vec(col_n, (b, 1), &self.device)?);
-        }
-        Ok(Tensor::from_vec(x, (b, d), &self.device)?)
-    }
-
     /// The model conditioned on one context (e.g. an IK target): a [`mace_core::GenerativeModel`].
     ///
     /// # Errors
@@ -380,10 +380,12 @@ impl ArGmm {
         }
         let raw = Tensor::from_slice(context, (1, context.len()), &self.device)?;
         let context_n = self.normalise_context(&raw)?;
+        let context_n_values = context_n.flatten_all()?.to_vec1::<f32>()?;
         Ok(ConditionedArGmm {
             model: self.clone(),
             context: context.to_vec(),
             context_n,
+            context_n_values,
         })
     }
 }
@@ -396,6 +398,8 @@ pub struct ConditionedArGmm {
     context: Vec<f32>,
     /// `(1, C)`, normalised.
     context_n: Tensor,
+    /// The same, as plain values.
+    context_n_values: Vec<f32>,
 }
 
 impl ConditionedArGmm {
@@ -412,10 +416,12 @@ impl ConditionedArGmm {
 
 impl mace_core::GenerativeModel for ConditionedArGmm {
     fn sample(&self, n: usize, rng: &mut StdRng) -> mace_core::Result<Tensor> {
-        let c = self
-            .context_n
-            .broadcast_as((n, self.model.config.context_dim))?;
-        Ok(self.model.sample_normalised(&c, rng)?)
+        let x = ArGmmSampler::new(&self.model)?.sample(&self.context_n_values, n, rng);
+        Ok(Tensor::from_vec(
+            x,
+            (n, self.model.config.dim()),
+            &self.model.device,
+        )?)
     }
 
     fn log_prob(&self, samples: &Tensor) -> mace_core::Result<Tensor> {
@@ -426,6 +432,20 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
         Ok(self.model.log_prob_normalised(samples, &c)?)
     }
 
+    fn log_prob_detached(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        let (_, d) = samples.dims2()?;
+        if d != self.model.config.dim() {
+            return Err(Error::ShapeMismatch {
+                op: "ConditionedArGmm::log_prob_detached",
+                expected: format!("(n, {})", self.model.config.dim()),
+                got: format!("{:?}", samples.dims()),
+            }
+            .into());
+        }
+        let x = samples.flatten_all()?.to_vec1::<f32>()?;
+        Ok(ArGmmSampler::new(&self.model)?.log_prob(&self.context_n_values, &x))
+    }
+
     fn trainable_vars(&self) -> Vec<Var> {
         self.model.vars()
     }
@@ -433,8 +453,7 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
     fn frozen_copy(&self) -> mace_core::Result<Self> {
         Ok(Self {
             model: self.model.deep_copy()?,
-            context: self.context.clone(),
-            context_n: self.context_n.clone(),
+            ..self.clone()
         })
     }
 }
@@ -447,19 +466,6 @@ fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
 /// log Σ_k exp over the last dimension: `(B, K)` → `(B,)`.
 fn log_sum_exp(x: &Tensor) -> candle_core::Result<Tensor> {
     mace_core::toy::log_sum_exp(x)
-}
-
-/// Index drawn from the categorical distribution with the given log-weights (normalised).
-fn sample_categorical(log_weights: &[f32], rng: &mut StdRng) -> usize {
-    let mut u: f32 = rng.random();
-    for (k, lw) in log_weights.iter().enumerate() {
-        let w = lw.exp();
-        if u < w {
-            return k;
-        }
-        u -= w;
-    }
-    log_weights.len() - 1
 }
 
 #[cfg(test)]
@@ -487,11 +493,11 @@ mod tests {
     /// normalisation of the chain rule and the mixtures.
     #[test]
     fn density_integrates_to_one() {
-        let m = ArGmm::new(tiny_config()).unwrap();
+        let m = ArGmm::new(tiny_config(), 0).unwrap();
         let cm = m.conditioned(&[0.3]).unwrap();
-        let n = 400;
-        let (ax, bx) = (-4.0f32, 4.0f32);
-        let (ay, by) = (-6.0f32, 6.0f32);
+        let n = 500;
+        let (ax, bx) = (-8.0f32, 8.0f32);
+        let (ay, by) = (-10.0f32, 10.0f32);
         let mut pts = Vec::with_capacity(n * n * 2);
         for i in 0..n {
             for j in 0..n {
@@ -507,8 +513,38 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_log_prob_matches_autograd_path() {
+        let m = ArGmm::new(
+            ArGmmConfig {
+                hidden: vec![16, 16],
+                ..tiny_config()
+            },
+            1,
+        )
+        .unwrap();
+        let cm = m.conditioned(&[0.7]).unwrap();
+        let x = cm.sample(1500, &mut StdRng::seed_from_u64(3)).unwrap();
+        let slow = cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
+        let fast = cm.log_prob_detached(&x).unwrap();
+        for (a, b) in slow.iter().zip(&fast) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
+        }
+        // The log-density returned with the samples is the same quantity.
+        let (xs, lp) = ArGmmSampler::new(&m).unwrap().sample_with_log_prob(
+            &cm.context_n_values,
+            700,
+            &mut StdRng::seed_from_u64(4),
+        );
+        let t = Tensor::from_vec(xs, (700, 2), &Device::Cpu).unwrap();
+        let again = cm.log_prob(&t).unwrap().to_vec1::<f32>().unwrap();
+        for (a, b) in again.iter().zip(&lp) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
+        }
+    }
+
+    #[test]
     fn samples_are_within_limits_and_seeded() {
-        let m = ArGmm::new(tiny_config()).unwrap();
+        let m = ArGmm::new(tiny_config(), 0).unwrap();
         let cm = m.conditioned(&[0.0]).unwrap();
         let a = cm
             .sample(500, &mut StdRng::seed_from_u64(1))
@@ -528,7 +564,7 @@ mod tests {
 
     #[test]
     fn deep_copy_is_independent_and_equal() {
-        let m = ArGmm::new(tiny_config()).unwrap();
+        let m = ArGmm::new(tiny_config(), 0).unwrap();
         let c = m.deep_copy().unwrap();
         let x = Tensor::new(&[[0.1f32, 0.2]], &Device::Cpu).unwrap();
         let ctx = Tensor::new(&[[0.0f32]], &Device::Cpu).unwrap();
@@ -555,8 +591,21 @@ mod tests {
     }
 
     #[test]
+    fn initialisation_is_seeded() {
+        let weights = |seed| -> Vec<Vec<f32>> {
+            let m = ArGmm::new(tiny_config(), seed).unwrap();
+            m.vars()
+                .iter()
+                .map(|v| v.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+                .collect()
+        };
+        assert_eq!(weights(4), weights(4));
+        assert_ne!(weights(4), weights(5));
+    }
+
+    #[test]
     fn bad_context_is_an_error() {
-        let m = ArGmm::new(tiny_config()).unwrap();
+        let m = ArGmm::new(tiny_config(), 0).unwrap();
         assert!(matches!(
             m.conditioned(&[f32::NAN]),
             Err(Error::NonFinite { index: 0, .. })
@@ -574,7 +623,7 @@ mod tests {
             ..tiny_config()
         };
         assert!(matches!(
-            ArGmm::new(cfg),
+            ArGmm::new(cfg, 0),
             Err(Error::Config {
                 field: "components",
                 ..
@@ -585,7 +634,7 @@ mod tests {
             ..tiny_config()
         };
         assert!(matches!(
-            ArGmm::new(cfg),
+            ArGmm::new(cfg, 0),
             Err(Error::Config {
                 field: "lower/upper",
                 ..

@@ -76,7 +76,7 @@ pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
             reason: format!("kind is {:?}, expected {AR_GMM_KIND:?}", info.kind),
         });
     }
-    let model = ArGmm::new(info.model.clone())?;
+    let model = ArGmm::with_varmap(info.model.clone(), candle_nn::VarMap::new())?;
     let weights = dir.join(WEIGHTS_FILE);
     if !weights.is_file() {
         return Err(Error::Checkpoint {
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn round_trip_is_exact() {
-        let m = ArGmm::new(config()).unwrap();
+        let m = ArGmm::new(config(), 0).unwrap();
         let dir = tmpdir("rt");
         save_ar_gmm(&m, None, &dir).unwrap();
         let (l, info) = load_ar_gmm(&dir).unwrap();
@@ -166,7 +166,7 @@ mod tests {
         let err = load_ar_gmm(&dir).unwrap_err().to_string();
         assert!(err.contains("config.json"), "{err}");
 
-        save_ar_gmm(&ArGmm::new(config()).unwrap(), None, &dir).unwrap();
+        save_ar_gmm(&ArGmm::new(config(), 0).unwrap(), None, &dir).unwrap();
         std::fs::write(dir.join(WEIGHTS_FILE), b"not a safetensors file").unwrap();
         let err = load_ar_gmm(&dir).unwrap_err().to_string();
         assert!(err.contains("weights.safetensors"), "{err}");
@@ -189,11 +189,14 @@ mod tests {
     #[test]
     fn weights_of_other_sizes_are_rejected() {
         let dir = tmpdir("sizes");
-        save_ar_gmm(&ArGmm::new(config()).unwrap(), None, &dir).unwrap();
-        let other = ArGmm::new(ArGmmConfig {
-            hidden: vec![9],
-            ..config()
-        })
+        save_ar_gmm(&ArGmm::new(config(), 0).unwrap(), None, &dir).unwrap();
+        let other = ArGmm::new(
+            ArGmmConfig {
+                hidden: vec![9],
+                ..config()
+            },
+            0,
+        )
         .unwrap();
         let text = serde_json::to_string(&CheckpointInfo {
             kind: AR_GMM_KIND.into(),

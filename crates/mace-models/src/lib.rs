@@ -9,6 +9,7 @@
 mod ar_gmm;
 pub mod checkpoint;
 mod error;
+pub mod fast;
 mod mlp;
 pub mod train;
 

@@ -35,6 +35,11 @@ impl Mlp {
         Ok(Self { layers })
     }
 
+    /// The linear layers, input first.
+    pub fn layers(&self) -> &[Linear] {
+        &self.layers
+    }
+
     /// The same network with weights detached from autograd (for sampling without a graph).
     pub fn detached(&self) -> Self {
         let layers = self

@@ -265,7 +265,7 @@ mod tests {
             min_std: 0.001,
             range_slack: 1.1,
         };
-        let model = ArGmm::new(cfg).unwrap();
+        let model = ArGmm::new(cfg, 0).unwrap();
         let tc = TrainConfig {
             epochs: 12,
             batch_size: 256,
