@@ -215,11 +215,9 @@ impl Tuner {
         }
         let log_weights = match frozen {
             Some(frozen) => {
-                let log_p0 = frozen.log_prob(&samples)?.detach();
-                let log_p = model.log_prob(&samples)?.detach();
-                (log_p0 - log_p)?
-                    .to_dtype(candle_core::DType::F32)?
-                    .to_vec1::<f32>()?
+                let log_p0 = frozen.log_prob_detached(&samples)?;
+                let log_p = model.log_prob_detached(&samples)?;
+                log_p0.iter().zip(&log_p).map(|(a, b)| a - b).collect()
             }
             None => Vec::new(),
         };
