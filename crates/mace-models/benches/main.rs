@@ -27,6 +27,7 @@ fn config(hidden: Vec<usize>, components: usize) -> ArGmmConfig {
         components,
         min_std: 0.0025,
         range_slack: 1.1,
+        chain: None,
     }
 }
 
@@ -87,7 +88,7 @@ fn bench_train_step(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(name, batch), |b| {
             b.iter(|| {
                 let loss = model
-                    .log_prob_normalised(&x, &ctx)
+                    .log_prob(&x, &ctx)
                     .unwrap()
                     .mean_all()
                     .unwrap()

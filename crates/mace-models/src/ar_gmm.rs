@@ -16,6 +16,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::fast::ArGmmSampler;
+use crate::features::{ChainFeatures, FEATURES_PER_JOINT};
 use crate::mlp::Mlp;
 use crate::{Error, Result};
 
@@ -42,9 +43,24 @@ pub struct ArGmmConfig {
     pub min_std: f32,
     /// Means may reach `range_slack` × the half-range around the range's centre.
     pub range_slack: f32,
+    /// Kinematic features of a serial chain (see [`crate::features`]); requires a 3-D context
+    /// (the target position, metres). `None`: the networks see only context and previous values.
+    #[serde(default)]
+    pub chain: Option<ChainFeatures>,
 }
 
 impl ArGmmConfig {
+    /// Width of the input of coordinate `j`'s network: context, the `j` previous coordinates
+    /// and, with a chain, its kinematic features.
+    pub fn input_width(&self, j: usize) -> usize {
+        let features = if self.chain.is_some() {
+            FEATURES_PER_JOINT
+        } else {
+            0
+        };
+        self.context_dim + j + features
+    }
+
     /// Number of modelled coordinates D.
     pub fn dim(&self) -> usize {
         self.names.len()
@@ -94,6 +110,15 @@ impl ArGmmConfig {
         }
         if self.context_std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
             return bad("context_std", format!("{:?}", self.context_std), "positive");
+        }
+        if let Some(chain) = &self.chain {
+            if chain.len() != d || self.context_dim != 3 {
+                return bad(
+                    "chain",
+                    format!("{} joints, context {}", chain.len(), self.context_dim),
+                    "one joint per coordinate and a 3-D target context",
+                );
+            }
         }
         if self.components == 0 || self.components > crate::fast::MAX_COMPONENTS {
             return bad(
@@ -188,7 +213,7 @@ impl ArGmm {
         let nets = (0..config.dim())
             .map(|j| {
                 Mlp::new(
-                    config.context_dim + j,
+                    config.input_width(j),
                     &config.hidden,
                     3 * config.components,
                     vb.pp(format!("joint{j}")),
@@ -300,24 +325,62 @@ impl ArGmm {
         })
     }
 
-    /// log p(x | c) per row: `x` `(B, D)` in the units of the limits, `context_n` `(B, C)` already
-    /// normalised. Returns `(B,)`, differentiable with respect to all weights.
+    /// Everything the networks read for a batch: `x` `(B, D)` in the units of the limits and
+    /// raw contexts `(B, C)`. Compute once and reuse (training does) or let [`Self::log_prob`]
+    /// do it.
     ///
     /// # Errors
-    /// Shape errors.
-    pub fn log_prob_normalised(&self, x: &Tensor, context_n: &Tensor) -> Result<Tensor> {
+    /// [`Error::ShapeMismatch`] for inconsistent shapes.
+    pub fn inputs(&self, x: &Tensor, context: &Tensor) -> Result<Inputs> {
         let (b, d) = x.dims2()?;
-        if d != self.config.dim() {
+        let (bc, c) = context.dims2()?;
+        if d != self.config.dim() || c != self.config.context_dim || bc != b {
             return Err(Error::ShapeMismatch {
-                op: "ArGmm::log_prob",
-                expected: format!("(n, {})", self.config.dim()),
-                got: format!("({b}, {d})"),
+                op: "ArGmm::inputs",
+                expected: format!(
+                    "x (n, {}) and context (n, {})",
+                    self.config.dim(),
+                    self.config.context_dim
+                ),
+                got: format!("x ({b}, {d}), context ({bc}, {c})"),
             });
         }
-        let x_n = self.normalise_x(x)?;
+        let features = match &self.config.chain {
+            None => None,
+            Some(chain) => {
+                let f = FEATURES_PER_JOINT;
+                let xs = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+                let cs = context
+                    .to_dtype(DType::F32)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?;
+                let mut out = vec![0f32; b * d * f];
+                for i in 0..b {
+                    chain.all_features(
+                        &xs[i * d..(i + 1) * d],
+                        &cs[i * c..(i + 1) * c],
+                        &mut out[i * d * f..(i + 1) * d * f],
+                    );
+                }
+                Some(Tensor::from_vec(out, (b, d, f), &self.device)?)
+            }
+        };
+        Ok(Inputs {
+            x: x.clone(),
+            x_n: self.normalise_x(x)?,
+            context_n: self.normalise_context(context)?,
+            features,
+        })
+    }
+
+    /// log p(x | c) per row for prepared [`Inputs`]: `(B,)`, differentiable in all weights.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn log_prob_inputs(&self, inputs: &Inputs) -> Result<Tensor> {
         let mut total: Option<Tensor> = None;
         for (j, net) in self.nets.iter().enumerate() {
-            let term = self.joint_log_prob(net, j, x, &x_n, context_n)?;
+            let term = self.joint_log_prob(net, j, inputs)?;
             total = Some(match total {
                 None => term,
                 Some(t) => (t + term)?,
@@ -326,38 +389,30 @@ impl ArGmm {
         Ok(total.expect("dim ≥ 1"))
     }
 
+    /// log p(x | c) per row: `x` `(B, D)`, raw contexts `(B, C)` → `(B,)`, in nats.
+    ///
+    /// # Errors
+    /// As [`Self::inputs`].
+    pub fn log_prob(&self, x: &Tensor, context: &Tensor) -> Result<Tensor> {
+        self.log_prob_inputs(&self.inputs(x, context)?)
+    }
+
     /// log p(x_j | c, x_<j), `(B,)`.
-    fn joint_log_prob(
-        &self,
-        net: &Mlp,
-        j: usize,
-        x: &Tensor,
-        x_n: &Tensor,
-        context_n: &Tensor,
-    ) -> Result<Tensor> {
-        let input = if j == 0 {
-            context_n.clone()
-        } else {
-            Tensor::cat(&[context_n, &x_n.narrow(1, 0, j)?], 1)?
-        };
+    fn joint_log_prob(&self, net: &Mlp, j: usize, inputs: &Inputs) -> Result<Tensor> {
+        let mut parts = vec![inputs.context_n.clone()];
+        if j > 0 {
+            parts.push(inputs.x_n.narrow(1, 0, j)?);
+        }
+        if let Some(f) = &inputs.features {
+            parts.push(f.narrow(1, j, 1)?.squeeze(1)?);
+        }
+        let input = Tensor::cat(&parts, 1)?;
         let p = self.mixture(net, j, &input)?;
-        let xj = x.narrow(1, j, 1)?; // (B, 1)
+        let xj = inputs.x.narrow(1, j, 1)?; // (B, 1)
         let z = xj.broadcast_sub(&p.means)?.div(&p.stds)?;
         let log_norm = 0.5 * (2.0 * std::f64::consts::PI).ln();
         let log_comp = ((z.sqr()? * -0.5)? - p.stds.log()?)?.affine(1.0, -log_norm)?;
         Ok(log_sum_exp(&(log_comp + p.log_weights)?)?)
-    }
-
-    /// The per-coordinate log-likelihood terms, one per net, each `(B,)`: lets training run the
-    /// coordinates' networks independently (teacher forcing makes them independent).
-    ///
-    /// # Errors
-    /// Shape errors.
-    pub fn joint_log_prob_terms(&self, x: &Tensor, context_n: &Tensor) -> Result<Vec<Tensor>> {
-        let x_n = self.normalise_x(x)?;
-        (0..self.nets.len())
-            .map(|j| self.joint_log_prob(&self.nets[j], j, x, &x_n, context_n))
-            .collect()
     }
 
     /// The model conditioned on one context (e.g. an IK target): a [`mace_core::GenerativeModel`].
@@ -378,14 +433,60 @@ impl ArGmm {
                 index,
             });
         }
-        let raw = Tensor::from_slice(context, (1, context.len()), &self.device)?;
-        let context_n = self.normalise_context(&raw)?;
-        let context_n_values = context_n.flatten_all()?.to_vec1::<f32>()?;
+        let context_t = Tensor::from_slice(context, (1, context.len()), &self.device)?;
         Ok(ConditionedArGmm {
             model: self.clone(),
             context: context.to_vec(),
-            context_n,
-            context_n_values,
+            context_t,
+        })
+    }
+}
+
+/// What the networks read for a batch (see [`ArGmm::inputs`]).
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Values `(B, D)`.
+    pub x: Tensor,
+    /// Values mapped to [−1, 1] by the limits, `(B, D)`.
+    pub x_n: Tensor,
+    /// Normalised contexts `(B, C)`.
+    pub context_n: Tensor,
+    /// Kinematic features `(B, D, F)`, with a chain.
+    pub features: Option<Tensor>,
+}
+
+impl Inputs {
+    /// The rows `index` (`(k,)` u32) of every part.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn select(&self, index: &Tensor) -> Result<Inputs> {
+        Ok(Inputs {
+            x: self.x.index_select(index, 0)?,
+            x_n: self.x_n.index_select(index, 0)?,
+            context_n: self.context_n.index_select(index, 0)?,
+            features: self
+                .features
+                .as_ref()
+                .map(|f| f.index_select(index, 0))
+                .transpose()?,
+        })
+    }
+
+    /// Rows `start..start + len` of every part.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn narrow(&self, start: usize, len: usize) -> Result<Inputs> {
+        Ok(Inputs {
+            x: self.x.narrow(0, start, len)?,
+            x_n: self.x_n.narrow(0, start, len)?,
+            context_n: self.context_n.narrow(0, start, len)?,
+            features: self
+                .features
+                .as_ref()
+                .map(|f| f.narrow(0, start, len))
+                .transpose()?,
         })
     }
 }
@@ -396,10 +497,8 @@ impl ArGmm {
 pub struct ConditionedArGmm {
     model: ArGmm,
     context: Vec<f32>,
-    /// `(1, C)`, normalised.
-    context_n: Tensor,
-    /// The same, as plain values.
-    context_n_values: Vec<f32>,
+    /// The same, `(1, C)`.
+    context_t: Tensor,
 }
 
 impl ConditionedArGmm {
@@ -416,7 +515,7 @@ impl ConditionedArGmm {
 
 impl mace_core::GenerativeModel for ConditionedArGmm {
     fn sample(&self, n: usize, rng: &mut StdRng) -> mace_core::Result<Tensor> {
-        let x = ArGmmSampler::new(&self.model)?.sample(&self.context_n_values, n, rng);
+        let x = ArGmmSampler::new(&self.model)?.sample(&self.context, n, rng);
         Ok(Tensor::from_vec(
             x,
             (n, self.model.config.dim()),
@@ -427,9 +526,9 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
     fn log_prob(&self, samples: &Tensor) -> mace_core::Result<Tensor> {
         let n = samples.dims().first().copied().unwrap_or(0);
         let c = self
-            .context_n
+            .context_t
             .broadcast_as((n, self.model.config.context_dim))?;
-        Ok(self.model.log_prob_normalised(samples, &c)?)
+        Ok(self.model.log_prob(samples, &c)?)
     }
 
     fn log_prob_detached(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
@@ -443,7 +542,7 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
             .into());
         }
         let x = samples.flatten_all()?.to_vec1::<f32>()?;
-        Ok(ArGmmSampler::new(&self.model)?.log_prob(&self.context_n_values, &x))
+        Ok(ArGmmSampler::new(&self.model)?.log_prob(&self.context, &x))
     }
 
     fn trainable_vars(&self) -> Vec<Var> {
@@ -486,6 +585,7 @@ mod tests {
             components: 3,
             min_std: 0.01,
             range_slack: 1.1,
+            chain: None,
         }
     }
 
@@ -531,7 +631,7 @@ mod tests {
         }
         // The log-density returned with the samples is the same quantity.
         let (xs, lp) = ArGmmSampler::new(&m).unwrap().sample_with_log_prob(
-            &cm.context_n_values,
+            &cm.context,
             700,
             &mut StdRng::seed_from_u64(4),
         );
@@ -540,6 +640,60 @@ mod tests {
         for (a, b) in again.iter().zip(&lp) {
             assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
         }
+    }
+
+    /// A 2-joint planar chain and a 3-D target context: exercises the kinematic features.
+    fn chain_config() -> ArGmmConfig {
+        use crate::features::{ChainFeatures, JointFrame};
+        let id = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        let joint = |t: [f32; 3]| JointFrame {
+            rotation: id,
+            translation: t,
+            axis: [0.0, 0.0, 1.0],
+            prismatic: false,
+        };
+        ArGmmConfig {
+            context_dim: 3,
+            context_mean: vec![0.0; 3],
+            context_std: vec![1.0; 3],
+            hidden: vec![16, 16],
+            chain: Some(ChainFeatures {
+                joints: vec![joint([0.0; 3]), joint([0.5, 0.0, 0.0])],
+            }),
+            ..tiny_config()
+        }
+    }
+
+    #[test]
+    fn fast_path_matches_autograd_path_with_kinematic_features() {
+        let m = ArGmm::new(chain_config(), 2).unwrap();
+        let cm = m.conditioned(&[0.3, 0.4, 0.1]).unwrap();
+        let x = cm.sample(1100, &mut StdRng::seed_from_u64(3)).unwrap();
+        let slow = cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
+        let fast = cm.log_prob_detached(&x).unwrap();
+        for (a, b) in slow.iter().zip(&fast) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
+        }
+        let (xs, lp) = ArGmmSampler::new(&m).unwrap().sample_with_log_prob(
+            &cm.context,
+            600,
+            &mut StdRng::seed_from_u64(4),
+        );
+        let t = Tensor::from_vec(xs, (600, 2), &Device::Cpu).unwrap();
+        let again = cm.log_prob(&t).unwrap().to_vec1::<f32>().unwrap();
+        for (a, b) in again.iter().zip(&lp) {
+            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn a_chain_must_match_the_coordinates() {
+        let mut cfg = chain_config();
+        cfg.chain.as_mut().unwrap().joints.pop();
+        assert!(matches!(
+            ArGmm::new(cfg, 0),
+            Err(Error::Config { field: "chain", .. })
+        ));
     }
 
     #[test]
@@ -568,25 +722,13 @@ mod tests {
         let c = m.deep_copy().unwrap();
         let x = Tensor::new(&[[0.1f32, 0.2]], &Device::Cpu).unwrap();
         let ctx = Tensor::new(&[[0.0f32]], &Device::Cpu).unwrap();
-        let a = m
-            .log_prob_normalised(&x, &ctx)
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        let b = c
-            .log_prob_normalised(&x, &ctx)
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let a = m.log_prob(&x, &ctx).unwrap().to_vec1::<f32>().unwrap();
+        let b = c.log_prob(&x, &ctx).unwrap().to_vec1::<f32>().unwrap();
         assert_eq!(a, b);
         for v in m.vars() {
             v.set(&v.as_tensor().zeros_like().unwrap()).unwrap();
         }
-        let b2 = c
-            .log_prob_normalised(&x, &ctx)
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let b2 = c.log_prob(&x, &ctx).unwrap().to_vec1::<f32>().unwrap();
         assert_eq!(b, b2);
     }
 

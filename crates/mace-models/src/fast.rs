@@ -10,8 +10,9 @@ use rand::{rngs::StdRng, Rng, RngCore, SeedableRng};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
+use crate::features::Frame;
 use crate::mlp::LEAKY_SLOPE;
-use crate::{ArGmm, Mlp, Result};
+use crate::{ArGmm, ArGmmConfig, Mlp, Result};
 
 /// Largest mixture size the fast path supports (checked by [`crate::ArGmmConfig::validate`]).
 pub const MAX_COMPONENTS: usize = 64;
@@ -158,19 +159,19 @@ fn dense(
 #[derive(Debug, Clone)]
 pub struct ArGmmSampler {
     nets: Vec<DenseNet>,
-    context_dim: usize,
-    components: usize,
-    lower: Vec<f32>,
-    upper: Vec<f32>,
+    config: ArGmmConfig,
     mid: Vec<f32>,
     half: Vec<f32>,
-    slack: f32,
-    min_std: f32,
 }
 
 /// Per-chunk scratch buffers.
 struct Scratch {
+    /// Network input of the current coordinate, `(rows, input_width(j))`.
     input: Vec<f32>,
+    /// Normalised values so far, `(rows, D)`.
+    x_n: Vec<f32>,
+    /// Per-row frame of the current joint (with a chain).
+    frames: Vec<Frame>,
     a: Vec<f32>,
     b: Vec<f32>,
 }
@@ -201,14 +202,9 @@ impl ArGmmSampler {
             .collect();
         Ok(Self {
             nets,
-            context_dim: c.context_dim,
-            components: c.components,
-            lower: c.lower.clone(),
-            upper: c.upper.clone(),
+            config: c.clone(),
             mid,
             half,
-            slack: c.range_slack,
-            min_std: c.min_std,
         })
     }
 
@@ -218,32 +214,38 @@ impl ArGmmSampler {
 
     fn scratch(&self, rows: usize) -> Scratch {
         let widest = self.nets.iter().map(DenseNet::widest).max().unwrap_or(0);
+        let frames = match &self.config.chain {
+            Some(chain) => vec![chain.start(); rows],
+            None => Vec::new(),
+        };
         Scratch {
-            input: vec![0.0; rows * (self.context_dim + self.dim())],
+            input: vec![0.0; rows * self.config.input_width(self.dim())],
+            x_n: vec![0.0; rows * self.dim()],
+            frames,
             a: vec![0.0; rows * widest],
             b: vec![0.0; rows * widest],
         }
     }
 
-    /// Draws `n` samples for one normalised context (`C` values): `(n, D)` row-major, clipped
-    /// to the limits.
-    pub fn sample(&self, context_n: &[f32], n: usize, rng: &mut StdRng) -> Vec<f32> {
-        self.draw(context_n, n, rng, false).0
+    /// Draws `n` samples for one raw context (`C` values, e.g. a target in metres): `(n, D)`
+    /// row-major, clipped to the limits.
+    pub fn sample(&self, context: &[f32], n: usize, rng: &mut StdRng) -> Vec<f32> {
+        self.draw(context, n, rng, false).0
     }
 
     /// Like [`Self::sample`], also returning each sample's log-density (at the clipped value).
     pub fn sample_with_log_prob(
         &self,
-        context_n: &[f32],
+        context: &[f32],
         n: usize,
         rng: &mut StdRng,
     ) -> (Vec<f32>, Vec<f32>) {
-        self.draw(context_n, n, rng, true)
+        self.draw(context, n, rng, true)
     }
 
     fn draw(
         &self,
-        context_n: &[f32],
+        context: &[f32],
         n: usize,
         rng: &mut StdRng,
         with_log_prob: bool,
@@ -257,13 +259,13 @@ impl ArGmmSampler {
             .zip(seeds.par_iter())
             .for_each(|((xc, lc), &seed)| {
                 let mut rng = StdRng::seed_from_u64(seed);
-                self.run_chunk(context_n, xc, lc, Some(&mut rng), with_log_prob);
+                self.run_chunk(context, xc, lc, Some(&mut rng), with_log_prob);
             });
         (x, log_p)
     }
 
-    /// Log-likelihood of each row of `x` (`(n, D)` row-major) for one normalised context.
-    pub fn log_prob(&self, context_n: &[f32], x: &[f32]) -> Vec<f32> {
+    /// Log-likelihood of each row of `x` (`(n, D)` row-major) for one raw context.
+    pub fn log_prob(&self, context: &[f32], x: &[f32]) -> Vec<f32> {
         let d = self.dim();
         let n = x.len() / d;
         let mut x = x.to_vec();
@@ -271,34 +273,44 @@ impl ArGmmSampler {
         x.par_chunks_mut(CHUNK * d)
             .zip(log_p.par_chunks_mut(CHUNK))
             .for_each(|(xc, lc)| {
-                self.run_chunk(context_n, xc, lc, None, true);
+                self.run_chunk(context, xc, lc, None, true);
             });
         log_p
     }
 
     /// Runs the chain rule over one chunk: samples `x` when `rng` is given (teacher-forces the
-    /// given `x` otherwise) and accumulates the log-density into `log_p`.
+    /// given `x` otherwise) and, if asked, accumulates the log-density into `log_p`.
     fn run_chunk(
         &self,
-        context_n: &[f32],
+        context: &[f32],
         x: &mut [f32],
         log_p: &mut [f32],
         mut rng: Option<&mut StdRng>,
         with_log_prob: bool,
     ) {
-        let (c, d, k) = (self.context_dim, self.dim(), self.components);
+        let cfg = &self.config;
+        let (c, d, k) = (cfg.context_dim, self.dim(), cfg.components);
         let rows = log_p.len();
-        let stride = c + d;
+        let context_n: Vec<f32> = (0..c)
+            .map(|i| (context[i] - cfg.context_mean[i]) / cfg.context_std[i])
+            .collect();
         let mut s = self.scratch(rows);
-        for r in 0..rows {
-            s.input[r * stride..r * stride + c].copy_from_slice(context_n);
-        }
         log_p.fill(0.0);
         let log_norm = 0.5 * (2.0 * std::f32::consts::PI).ln();
-        let mut weights = vec![0.0f32; k];
+        let mut weights = [0.0f32; MAX_COMPONENTS];
         for (j, net) in self.nets.iter().enumerate() {
-            let output = net.forward(&s.input, stride, rows, &mut s.a, &mut s.b);
-            let scale = self.half[j] * self.slack;
+            // Assemble the input rows: [context_n, x_n[..j], features_j].
+            let width = cfg.input_width(j);
+            for r in 0..rows {
+                let row = &mut s.input[r * width..(r + 1) * width];
+                row[..c].copy_from_slice(&context_n);
+                row[c..c + j].copy_from_slice(&s.x_n[r * d..r * d + j]);
+                if let Some(chain) = &cfg.chain {
+                    chain.joint_features(j, &s.frames[r], context, &mut row[c + j..]);
+                }
+            }
+            let output = net.forward(&s.input, width, rows, &mut s.a, &mut s.b);
+            let scale = self.half[j] * cfg.range_slack;
             for r in 0..rows {
                 let out = &output[r * 3 * k..(r + 1) * 3 * k];
                 let (logits, rest) = out.split_at(k);
@@ -310,12 +322,12 @@ impl ArGmmSampler {
                     total += *w;
                 }
                 let mean = |m: usize| self.mid[j] + scale * mean_raw[m].tanh();
-                let std = |m: usize| softplus(std_raw[m]) + self.min_std;
+                let std = |m: usize| softplus(std_raw[m]) + cfg.min_std;
                 let value = match rng.as_deref_mut() {
                     Some(rng) => {
                         let mut u: f32 = rng.random::<f32>() * total;
                         let mut comp = k - 1;
-                        for (m, w) in weights.iter().enumerate() {
+                        for (m, w) in weights[..k].iter().enumerate() {
                             if u < *w {
                                 comp = m;
                                 break;
@@ -323,7 +335,7 @@ impl ArGmmSampler {
                             u -= w;
                         }
                         let e: f32 = rng.sample(StandardNormal);
-                        let v = (mean(comp) + std(comp) * e).clamp(self.lower[j], self.upper[j]);
+                        let v = (mean(comp) + std(comp) * e).clamp(cfg.lower[j], cfg.upper[j]);
                         x[r * d + j] = v;
                         v
                     }
@@ -344,7 +356,10 @@ impl ArGmmSampler {
                     let sum: f32 = terms.iter().map(|t| (t - tmax).exp()).sum();
                     log_p[r] += tmax + sum.ln();
                 }
-                s.input[r * stride + c + j] = (value - self.mid[j]) / self.half[j];
+                s.x_n[r * d + j] = (value - self.mid[j]) / self.half[j];
+                if let Some(chain) = &cfg.chain {
+                    s.frames[r] = chain.advance(j, &s.frames[r], value);
+                }
             }
         }
     }

@@ -10,9 +10,10 @@ mod ar_gmm;
 pub mod checkpoint;
 mod error;
 pub mod fast;
+pub mod features;
 mod mlp;
 pub mod train;
 
-pub use ar_gmm::{ArGmm, ArGmmConfig, ConditionedArGmm};
+pub use ar_gmm::{ArGmm, ArGmmConfig, ConditionedArGmm, Inputs};
 pub use error::{Error, Result};
 pub use mlp::{Mlp, LEAKY_SLOPE};

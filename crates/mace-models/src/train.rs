@@ -7,7 +7,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{ArGmm, Error, Result};
+use crate::{ArGmm, Error, Inputs, Result};
 
 /// Knobs of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,13 +111,9 @@ pub fn train_ar_gmm(
         .clamp(1, n.saturating_sub(1).max(1));
     let (heldout_idx, train_idx) = order.split_at(heldout);
     let mut train_idx = train_idx.to_vec();
-    let context_n = model.normalise_context(context)?;
+    let inputs = model.inputs(x, context)?;
     let device = x.device().clone();
-    let heldout_t = Tensor::from_slice(heldout_idx, heldout, &device)?;
-    let (hx, hc) = (
-        x.index_select(&heldout_t, 0)?,
-        context_n.index_select(&heldout_t, 0)?,
-    );
+    let heldout_inputs = inputs.select(&Tensor::from_slice(heldout_idx, heldout, &device)?)?;
 
     let vars = model.vars();
     let mut opt = AdamW::new(
@@ -146,7 +142,7 @@ pub fn train_ar_gmm(
             opt.set_learning_rate(lr);
             let idx = Tensor::from_slice(chunk, chunk.len(), &device)?;
             let loss = model
-                .log_prob_normalised(&x.index_select(&idx, 0)?, &context_n.index_select(&idx, 0)?)?
+                .log_prob_inputs(&inputs.select(&idx)?)?
                 .mean_all()?
                 .neg()?;
             let value = loss.to_scalar::<f32>()? as f64;
@@ -163,7 +159,7 @@ pub fn train_ar_gmm(
             opt.backward_step(&loss)?;
             sum += value * chunk.len() as f64;
         }
-        let heldout_nll = mean_nll(model, &hx, &hc)?;
+        let heldout_nll = mean_nll(model, &heldout_inputs)?;
         let stats = EpochStats {
             epoch,
             train_nll: sum / train_idx.len() as f64,
@@ -196,19 +192,17 @@ pub fn train_ar_gmm(
     })
 }
 
-/// Mean negative log-likelihood of rows `x` with normalised contexts, in chunks.
+/// Mean negative log-likelihood of prepared inputs, in chunks, nats per row.
 ///
 /// # Errors
 /// Tensor errors.
-pub fn mean_nll(model: &ArGmm, x: &Tensor, context_n: &Tensor) -> Result<f64> {
-    let n = x.dims()[0];
+pub fn mean_nll(model: &ArGmm, inputs: &Inputs) -> Result<f64> {
+    let n = inputs.x.dims()[0];
     let mut sum = 0.0;
     let chunk = 8192;
     for start in (0..n).step_by(chunk) {
         let len = chunk.min(n - start);
-        let lp = model
-            .log_prob_normalised(&x.narrow(0, start, len)?, &context_n.narrow(0, start, len)?)?
-            .detach();
+        let lp = model.log_prob_inputs(&inputs.narrow(start, len)?)?.detach();
         sum -= lp.sum_all()?.to_scalar::<f32>()? as f64;
     }
     Ok(sum / n.max(1) as f64)
@@ -264,6 +258,7 @@ mod tests {
             components: 2,
             min_std: 0.001,
             range_slack: 1.1,
+            chain: None,
         };
         let model = ArGmm::new(cfg, 0).unwrap();
         let tc = TrainConfig {
