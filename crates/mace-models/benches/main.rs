@@ -9,6 +9,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mace_core::GenerativeModel;
+use mace_models::fast_train::{FastTrainer, TrainRows};
 use mace_models::{ArGmm, ArGmmConfig};
 use rand::{rngs::StdRng, SeedableRng};
 
@@ -101,5 +102,38 @@ fn bench_train_step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_sample, bench_log_prob, bench_train_step);
+/// The hand-written trainer (what `mace ik train` uses) on the same sizes and batch.
+fn bench_fast_train_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ar_gmm_fast_train_step");
+    group.sample_size(20);
+    for (name, hidden, k) in sizes() {
+        let model = ArGmm::new(config(hidden, k), 0).unwrap();
+        let cm = model.conditioned(&[0.5, 0.0, 0.5]).unwrap();
+        let batch = 1024;
+        let x = cm
+            .sample(batch, &mut StdRng::seed_from_u64(0))
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let ctx: Vec<f32> = (0..batch * 3).map(|i| (i % 7) as f32 * 0.1).collect();
+        let rows = TrainRows::new(&model, &x, &ctx).unwrap();
+        let mut trainer = FastTrainer::new(&model).unwrap();
+        let index: Vec<u32> = (0..batch as u32).collect();
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_function(BenchmarkId::new(name, batch), |b| {
+            b.iter(|| trainer.step(&rows, &index, 1e-3))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_sample,
+    bench_log_prob,
+    bench_train_step,
+    bench_fast_train_step
+);
 criterion_main!(benches);

@@ -198,7 +198,7 @@ impl ArGmm {
     }
 
     /// The variable whose storage is `t`.
-    fn var_of(&self, t: &Tensor) -> Option<Var> {
+    pub(crate) fn var_of(&self, t: &Tensor) -> Option<Var> {
         let data = self.varmap.data().lock().expect("varmap lock");
         data.values()
             .find(|v| v.as_tensor().id() == t.id())

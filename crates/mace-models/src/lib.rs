@@ -8,8 +8,10 @@
 
 mod ar_gmm;
 pub mod checkpoint;
+pub mod data;
 mod error;
 pub mod fast;
+pub mod fast_train;
 pub mod features;
 mod mlp;
 pub mod train;

@@ -2,12 +2,11 @@
 
 use std::time::Instant;
 
-use candle_core::{Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{ArGmm, Error, Inputs, Result};
+use crate::fast_train::{FastTrainer, TrainRows};
+use crate::{ArGmm, Error, Result};
 
 /// Knobs of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,61 +72,41 @@ pub struct TrainingRecord {
     pub history: Vec<EpochStats>,
 }
 
-/// Trains `model` in place on rows of `x` `(N, D)` with raw contexts `context` `(N, C)`.
+/// Trains `model` in place on rows of `x` `(N, D)` (row-major) with raw contexts `(N, C)`,
+/// using the hand-written trainer of [`crate::fast_train`].
 ///
 /// After each epoch `on_epoch(stats, improved)` is called (`improved` when the held-out NLL is
-/// the best so far: the moment to write a checkpoint). At the end the model holds the weights of
-/// the best epoch.
+/// the best so far: the moment to write a checkpoint; the model's variables already hold that
+/// epoch's weights then). At the end the model holds the weights of the best epoch.
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] if `x` and `context` disagree; [`Error::Diverged`] on a non-finite
 /// loss (the model then holds the best weights so far); errors of `on_epoch`.
 pub fn train_ar_gmm(
     model: &ArGmm,
-    x: &Tensor,
-    context: &Tensor,
+    x: &[f32],
+    context: &[f32],
     config: &TrainConfig,
     data_file: &str,
     on_epoch: &mut dyn FnMut(&EpochStats, bool) -> Result<()>,
 ) -> Result<TrainingRecord> {
     let start = Instant::now();
-    let (n, d) = x.dims2()?;
-    let (nc, c) = context.dims2()?;
-    if nc != n || d != model.config().dim() || c != model.config().context_dim {
-        return Err(Error::ShapeMismatch {
-            op: "train_ar_gmm",
-            expected: format!(
-                "x (N, {}) and context (N, {})",
-                model.config().dim(),
-                model.config().context_dim
-            ),
-            got: format!("x ({n}, {d}), context ({nc}, {c})"),
-        });
-    }
+    let rows = TrainRows::new(model, x, context)?;
+    let n = rows.len();
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.shuffle(&mut rng);
     let heldout = ((n as f64 * config.heldout_fraction).round() as usize)
         .clamp(1, n.saturating_sub(1).max(1));
     let (heldout_idx, train_idx) = order.split_at(heldout);
+    let heldout_rows = rows.subset(heldout_idx);
     let mut train_idx = train_idx.to_vec();
-    let inputs = model.inputs(x, context)?;
-    let device = x.device().clone();
-    let heldout_inputs = inputs.select(&Tensor::from_slice(heldout_idx, heldout, &device)?)?;
 
-    let vars = model.vars();
-    let mut opt = AdamW::new(
-        vars.clone(),
-        ParamsAdamW {
-            lr: config.lr,
-            weight_decay: 0.0,
-            ..Default::default()
-        },
-    )?;
+    let mut trainer = FastTrainer::new(model)?;
     let batch = config.batch_size.clamp(1, train_idx.len().max(1));
     let steps_per_epoch = train_idx.len().div_ceil(batch);
     let total_steps = (steps_per_epoch * config.epochs).max(1);
-    let mut best: Option<(usize, f64, Vec<Tensor>)> = None;
+    let mut best: Option<(usize, f64, Vec<Vec<f32>>)> = None;
     let mut history = Vec::with_capacity(config.epochs);
 
     for epoch in 0..config.epochs {
@@ -139,16 +118,11 @@ pub fn train_ar_gmm(
             let floor = config.final_lr_fraction;
             let lr = config.lr
                 * (floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
-            opt.set_learning_rate(lr);
-            let idx = Tensor::from_slice(chunk, chunk.len(), &device)?;
-            let loss = model
-                .log_prob_inputs(&inputs.select(&idx)?)?
-                .mean_all()?
-                .neg()?;
-            let value = loss.to_scalar::<f32>()? as f64;
+            let value = trainer.step(&rows, chunk, lr as f32);
             if !value.is_finite() {
                 if let Some((_, _, weights)) = &best {
-                    restore(&vars, weights)?;
+                    trainer.restore(weights);
+                    trainer.write_back()?;
                 }
                 return Err(Error::Diverged {
                     epoch,
@@ -156,26 +130,28 @@ pub fn train_ar_gmm(
                     loss: value,
                 });
             }
-            opt.backward_step(&loss)?;
             sum += value * chunk.len() as f64;
         }
-        let heldout_nll = mean_nll(model, &heldout_inputs)?;
+        let heldout_nll = trainer.evaluate(&heldout_rows);
         let stats = EpochStats {
             epoch,
             train_nll: sum / train_idx.len() as f64,
             heldout_nll,
             elapsed_s: start.elapsed().as_secs_f64(),
         };
-        let improved = best.as_ref().is_none_or(|(_, b, _)| heldout_nll < *b);
+        let improved =
+            heldout_nll.is_finite() && best.as_ref().is_none_or(|(_, b, _)| heldout_nll < *b);
         if improved {
-            best = Some((epoch, heldout_nll, snapshot(&vars)?));
+            best = Some((epoch, heldout_nll, trainer.snapshot()));
+            trainer.write_back()?;
         }
         on_epoch(&stats, improved)?;
         history.push(stats);
     }
     let (best_epoch, best_heldout_nll) = match &best {
         Some((e, nll, weights)) => {
-            restore(&vars, weights)?;
+            trainer.restore(weights);
+            trainer.write_back()?;
             (*e, *nll)
         }
         None => (0, f64::NAN),
@@ -192,41 +168,10 @@ pub fn train_ar_gmm(
     })
 }
 
-/// Mean negative log-likelihood of prepared inputs, in chunks, nats per row.
-///
-/// # Errors
-/// Tensor errors.
-pub fn mean_nll(model: &ArGmm, inputs: &Inputs) -> Result<f64> {
-    let n = inputs.x.dims()[0];
-    let mut sum = 0.0;
-    let chunk = 8192;
-    for start in (0..n).step_by(chunk) {
-        let len = chunk.min(n - start);
-        let lp = model.log_prob_inputs(&inputs.narrow(start, len)?)?.detach();
-        sum -= lp.sum_all()?.to_scalar::<f32>()? as f64;
-    }
-    Ok(sum / n.max(1) as f64)
-}
-
-fn snapshot(vars: &[Var]) -> Result<Vec<Tensor>> {
-    Ok(vars
-        .iter()
-        .map(|v| v.as_tensor().copy())
-        .collect::<candle_core::Result<_>>()?)
-}
-
-fn restore(vars: &[Var], weights: &[Tensor]) -> Result<()> {
-    for (v, w) in vars.iter().zip(weights) {
-        v.set(w)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ArGmmConfig;
-    use candle_core::Device;
     use rand::Rng;
 
     /// Data from a known conditional: x0 ~ N(c, 0.1²), x1 ~ N(−x0, 0.05²). Training must bring the
@@ -244,9 +189,6 @@ mod tests {
             xs.extend([x0, x1]);
             cs.push(c);
         }
-        let dev = Device::Cpu;
-        let x = Tensor::from_vec(xs, (n, 2), &dev).unwrap();
-        let c = Tensor::from_vec(cs, (n, 1), &dev).unwrap();
         let cfg = ArGmmConfig {
             names: vec!["x0".into(), "x1".into()],
             lower: vec![-1.5, -1.5],
@@ -268,7 +210,7 @@ mod tests {
             ..TrainConfig::default()
         };
         let mut epochs = 0;
-        let record = train_ar_gmm(&model, &x, &c, &tc, "synthetic", &mut |_, _| {
+        let record = train_ar_gmm(&model, &xs, &cs, &tc, "synthetic", &mut |_, _| {
             epochs += 1;
             Ok(())
         })
