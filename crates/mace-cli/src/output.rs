@@ -27,3 +27,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
+
+/// Prints `value` as JSON to stdout when `dest` is `-`, else writes it to the file `dest`.
+pub(crate) fn emit_json<T: serde::Serialize>(dest: &Path, value: &T) -> anyhow::Result<()> {
+    if dest == Path::new("-") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).context("serialising JSON")?
+        );
+        Ok(())
+    } else {
+        write_json(dest, value)
+    }
+}

@@ -8,7 +8,6 @@
 
 mod ar_gmm;
 pub mod checkpoint;
-pub mod data;
 mod error;
 pub mod fast;
 pub mod fast_train;

@@ -1,1 +1,43 @@
-//! Placeholder: this crate is filled by its own issue.
+//! Robot simulator for MACE's inverse-kinematics experiments: kinematic chains from URDF, batched
+//! forward kinematics, capsule-based collision against scenes of boxes and the ground, and the IK
+//! evidence (simulator + score) for the tuner.
+//!
+//! # Example
+//! ```
+//! use mace_robot::{KinematicChain, Scene, CollisionModel};
+//! let chain = KinematicChain::panda();
+//! let scene = Scene::by_name("window")?;
+//! let model = CollisionModel::new(&chain, &scene);
+//! let q = [0.0f32, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]; // the "ready" pose, rad
+//! let poses = chain.forward_kinematics(&q)?;
+//! let flags = model.check(&poses);
+//! assert!(!flags.any());
+//! let tcp = poses[chain.tip()].trans; // metres, base frame
+//! assert!((tcp[2] - 0.485).abs() < 0.001);
+//! # Ok::<(), mace_robot::Error>(())
+//! ```
+
+pub mod chain;
+pub mod collision;
+pub mod dataset;
+pub mod error;
+pub mod evidence;
+pub mod fk;
+pub mod geometry;
+pub mod ik;
+pub mod math;
+pub mod prior_eval;
+pub mod scene;
+pub mod serial;
+pub mod urdf;
+
+pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain};
+pub use collision::{CollisionFlags, CollisionModel, Distances};
+pub use dataset::{Dataset, DatasetConfig};
+pub use error::{Error, Result};
+pub use evidence::{ik_evidence, IkObservation, IkScore, IkSimulator};
+pub use geometry::{Capsule, Obb};
+pub use ik::{IkConfig, IkReport, IkSolver, IkStatus};
+pub use math::Pose;
+pub use scene::{Scene, SceneBox};
+pub use serial::SerialJoint;

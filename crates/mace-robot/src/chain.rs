@@ -1,0 +1,149 @@
+//! A validated kinematic chain: the serial path of movable joints from a base link to a tip link,
+//! plus every link rigidly attached to that path (e.g. a gripper's fingers), with collision shapes.
+
+use crate::geometry::Capsule;
+use crate::math::{Pose, Vec3};
+
+/// How a link moves relative to its parent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JointKind {
+    /// Rigidly attached.
+    Fixed,
+    /// Rotation about `axis` (unit, joint frame) by the joint value (rad).
+    Revolute {
+        /// Unit rotation axis in the joint frame.
+        axis: Vec3,
+        /// Index of the joint value in a configuration.
+        dof: usize,
+    },
+    /// Translation along `axis` (unit, joint frame) by the joint value (m).
+    Prismatic {
+        /// Unit translation axis in the joint frame.
+        axis: Vec3,
+        /// Index of the joint value in a configuration.
+        dof: usize,
+    },
+}
+
+/// One link of a [`KinematicChain`] and the joint that attaches it to its parent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainLink {
+    /// URDF link name.
+    pub name: String,
+    /// Index of the parent link in [`KinematicChain::links`]; `None` for the base.
+    pub parent: Option<usize>,
+    /// Name of the URDF joint attaching this link (empty for the base).
+    pub joint_name: String,
+    /// Joint origin: the joint frame in the parent link frame (metres).
+    pub origin: Pose,
+    /// Motion of the joint.
+    pub kind: JointKind,
+    /// Collision shapes in this link's frame (metres).
+    pub collision: Vec<Capsule>,
+}
+
+/// A movable joint of the chain: name and limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointSpec {
+    /// URDF joint name.
+    pub name: String,
+    /// Lower limit (rad or m).
+    pub lower: f32,
+    /// Upper limit (rad or m).
+    pub upper: f32,
+}
+
+/// A serial kinematic chain from a base link to a tip link (see [`KinematicChain::from_urdf_str`]).
+///
+/// Links are stored parents-first, so forward kinematics is one pass. The chain holds no cached
+/// poses: kinematics functions take a configuration and return frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KinematicChain {
+    pub(crate) name: String,
+    pub(crate) links: Vec<ChainLink>,
+    pub(crate) joints: Vec<JointSpec>,
+    pub(crate) tip: usize,
+    pub(crate) ignored_meshes: Vec<String>,
+}
+
+impl KinematicChain {
+    /// Robot name from the URDF.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// All links, parents first; `links()[0]` is the base.
+    pub fn links(&self) -> &[ChainLink] {
+        &self.links
+    }
+
+    /// Mutable access to the links' collision shapes (e.g. for fitting); kinematics stay fixed.
+    pub fn collision_mut(&mut self, link: usize) -> &mut Vec<Capsule> {
+        &mut self.links[link].collision
+    }
+
+    /// The movable joints, in configuration order.
+    pub fn joints(&self) -> &[JointSpec] {
+        &self.joints
+    }
+
+    /// Number of movable joints (the length of a configuration).
+    pub fn dof(&self) -> usize {
+        self.joints.len()
+    }
+
+    /// Index of the tip link (the tool centre point) in [`KinematicChain::links`].
+    pub fn tip(&self) -> usize {
+        self.tip
+    }
+
+    /// Index of a link by name.
+    pub fn link_index(&self, name: &str) -> Option<usize> {
+        self.links.iter().position(|l| l.name == name)
+    }
+
+    /// Names of links whose mesh collision elements were skipped (meshes are not supported).
+    pub fn ignored_meshes(&self) -> &[String] {
+        &self.ignored_meshes
+    }
+
+    /// Lower joint limits, configuration order.
+    pub fn lower(&self) -> Vec<f32> {
+        self.joints.iter().map(|j| j.lower).collect()
+    }
+
+    /// Upper joint limits, configuration order.
+    pub fn upper(&self) -> Vec<f32> {
+        self.joints.iter().map(|j| j.upper).collect()
+    }
+
+    /// Indices of the joints whose value in `q` lies outside its limits (NaN counts as outside).
+    ///
+    /// `q` must have [`KinematicChain::dof`] values; extra values are ignored.
+    pub fn out_of_limits(&self, q: &[f32]) -> Vec<usize> {
+        self.joints
+            .iter()
+            .zip(q)
+            .enumerate()
+            .filter(|(_, (j, &v))| !(v >= j.lower && v <= j.upper))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// `n` configurations drawn uniformly within the joint limits: a flat `(n, dof)` vector.
+    pub fn sample_uniform<R: rand::Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Vec<f32> {
+        let mut q = Vec::with_capacity(n * self.dof());
+        for _ in 0..n {
+            for j in &self.joints {
+                q.push(j.lower + (j.upper - j.lower) * rng.random::<f32>());
+            }
+        }
+        q
+    }
+
+    /// The built-in Franka Emika Panda (`assets/robots/panda.urdf`, compiled in), base
+    /// `panda_link0`, tip `panda_grasptarget`.
+    pub fn panda() -> KinematicChain {
+        crate::urdf::panda()
+    }
+}

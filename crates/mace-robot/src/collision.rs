@@ -1,0 +1,690 @@
+//! Collision checking of a chain's capsules against itself, scene boxes and the ground plane.
+//!
+//! Three kinds of contact, as in the reference (see `tests/data/README.md`):
+//! - **self**: every pair of links with geometry, except a link and its nearest ancestor with
+//!   geometry (the directly attached pairs, which always touch);
+//! - **obstacle**: every link with geometry (the base included) against every scene box;
+//! - **ground**: every link with geometry except the base against the half-space `z ≤ 0`.
+//!
+//! A configuration collides when a signed distance is negative. The boolean paths
+//! ([`CollisionModel::collides`], [`CollisionModel::check`]) cull with one bounding sphere per
+//! link before testing capsules and stop at the first hit; [`CollisionModel::distances`] computes
+//! the exact signed minima of the capsule model. Batched entry points fuse forward kinematics and
+//! collision per configuration and split the batch across rayon threads.
+
+use rayon::prelude::*;
+
+use crate::chain::KinematicChain;
+use crate::error::Result;
+use crate::fk::{validate_batch, CHUNK};
+use crate::geometry::{capsule_capsule_signed_distance, capsules_intersect, Capsule, Obb};
+use crate::math::{add, dot, norm, sub, Pose, Vec3};
+use crate::scene::Scene;
+
+/// Which kinds of contact a configuration has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CollisionFlags {
+    /// Two non-adjacent links overlap.
+    pub self_collision: bool,
+    /// A link overlaps a scene box.
+    pub obstacle_collision: bool,
+    /// A link other than the base reaches below `z = 0` (only if the scene has a ground).
+    pub ground_collision: bool,
+}
+
+impl CollisionFlags {
+    /// Whether any kind of contact occurs.
+    pub fn any(&self) -> bool {
+        self.self_collision || self.obstacle_collision || self.ground_collision
+    }
+}
+
+/// Signed minimum distances of one configuration, metres (negative = penetration depth;
+/// `f32::INFINITY` when there is nothing to check, e.g. no boxes).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Distances {
+    /// Minimum over the checked self-collision pairs.
+    pub self_distance: f32,
+    /// Minimum over links × scene boxes.
+    pub obstacle_distance: f32,
+    /// Minimum height of the links checked against the ground.
+    pub ground_distance: f32,
+}
+
+/// A chain's collision geometry prepared for fast queries against one scene.
+#[derive(Debug, Clone)]
+pub struct CollisionModel {
+    chain: KinematicChain,
+    /// Links with geometry (indices into the chain's links).
+    geo: Vec<usize>,
+    /// Capsules of link `geo[k]` are `caps[cap_range[k].0 .. cap_range[k].1]` (link frame).
+    caps: Vec<Capsule>,
+    cap_range: Vec<(usize, usize)>,
+    /// Per capsule: half its segment length plus its radius (bounding sphere about the midpoint).
+    cap_bound: Vec<f32>,
+    /// Bounding sphere of each geo link, link frame: (centre, radius).
+    bounds: Vec<(Vec3, f32)>,
+    /// Self-collision pairs as indices into `geo`, most frequently colliding first.
+    self_pairs: Vec<(usize, usize)>,
+    /// Indices into `geo` checked against the ground.
+    ground_links: Vec<usize>,
+    obbs: Vec<Obb>,
+    /// Bounding sphere radius of each box (centre = box centre).
+    obb_radius: Vec<f32>,
+}
+
+/// Scratch space for one thread: poses, world capsules and world bounding-sphere centres.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    /// Bit k set: the capsules of geo link k are placed in `world` for the current configuration.
+    placed: u64,
+    poses: Vec<Pose>,
+    world: Vec<Capsule>,
+    centers: Vec<Vec3>,
+}
+
+impl CollisionModel {
+    /// Prepares `chain`'s collision shapes against `scene`'s boxes and ground.
+    pub fn new(chain: &KinematicChain, scene: &Scene) -> CollisionModel {
+        CollisionModel::from_parts(chain, scene.obbs(), scene.ground)
+    }
+
+    /// Prepares `chain` against arbitrary boxes, with or without the ground plane.
+    pub fn from_parts(chain: &KinematicChain, obbs: Vec<Obb>, ground: bool) -> CollisionModel {
+        let links = chain.links();
+        let geo: Vec<usize> = (0..links.len())
+            .filter(|&i| !links[i].collision.is_empty())
+            .collect();
+        let mut caps = Vec::new();
+        let mut cap_range = Vec::new();
+        let mut bounds = Vec::new();
+        for &li in &geo {
+            let start = caps.len();
+            caps.extend_from_slice(&links[li].collision);
+            cap_range.push((start, caps.len()));
+            bounds.push(bounding_sphere(&links[li].collision));
+        }
+        // Nearest ancestor with geometry, as an index into geo.
+        let geo_parent = |li: usize| -> Option<usize> {
+            let mut p = links[li].parent;
+            while let Some(pi) = p {
+                if let Some(k) = geo.iter().position(|&g| g == pi) {
+                    return Some(k);
+                }
+                p = links[pi].parent;
+            }
+            None
+        };
+        let mut self_pairs = Vec::new();
+        for a in 0..geo.len() {
+            for b in a + 1..geo.len() {
+                if geo_parent(geo[a]) == Some(b) || geo_parent(geo[b]) == Some(a) {
+                    continue;
+                }
+                self_pairs.push((a, b));
+            }
+        }
+        // Test pairs far apart in the chain first: they collide most often (wrist vs. base).
+        self_pairs.sort_by_key(|&(a, b)| std::cmp::Reverse(b - a));
+        let ground_links = if ground {
+            (0..geo.len())
+                .filter(|&k| links[geo[k]].parent.is_some())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let obb_radius = obbs.iter().map(Obb::bounding_radius).collect();
+        let cap_bound = caps.iter().map(|c| c.bounding_sphere().1).collect();
+        let mut model = CollisionModel {
+            chain: chain.clone(),
+            geo,
+            caps,
+            cap_range,
+            cap_bound,
+            bounds,
+            self_pairs,
+            ground_links,
+            obbs,
+            obb_radius,
+        };
+        model.prune_rigid_pairs();
+        model.prune_unreachable_pairs();
+        model
+    }
+
+    /// Drops self-collision pairs that provably cannot collide within the joint limits.
+    ///
+    /// The distance between two links depends only on the joints on the path between them. For
+    /// pairs with one or two such joints, the distance is evaluated on a grid over their limits
+    /// (4001 or 201 values per joint); it is Lipschitz in each joint value `q_j` with a constant
+    /// `L_j` bounded by the reach of the moving side from the joint (sum of the link offsets below
+    /// it plus the farthest capsule point and radius; 1 for a prismatic joint). A point of the
+    /// joint box is within `δ_j / 2` of a grid point along each joint, so if the grid minimum exceeds
+    /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped.
+    fn prune_unreachable_pairs(&mut self) {
+        let links = self.chain.links();
+        let ancestors = |mut li: usize| {
+            let mut v = vec![li];
+            while let Some(p) = links[li].parent {
+                v.push(p);
+                li = p;
+            }
+            v
+        };
+        // Reach of link `li` (capsules, in its frame) from the origin of link `top`'s joint,
+        // following the chain down from `top` to `li`.
+        let reach = |top: usize, li: usize| -> f32 {
+            let mut r = 0.0f32;
+            let mut cur = li;
+            while cur != top {
+                r += norm(links[cur].origin.trans);
+                cur = links[cur].parent.expect("top is an ancestor");
+            }
+            let k = self
+                .geo
+                .iter()
+                .position(|&g| g == li)
+                .expect("geometry link");
+            let (a0, a1) = self.cap_range[k];
+            r + self.caps[a0..a1]
+                .iter()
+                .map(|c| norm(c.a).max(norm(c.b)) + c.radius)
+                .fold(0.0, f32::max)
+        };
+        let dof = self.chain.dof();
+        let mut keep = Vec::with_capacity(self.self_pairs.len());
+        let mut scratch = self.scratch();
+        for &(a, b) in &self.self_pairs {
+            let (la, lb) = (self.geo[a], self.geo[b]);
+            let (pa, pb) = (ancestors(la), ancestors(lb));
+            let common = *pa
+                .iter()
+                .find(|x| pb.contains(x))
+                .expect("links share the base");
+            // Movable joints on the path: (dof index, Lipschitz bound).
+            let mut joints: Vec<(usize, f32)> = Vec::new();
+            for (path, leaf) in [(&pa, la), (&pb, lb)] {
+                for &l in path.iter().take_while(|&&l| l != common) {
+                    match links[l].kind {
+                        crate::chain::JointKind::Revolute { dof, .. } => {
+                            joints.push((dof, reach(l, leaf)))
+                        }
+                        crate::chain::JointKind::Prismatic { dof, .. } => joints.push((dof, 1.0)),
+                        crate::chain::JointKind::Fixed => {}
+                    }
+                }
+            }
+            let m = match joints.len() {
+                1 => 4001usize,
+                2 => 201,
+                _ => {
+                    keep.push((a, b));
+                    continue;
+                }
+            };
+            let spec = self.chain.joints();
+            let delta: Vec<f32> = joints
+                .iter()
+                .map(|&(j, _)| (spec[j].upper - spec[j].lower) / (m - 1) as f32)
+                .collect();
+            let margin: f32 = joints
+                .iter()
+                .zip(&delta)
+                .map(|(&(_, l), d)| l * d / 2.0)
+                .sum::<f32>()
+                + 1e-4;
+            let mut q = vec![0.0f32; dof];
+            let mut reachable = false;
+            let total = m.pow(joints.len() as u32);
+            'grid: for idx in 0..total {
+                let mut rest = idx;
+                for (&(j, _), d) in joints.iter().zip(&delta) {
+                    q[j] = spec[j].lower + d * (rest % m) as f32;
+                    rest /= m;
+                }
+                let mut poses = std::mem::take(&mut scratch.poses);
+                self.chain.link_poses_into(&q, &mut poses);
+                self.place(&poses, &mut scratch);
+                scratch.poses = poses;
+                let (a0, a1) = self.cap_range[a];
+                let (b0, b1) = self.cap_range[b];
+                for x in &scratch.world[a0..a1] {
+                    for y in &scratch.world[b0..b1] {
+                        if capsule_capsule_signed_distance(x, y) <= margin {
+                            reachable = true;
+                            break 'grid;
+                        }
+                    }
+                }
+            }
+            if reachable {
+                keep.push((a, b));
+            }
+        }
+        self.self_pairs = keep;
+    }
+
+    /// Drops self-collision pairs whose links are rigidly attached to each other (no movable
+    /// joint between them, e.g. a flange and the fingers of a fixed gripper) and do not touch:
+    /// their distance never changes, so they can never collide.
+    fn prune_rigid_pairs(&mut self) {
+        let links = self.chain.links();
+        // Nearest ancestor-or-self whose joint is movable (or the base): the rigid body's root.
+        let rigid_root = |mut li: usize| -> usize {
+            loop {
+                match (links[li].kind, links[li].parent) {
+                    (crate::chain::JointKind::Fixed, Some(p)) => li = p,
+                    _ => return li,
+                }
+            }
+        };
+        let q = vec![0.0f32; self.chain.dof()];
+        let mut poses = vec![Pose::IDENTITY; links.len()];
+        self.chain.link_poses_into(&q, &mut poses);
+        let mut s = self.scratch();
+        self.place(&poses, &mut s);
+        let keep: Vec<(usize, usize)> = self
+            .self_pairs
+            .iter()
+            .copied()
+            .filter(|&(a, b)| {
+                rigid_root(self.geo[a]) != rigid_root(self.geo[b])
+                    || self.pair_hits(&poses, &mut s, a, b)
+            })
+            .collect();
+        self.self_pairs = keep;
+    }
+
+    /// The chain this model checks.
+    pub fn chain(&self) -> &KinematicChain {
+        &self.chain
+    }
+
+    /// Names of the link pairs checked for self-collision.
+    ///
+    /// Rigidly attached pairs that do not touch, and pairs that provably cannot meet within the
+    /// joint limits, are left out (they can never collide).
+    pub fn self_pair_names(&self) -> Vec<(String, String)> {
+        let l = self.chain.links();
+        self.self_pairs
+            .iter()
+            .map(|&(a, b)| (l[self.geo[a]].name.clone(), l[self.geo[b]].name.clone()))
+            .collect()
+    }
+
+    /// Fresh scratch space sized for this model.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            placed: 0,
+            poses: vec![Pose::IDENTITY; self.chain.links().len()],
+            world: vec![Capsule::sphere([0.0; 3], 0.0); self.caps.len()],
+            centers: vec![[0.0; 3]; self.geo.len()],
+        }
+    }
+
+    /// Places every link's bounding sphere and capsules in the world.
+    fn place(&self, poses: &[Pose], s: &mut Scratch) {
+        self.place_centers(poses, s);
+        for k in 0..self.geo.len() {
+            self.ensure(poses, s, k);
+        }
+    }
+
+    /// Places the bounding-sphere centres only; capsules follow on demand ([`Self::ensure`]).
+    #[inline]
+    fn place_centers(&self, poses: &[Pose], s: &mut Scratch) {
+        s.placed = 0;
+        for (k, &li) in self.geo.iter().enumerate() {
+            s.centers[k] = poses[li].transform_point(self.bounds[k].0);
+        }
+    }
+
+    /// Places the capsules of geo link `k` if not yet done for this configuration.
+    #[inline]
+    fn ensure(&self, poses: &[Pose], s: &mut Scratch, k: usize) {
+        let bit = 1u64 << (k & 63);
+        if k < 64 && s.placed & bit != 0 {
+            return;
+        }
+        let p = &poses[self.geo[k]];
+        let (a, b) = self.cap_range[k];
+        for c in a..b {
+            s.world[c] = self.caps[c].transformed(p);
+        }
+        if k < 64 {
+            s.placed |= bit;
+        }
+    }
+
+    #[inline]
+    fn pair_hits(&self, poses: &[Pose], s: &mut Scratch, a: usize, b: usize) -> bool {
+        let r = self.bounds[a].1 + self.bounds[b].1;
+        let d = sub(s.centers[a], s.centers[b]);
+        if dot(d, d) >= r * r {
+            return false;
+        }
+        self.ensure(poses, s, a);
+        self.ensure(poses, s, b);
+        let (a0, a1) = self.cap_range[a];
+        let (b0, b1) = self.cap_range[b];
+        for i in a0..a1 {
+            let x = &s.world[i];
+            for j in b0..b1 {
+                let y = &s.world[j];
+                // Midpoint spheres first: 4× cheaper than the segment test.
+                let r = self.cap_bound[i] + self.cap_bound[j];
+                let d = sub(add(x.a, x.b), add(y.a, y.b));
+                if dot(d, d) >= 4.0 * r * r {
+                    continue;
+                }
+                if capsules_intersect(x, y) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    #[inline]
+    fn ground_hits(&self, poses: &[Pose], s: &mut Scratch, k: usize) -> bool {
+        if s.centers[k][2] >= self.bounds[k].1 {
+            return false;
+        }
+        self.ensure(poses, s, k);
+        let (a, b) = self.cap_range[k];
+        s.world[a..b].iter().any(|c| c.min_z() < 0.0)
+    }
+
+    #[inline]
+    fn obstacle_hits(&self, poses: &[Pose], s: &mut Scratch, k: usize) -> bool {
+        let (a, b) = self.cap_range[k];
+        let rk = self.bounds[k].1;
+        for (o, &ro) in self.obbs.iter().zip(&self.obb_radius) {
+            let d = sub(s.centers[k], o.pose.trans);
+            let r = rk + ro;
+            if dot(d, d) >= r * r || o.signed_distance_point(s.centers[k]) >= rk {
+                continue;
+            }
+            self.ensure(poses, s, k);
+            if s.world[a..b].iter().any(|c| o.intersects_capsule(c)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn self_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
+        self.self_pairs
+            .iter()
+            .any(|&(a, b)| self.pair_hits(poses, s, a, b))
+    }
+
+    fn ground_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
+        self.ground_links
+            .iter()
+            .any(|&k| self.ground_hits(poses, s, k))
+    }
+
+    fn obstacle_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
+        !self.obbs.is_empty() && (0..self.geo.len()).any(|k| self.obstacle_hits(poses, s, k))
+    }
+
+    /// Whether one configuration collides in any way, given its link poses (length = number of
+    /// links, from [`KinematicChain::forward_kinematics`]). Stops at the first contact.
+    pub fn collides_with(&self, poses: &[Pose], s: &mut Scratch) -> bool {
+        self.place_centers(poses, s);
+        self.ground_hit(poses, s) || self.obstacle_hit(poses, s) || self.self_hit(poses, s)
+    }
+
+    /// [`CollisionModel::collides_with`] with its own scratch space.
+    pub fn collides(&self, poses: &[Pose]) -> bool {
+        self.collides_with(poses, &mut self.scratch())
+    }
+
+    /// Which kinds of contact one configuration has, given its link poses (each kind stops at
+    /// its first contact).
+    pub fn check_with(&self, poses: &[Pose], s: &mut Scratch) -> CollisionFlags {
+        self.place_centers(poses, s);
+        CollisionFlags {
+            self_collision: self.self_hit(poses, s),
+            obstacle_collision: self.obstacle_hit(poses, s),
+            ground_collision: self.ground_hit(poses, s),
+        }
+    }
+
+    /// [`CollisionModel::check_with`] with its own scratch space.
+    pub fn check(&self, poses: &[Pose]) -> CollisionFlags {
+        self.check_with(poses, &mut self.scratch())
+    }
+
+    /// Exact signed minimum distances of the capsule model for one configuration (metres).
+    pub fn distances_with(&self, poses: &[Pose], s: &mut Scratch) -> Distances {
+        self.place(poses, s);
+        let mut self_distance = f32::INFINITY;
+        for &(a, b) in &self.self_pairs {
+            // Bounding spheres give a lower bound: skip pairs that cannot beat the current minimum.
+            let lb = norm(sub(s.centers[a], s.centers[b])) - self.bounds[a].1 - self.bounds[b].1;
+            if lb >= self_distance {
+                continue;
+            }
+            let (a0, a1) = self.cap_range[a];
+            let (b0, b1) = self.cap_range[b];
+            for x in &s.world[a0..a1] {
+                for y in &s.world[b0..b1] {
+                    self_distance = self_distance.min(capsule_capsule_signed_distance(x, y));
+                }
+            }
+        }
+        let mut ground_distance = f32::INFINITY;
+        for &k in &self.ground_links {
+            let (a, b) = self.cap_range[k];
+            for c in &s.world[a..b] {
+                ground_distance = ground_distance.min(c.min_z());
+            }
+        }
+        let mut obstacle_distance = f32::INFINITY;
+        for o in &self.obbs {
+            for (c, &bound) in s.world.iter().zip(&self.cap_bound) {
+                // The box's signed distance is 1-Lipschitz: a lower bound from the capsule's midpoint.
+                let mid = [
+                    0.5 * (c.a[0] + c.b[0]),
+                    0.5 * (c.a[1] + c.b[1]),
+                    0.5 * (c.a[2] + c.b[2]),
+                ];
+                if o.signed_distance_point(mid) - bound >= obstacle_distance {
+                    continue;
+                }
+                obstacle_distance = obstacle_distance.min(o.signed_distance_capsule(c));
+            }
+        }
+        Distances {
+            self_distance,
+            obstacle_distance,
+            ground_distance,
+        }
+    }
+
+    /// Signed distance of every self-collision pair for one configuration (metres), in the order
+    /// of [`CollisionModel::self_pair_names`].
+    pub fn self_pair_distances(&self, poses: &[Pose]) -> Vec<f32> {
+        let mut s = self.scratch();
+        self.place(poses, &mut s);
+        self.self_pairs
+            .iter()
+            .map(|&(a, b)| {
+                let (a0, a1) = self.cap_range[a];
+                let (b0, b1) = self.cap_range[b];
+                let mut d = f32::INFINITY;
+                for x in &s.world[a0..a1] {
+                    for y in &s.world[b0..b1] {
+                        d = d.min(capsule_capsule_signed_distance(x, y));
+                    }
+                }
+                d
+            })
+            .collect()
+    }
+
+    /// [`CollisionModel::distances_with`] with its own scratch space.
+    pub fn distances(&self, poses: &[Pose]) -> Distances {
+        self.distances_with(poses, &mut self.scratch())
+    }
+
+    fn batch<T: Send + Default + Clone>(
+        &self,
+        q: &[f32],
+        op: &'static str,
+        f: impl Fn(&Self, &mut Scratch) -> T + Sync,
+    ) -> Result<Vec<T>> {
+        let n = validate_batch(&self.chain, q, op)?;
+        let dof = self.chain.dof().max(1);
+        let mut out = vec![T::default(); n];
+        out.par_chunks_mut(CHUNK)
+            .zip(q.par_chunks(CHUNK * dof))
+            .for_each(|(o, qc)| {
+                let mut s = self.scratch();
+                for (oo, qq) in o.iter_mut().zip(qc.chunks_exact(dof)) {
+                    let mut poses = std::mem::take(&mut s.poses);
+                    self.chain.link_poses_into(qq, &mut poses);
+                    s.poses = poses;
+                    *oo = f(self, &mut s);
+                }
+            });
+        Ok(out)
+    }
+
+    /// Forward kinematics + [`CollisionModel::collides_with`] for a batch `(n, dof)`.
+    ///
+    /// # Errors
+    /// As [`validate_batch`].
+    pub fn collides_batch(&self, q: &[f32]) -> Result<Vec<bool>> {
+        self.batch(q, "collides_batch", |m, s| {
+            let poses = std::mem::take(&mut s.poses);
+            let r = m.collides_with(&poses, s);
+            s.poses = poses;
+            r
+        })
+    }
+
+    /// Forward kinematics + [`CollisionModel::check_with`] for a batch `(n, dof)`.
+    ///
+    /// # Errors
+    /// As [`validate_batch`].
+    pub fn check_batch(&self, q: &[f32]) -> Result<Vec<CollisionFlags>> {
+        self.batch(q, "check_batch", |m, s| {
+            let poses = std::mem::take(&mut s.poses);
+            let r = m.check_with(&poses, s);
+            s.poses = poses;
+            r
+        })
+    }
+
+    /// Forward kinematics + [`CollisionModel::distances_with`] for a batch `(n, dof)`.
+    ///
+    /// # Errors
+    /// As [`validate_batch`].
+    pub fn distances_batch(&self, q: &[f32]) -> Result<Vec<Distances>> {
+        self.batch(q, "distances_batch", |m, s| {
+            let poses = std::mem::take(&mut s.poses);
+            let r = m.distances_with(&poses, s);
+            s.poses = poses;
+            r
+        })
+    }
+
+    /// Forward kinematics + collision flags + tip position for a batch `(n, dof)`: what the IK
+    /// evidence needs, in one pass.
+    ///
+    /// # Errors
+    /// As [`validate_batch`].
+    pub fn check_with_tcp_batch(&self, q: &[f32]) -> Result<Vec<(CollisionFlags, Vec3)>> {
+        let tip = self.chain.tip();
+        self.batch(q, "check_with_tcp_batch", move |m, s| {
+            let poses = std::mem::take(&mut s.poses);
+            let r = (m.check_with(&poses, s), poses[tip].trans);
+            s.poses = poses;
+            r
+        })
+    }
+}
+
+impl Default for Distances {
+    fn default() -> Self {
+        Distances {
+            self_distance: f32::INFINITY,
+            obstacle_distance: f32::INFINITY,
+            ground_distance: f32::INFINITY,
+        }
+    }
+}
+
+/// A sphere enclosing all `caps` (centre = centre of the capsules' bounding boxes).
+fn bounding_sphere(caps: &[Capsule]) -> (Vec3, f32) {
+    let mut lo = [f32::INFINITY; 3];
+    let mut hi = [f32::NEG_INFINITY; 3];
+    for c in caps {
+        for p in [c.a, c.b] {
+            for k in 0..3 {
+                lo[k] = lo[k].min(p[k] - c.radius);
+                hi[k] = hi[k].max(p[k] + c.radius);
+            }
+        }
+    }
+    let center = [
+        0.5 * (lo[0] + hi[0]),
+        0.5 * (lo[1] + hi[1]),
+        0.5 * (lo[2] + hi[2]),
+    ];
+    let r = caps
+        .iter()
+        .flat_map(|c| {
+            [
+                norm(sub(c.a, center)) + c.radius,
+                norm(sub(c.b, center)) + c.radius,
+            ]
+        })
+        .fold(0.0f32, f32::max);
+    (center, r * (1.0 + 1e-6) + 1e-7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panda_home_is_free_and_pairs_match_reference() {
+        let chain = KinematicChain::panda();
+        let model = CollisionModel::new(&chain, &Scene::empty([0.0; 3]));
+        // 45 non-adjacent pairs as in the reference, less the 3 rigid ones (link7 and the two
+        // fixed fingers), which never move relative to each other and do not touch.
+        let names = model.self_pair_names();
+        assert!(names.len() <= 42, "{names:?}");
+        let all = CollisionModel {
+            self_pairs: Vec::new(),
+            ..model.clone()
+        };
+        assert!(all.self_pair_names().is_empty());
+        assert!(!names.contains(&("panda_leftfinger".into(), "panda_rightfinger".into())));
+        let q = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785];
+        let poses = chain.forward_kinematics(&q).unwrap();
+        assert!(!model.collides(&poses));
+        let d = model.distances(&poses);
+        assert!(d.self_distance > 0.0);
+    }
+
+    #[test]
+    fn box_around_link_collides() {
+        let chain = KinematicChain::panda();
+        let q = [0.0f32; 7];
+        let poses = chain.forward_kinematics(&q).unwrap();
+        let l4 = chain.link_index("panda_link4").unwrap();
+        let obb = Obb {
+            pose: Pose::from_translation(poses[l4].trans),
+            half: [0.01; 3],
+        };
+        let model = CollisionModel::from_parts(&chain, vec![obb], false);
+        let f = model.check(&poses);
+        assert!(f.obstacle_collision && !f.ground_collision);
+        assert!(model.distances(&poses).obstacle_distance < 0.0);
+    }
+}

@@ -1,0 +1,181 @@
+//! Training data for the IK prior: random joint configurations within the limits, free of
+//! self-collision (no obstacles, no ground), with their TCP positions, stored as safetensors.
+//!
+//! File layout: tensors `q` `(n, dof)` f32 (rad) and `tcp` `(n, 3)` f32 (metres, base frame);
+//! metadata `robot`, `joint_names` (comma-separated), `seed`, `n`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rand::{rngs::StdRng, SeedableRng};
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+
+use crate::chain::KinematicChain;
+use crate::collision::CollisionModel;
+use crate::error::{Error, Result};
+use crate::scene::Scene;
+
+/// Options of [`Dataset::generate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetConfig {
+    /// Number of configurations to keep.
+    pub n: usize,
+    /// Seed of the uniform draws.
+    pub seed: u64,
+}
+
+/// Self-collision-free configurations and their TCP positions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// Joint values, row-major `(n, dof)`, rad.
+    pub q: Vec<f32>,
+    /// TCP positions, row-major `(n, 3)`, metres.
+    pub tcp: Vec<f32>,
+    /// Joints per configuration.
+    pub dof: usize,
+    /// Seed that generated the set.
+    pub seed: u64,
+}
+
+impl Dataset {
+    /// Number of configurations.
+    pub fn len(&self) -> usize {
+        self.tcp.len() / 3
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.tcp.is_empty()
+    }
+
+    /// Draws configurations uniformly within `chain`'s limits in batches, keeps those free of
+    /// self-collision until `cfg.n` are kept, and computes their TCP positions. Seeded: the same
+    /// config gives the same set on any thread count.
+    ///
+    /// # Errors
+    /// [`Error::EmptyBatch`] for `n = 0`.
+    pub fn generate(chain: &KinematicChain, cfg: &DatasetConfig) -> Result<Dataset> {
+        if cfg.n == 0 {
+            return Err(Error::EmptyBatch {
+                op: "Dataset::generate",
+            });
+        }
+        let dof = chain.dof();
+        let model = CollisionModel::new(chain, &Scene::empty([0.0; 3]));
+        let mut rng = StdRng::seed_from_u64(cfg.seed);
+        let mut q = Vec::with_capacity(cfg.n * dof);
+        while q.len() < cfg.n * dof {
+            let batch = chain.sample_uniform(65_536, &mut rng);
+            let hits = model.collides_batch(&batch)?;
+            for (row, hit) in batch.chunks_exact(dof).zip(hits) {
+                if !hit && q.len() < cfg.n * dof {
+                    q.extend_from_slice(row);
+                }
+            }
+        }
+        let tcp = chain.tcp_positions(&q)?.into_iter().flatten().collect();
+        Ok(Dataset {
+            q,
+            tcp,
+            dof,
+            seed: cfg.seed,
+        })
+    }
+
+    /// Writes the set as safetensors (layout in the module docs).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be written.
+    pub fn save_safetensors(&self, chain: &KinematicChain, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let (qb, tb) = (bytes(&self.q), bytes(&self.tcp));
+        let io = |e: safetensors::SafeTensorError| Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        };
+        let qv = TensorView::new(Dtype::F32, vec![self.len(), self.dof], &qb).map_err(io)?;
+        let tv = TensorView::new(Dtype::F32, vec![self.len(), 3], &tb).map_err(io)?;
+        let names: Vec<&str> = chain.joints().iter().map(|j| j.name.as_str()).collect();
+        let meta = HashMap::from([
+            ("robot".to_string(), chain.name().to_string()),
+            ("joint_names".to_string(), names.join(",")),
+            ("seed".to_string(), self.seed.to_string()),
+            ("n".to_string(), self.len().to_string()),
+        ]);
+        safetensors::serialize_to_file([("q", qv), ("tcp", tv)], Some(meta), path).map_err(io)
+    }
+
+    /// Reads a set written by [`Dataset::save_safetensors`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] if unreadable; [`Error::ShapeMismatch`] if `q`/`tcp` are missing or malformed.
+    pub fn load_safetensors(path: impl AsRef<Path>) -> Result<Dataset> {
+        let path = path.as_ref();
+        let buf = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bad = |got: String| Error::ShapeMismatch {
+            op: "Dataset::load_safetensors",
+            expected: "tensors q (n, dof) and tcp (n, 3), f32".into(),
+            got,
+        };
+        let st = SafeTensors::deserialize(&buf).map_err(|e| bad(e.to_string()))?;
+        let read = |name: &str| -> Result<(Vec<usize>, Vec<f32>)> {
+            let t = st.tensor(name).map_err(|e| bad(e.to_string()))?;
+            if t.dtype() != Dtype::F32 || t.shape().len() != 2 {
+                return Err(bad(format!("{name}: {:?} {:?}", t.dtype(), t.shape())));
+            }
+            let v = t
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            Ok((t.shape().to_vec(), v))
+        };
+        let (qs, q) = read("q")?;
+        let (ts, tcp) = read("tcp")?;
+        if ts[1] != 3 || ts[0] != qs[0] {
+            return Err(bad(format!("q {qs:?}, tcp {ts:?}")));
+        }
+        let seed = SafeTensors::read_metadata(&buf)
+            .ok()
+            .and_then(|(_, m)| {
+                m.metadata()
+                    .as_ref()
+                    .and_then(|m| m.get("seed").and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(0);
+        Ok(Dataset {
+            q,
+            tcp,
+            dof: qs[1],
+            seed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_save_load_round_trip() {
+        let chain = KinematicChain::panda();
+        let d = Dataset::generate(&chain, &DatasetConfig { n: 1000, seed: 4 }).unwrap();
+        assert_eq!(d.len(), 1000);
+        let again = Dataset::generate(&chain, &DatasetConfig { n: 1000, seed: 4 }).unwrap();
+        assert_eq!(d, again);
+        let model = CollisionModel::new(&chain, &Scene::empty([0.0; 3]));
+        assert!(model.collides_batch(&d.q).unwrap().iter().all(|c| !c));
+        let path = std::env::temp_dir().join(format!(
+            "mace_robot_dataset_{}.safetensors",
+            std::process::id()
+        ));
+        d.save_safetensors(&chain, &path).unwrap();
+        let back = Dataset::load_safetensors(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(back, d);
+    }
+}

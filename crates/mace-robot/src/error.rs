@@ -1,0 +1,103 @@
+//! Errors of the robot simulator: URDF and scene parsing, chain validation, bad configurations.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading robots and scenes or evaluating configurations.
+#[derive(thiserror::Error, Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file that was read.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The URDF text is not valid URDF XML.
+    #[error("malformed URDF {origin}: {source}")]
+    Urdf {
+        /// Where the text came from (a file path, or `<string>`).
+        origin: String,
+        /// The parser's error.
+        #[source]
+        source: urdf_rs::UrdfError,
+    },
+    /// The URDF parses, but a field is invalid for a kinematic chain.
+    #[error("invalid URDF {origin}: {field}: {reason}")]
+    InvalidRobot {
+        /// Where the text came from (a file path, or `<string>`).
+        origin: String,
+        /// The offending element or field, e.g. `joint "j1" axis`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The scene TOML is malformed or has an invalid field.
+    #[error("invalid scene {origin}: {reason}")]
+    Scene {
+        /// Where the scene came from (a file path, a scene name, or `<string>`).
+        origin: String,
+        /// What is wrong (the TOML parser's message names the field and line).
+        reason: String,
+    },
+    /// A scene name that is neither built in nor an existing `.toml` file.
+    #[error("unknown scene `{name}`: expected one of wall, window, box or a path to a .toml file")]
+    UnknownScene {
+        /// The name that was given.
+        name: String,
+    },
+    /// A configuration or batch of the wrong shape.
+    #[error("shape mismatch in {op}: expected {expected}, got {got}")]
+    ShapeMismatch {
+        /// The operation that checked the shape.
+        op: &'static str,
+        /// The expected shape, formatted.
+        expected: String,
+        /// The shape that was found, formatted.
+        got: String,
+    },
+    /// A joint value that is NaN or infinite.
+    #[error("configuration {index}: joint {joint} is not finite ({value})")]
+    NonFinite {
+        /// Index of the configuration in its batch.
+        index: usize,
+        /// Index of the joint (0-based).
+        joint: usize,
+        /// The offending value.
+        value: f32,
+    },
+    /// A joint value outside the URDF limits (used where limits must hold, e.g. datasets).
+    #[error("configuration {index}: joint {joint} = {value} outside [{min}, {max}]")]
+    JointLimit {
+        /// Index of the configuration in its batch.
+        index: usize,
+        /// Name of the joint.
+        joint: String,
+        /// The offending value (rad or m).
+        value: f32,
+        /// Lower limit.
+        min: f32,
+        /// Upper limit.
+        max: f32,
+    },
+    /// An empty batch where at least one configuration is needed.
+    #[error("empty batch in {op}: at least one configuration is needed")]
+    EmptyBatch {
+        /// The operation that needed a non-empty batch.
+        op: &'static str,
+    },
+    /// An error from candle (tensor access).
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}
+
+/// Result with [`enum@Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for mace_core::Error {
+    fn from(e: Error) -> Self {
+        mace_core::Error::Simulator(Box::new(e))
+    }
+}

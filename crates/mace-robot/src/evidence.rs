@@ -1,0 +1,125 @@
+//! The IK evidence for the tuner: a simulator (forward kinematics + collision) and a score.
+//!
+//! [`IkSimulator`] maps a batch of joint configurations `(n, dof)` (candle `f32` tensor, rad) to
+//! an [`IkObservation`] (collision flags and TCP position per sample); [`IkScore`] turns each into
+//! `0` if it collides (self, obstacle or ground), else `exp(−‖target − tcp‖)` with the distance in
+//! metres. Compose them with [`mace_core::SimulatedEvidence::new`].
+
+use candle_core::{DType, Tensor};
+
+use crate::chain::KinematicChain;
+use crate::collision::{CollisionFlags, CollisionModel};
+use crate::error::{Error, Result};
+use crate::math::{norm, sub, Vec3};
+use crate::scene::Scene;
+
+/// Simulated observations of a batch: one entry per configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IkObservation {
+    /// Collision flags per configuration.
+    pub flags: Vec<CollisionFlags>,
+    /// Tool-centre-point position per configuration, metres, base frame: `(n, 3)`.
+    pub tcp: Vec<Vec3>,
+}
+
+/// Forward kinematics + collision of joint configurations against one scene.
+#[derive(Debug, Clone)]
+pub struct IkSimulator {
+    model: CollisionModel,
+}
+
+impl IkSimulator {
+    /// A simulator for `chain` in `scene`.
+    pub fn new(chain: &KinematicChain, scene: &Scene) -> IkSimulator {
+        IkSimulator {
+            model: CollisionModel::new(chain, scene),
+        }
+    }
+
+    /// The collision model.
+    pub fn model(&self) -> &CollisionModel {
+        &self.model
+    }
+
+    /// Simulates a flat `(n, dof)` batch of joint values.
+    ///
+    /// # Errors
+    /// [`Error::EmptyBatch`] for `n = 0`; otherwise as [`crate::fk::validate_batch`].
+    pub fn simulate_slice(&self, q: &[f32]) -> Result<IkObservation> {
+        if q.is_empty() {
+            return Err(Error::EmptyBatch {
+                op: "IkSimulator::simulate",
+            });
+        }
+        let r = self.model.check_with_tcp_batch(q)?;
+        let (flags, tcp) = r.into_iter().unzip();
+        Ok(IkObservation { flags, tcp })
+    }
+}
+
+impl mace_core::Simulator for IkSimulator {
+    type Observation = IkObservation;
+
+    /// Simulates a candle batch of shape `(n, dof)` (any float dtype, converted to `f32`).
+    fn simulate(&self, samples: &Tensor) -> mace_core::Result<IkObservation> {
+        let dof = self.model.chain().dof();
+        let dims = samples.dims();
+        if dims.len() != 2 || dims[1] != dof {
+            return Err(Error::ShapeMismatch {
+                op: "IkSimulator::simulate",
+                expected: format!("(n, {dof})"),
+                got: format!("{dims:?}"),
+            }
+            .into());
+        }
+        let flat: Vec<f32> = samples
+            .to_dtype(DType::F32)
+            .map_err(Error::from)?
+            .flatten_all()
+            .map_err(Error::from)?
+            .to_vec1()
+            .map_err(Error::from)?;
+        Ok(self.simulate_slice(&flat)?)
+    }
+}
+
+/// `0` on any collision, else `exp(−‖target − tcp‖)` (metres).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IkScore {
+    /// The IK target, metres, base frame.
+    pub target: Vec3,
+}
+
+impl IkScore {
+    /// The score for one observation.
+    pub fn score_one(&self, flags: &CollisionFlags, tcp: Vec3) -> f32 {
+        if flags.any() {
+            0.0
+        } else {
+            (-norm(sub(self.target, tcp))).exp()
+        }
+    }
+}
+
+impl mace_core::Score<IkObservation> for IkScore {
+    fn score(&self, o: &IkObservation) -> mace_core::Result<Vec<f32>> {
+        Ok(o.flags
+            .iter()
+            .zip(&o.tcp)
+            .map(|(f, &t)| self.score_one(f, t))
+            .collect())
+    }
+}
+
+/// The IK evidence of a scene: its simulator and its score with the scene's target.
+pub fn ik_evidence(
+    chain: &KinematicChain,
+    scene: &Scene,
+) -> mace_core::SimulatedEvidence<IkSimulator, IkScore> {
+    mace_core::SimulatedEvidence::new(
+        IkSimulator::new(chain, scene),
+        IkScore {
+            target: scene.target,
+        },
+    )
+}

@@ -1,0 +1,17 @@
+//! Integration tests of mace-robot against the reference vectors in `tests/data/` (copied from
+//! the project's shared test data; see `tests/data/README.md`).
+
+#![allow(clippy::needless_range_loop)] // index loops over x, y, z read clearer in tests
+
+/// Bad input: clear errors naming file, field or index.
+mod bad_input;
+/// Collision agreement with the reference (self, wall, window, box) and random-fraction bars.
+mod collision;
+/// Loading the reference JSON files.
+mod data;
+/// The IK evidence (simulator + score) against the reference scores.
+mod evidence;
+/// Forward kinematics: the Panda against the reference, a planar arm against hand-computed values.
+mod fk;
+/// Scene files: built-ins equal DESIGN.md and the reference's boxes.
+mod scenes;
