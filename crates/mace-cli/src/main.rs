@@ -26,6 +26,9 @@ enum Command {
     /// Inverse kinematics for a robot arm: forward kinematics, collision checks, datasets.
     #[command(subcommand)]
     Ik(cmd::ik::IkCommand),
+    /// Reproduce a table of the paper: ours beside the paper's, JSON for machines.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Ik(command) => cmd::ik::run(command),
+        Command::Bench(command) => cmd::bench::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -129,11 +129,42 @@ fn bench_fast_train_step(c: &mut Criterion) {
     group.finish();
 }
 
+/// The shipped Panda prior (with kinematic features), loaded from `assets/priors/panda-ik`:
+/// the figure the IK issue's bar is about.
+fn bench_shipped(c: &mut Criterion) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/priors/panda-ik");
+    let Ok((model, _)) = mace_models::checkpoint::load_ar_gmm(&dir) else {
+        eprintln!("no shipped prior at {}: skipping", dir.display());
+        return;
+    };
+    let sampler = mace_models::fast::ArGmmSampler::new(&model).unwrap();
+    let mut group = c.benchmark_group("shipped_prior_sample");
+    group.sample_size(30);
+    for n in [1000usize, 8192] {
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            let mut rng = StdRng::seed_from_u64(0);
+            b.iter(|| sampler.sample(&[0.5, 0.1, 0.4], n, &mut rng))
+        });
+        // What a tuner pays per fresh sample: a weight snapshot, then the draw.
+        group.bench_function(BenchmarkId::new("with_snapshot", n), |b| {
+            let mut rng = StdRng::seed_from_u64(0);
+            b.iter(|| {
+                mace_models::fast::ArGmmSampler::new(&model)
+                    .unwrap()
+                    .sample(&[0.5, 0.1, 0.4], n, &mut rng)
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench_sample,
     bench_log_prob,
     bench_train_step,
-    bench_fast_train_step
+    bench_fast_train_step,
+    bench_shipped
 );
 criterion_main!(benches);

@@ -147,10 +147,10 @@ fn dense(
         );
     }
     if activate {
+        // max(x, slope·x) is LeakyReLU for 0 < slope < 1, and branch-free (vectorises).
+        let slope = LEAKY_SLOPE as f32;
         for v in dst.iter_mut() {
-            if *v < 0.0 {
-                *v *= LEAKY_SLOPE as f32;
-            }
+            *v = v.max(*v * slope);
         }
     }
 }

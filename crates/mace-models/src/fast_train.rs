@@ -337,10 +337,9 @@ impl JointTrainer {
             if l + 1 < nl {
                 self.pre[l].clear();
                 self.pre[l].extend_from_slice(dst);
+                let slope = LEAKY_SLOPE as f32;
                 for v in dst.iter_mut() {
-                    if *v < 0.0 {
-                        *v *= LEAKY_SLOPE as f32;
-                    }
+                    *v = v.max(*v * slope);
                 }
             }
         }
@@ -469,10 +468,9 @@ impl JointTrainer {
                     gemm::Parallelism::None,
                 );
             }
+            let slope = LEAKY_SLOPE as f32;
             for (g, z) in self.grad_b.iter_mut().zip(&self.pre[l - 1]) {
-                if *z < 0.0 {
-                    *g *= LEAKY_SLOPE as f32;
-                }
+                *g *= if *z < 0.0 { slope } else { 1.0 };
             }
             std::mem::swap(&mut self.grad_a, &mut self.grad_b);
         }

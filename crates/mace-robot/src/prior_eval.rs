@@ -82,6 +82,9 @@ pub struct PriorEvalReport {
     pub per_target: Vec<TargetEval>,
 }
 
+/// Draws `n` configurations for a target: `(target, n, rng) → (n, dof)` row-major.
+pub type Sampler<'a> = dyn FnMut(&[f32; 3], usize, &mut StdRng) -> Vec<f32> + 'a;
+
 /// At most this many configurations enter a pairwise-distance figure (O(n²)).
 const MAX_DIVERSITY_SET: usize = 300;
 
@@ -94,7 +97,7 @@ pub fn evaluate_sampler(
     chain: &KinematicChain,
     dataset: Option<&Dataset>,
     config: &PriorEvalConfig,
-    sampler: &mut dyn FnMut(&[f32; 3], usize, &mut StdRng) -> Vec<f32>,
+    sampler: &mut Sampler<'_>,
 ) -> Result<PriorEvalReport> {
     let dof = chain.dof();
     let targets = Dataset::generate(
@@ -194,7 +197,7 @@ fn median_sorted(v: &[f32]) -> f32 {
     }
 }
 
-/// Mean Euclidean distance over pairs of rows (the first [`MAX_DIVERSITY_SET`]), rad.
+/// Mean Euclidean distance over pairs of rows (at most the first 300), rad.
 pub fn mean_pairwise_distance(rows: &[&[f32]]) -> Option<f32> {
     let rows = &rows[..rows.len().min(MAX_DIVERSITY_SET)];
     if rows.len() < 2 {

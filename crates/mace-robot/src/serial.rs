@@ -52,6 +52,33 @@ impl KinematicChain {
     }
 }
 
+impl KinematicChain {
+    /// A sphere the TCP can never leave: its centre is the first movable joint's origin (base
+    /// frame) and its radius the summed lengths of the joint offsets after it (metres). A target
+    /// outside it is unreachable.
+    pub fn reach_sphere(&self) -> ([f32; 3], f32) {
+        let links = self.links();
+        let mut path = vec![self.tip()];
+        while let Some(p) = links[*path.last().expect("non-empty")].parent {
+            path.push(p);
+        }
+        path.reverse();
+        let mut base = crate::math::Pose::IDENTITY;
+        let mut radius = 0.0;
+        let mut moving = false;
+        for &i in &path[1..] {
+            let link = &links[i];
+            if moving {
+                radius += link.origin.trans.iter().map(|v| v * v).sum::<f32>().sqrt();
+            } else {
+                base = base.mul(&link.origin);
+                moving = !matches!(link.kind, JointKind::Fixed);
+            }
+        }
+        (base.trans, radius)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +101,32 @@ mod tests {
         for i in 0..3 {
             assert!((poses[link7].trans[i] - frame.trans[i]).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn random_configurations_stay_inside_the_reach_sphere() {
+        let chain = KinematicChain::panda();
+        let (centre, radius) = chain.reach_sphere();
+        assert!(
+            (centre[2] - 0.333).abs() < 1e-6 && (radius - 1.09).abs() < 0.01,
+            "{centre:?} {radius}"
+        );
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+        let q = chain.sample_uniform(20_000, &mut rng);
+        let far = chain
+            .tcp_positions(&q)
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (0..3)
+                    .map(|i| (p[i] - centre[i]).powi(2))
+                    .sum::<f32>()
+                    .sqrt()
+            })
+            .fold(0.0f32, f32::max);
+        assert!(
+            far <= radius && far > 0.8 * radius,
+            "farthest {far} of {radius}"
+        );
     }
 }

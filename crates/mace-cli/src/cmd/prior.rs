@@ -310,10 +310,15 @@ pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
         Some(s) => Scene::by_name(s)?,
         None => Scene::empty(target),
     };
-    let reach = chain_reach(&chain);
-    let distance = (target[0].powi(2) + target[1].powi(2) + (target[2] - 0.333).powi(2)).sqrt();
-    if distance > reach {
-        eprintln!("warning: target is {distance:.3} m from the shoulder, beyond the arm's reach (~{reach:.2} m): expect large errors");
+    let (centre, radius) = chain.reach_sphere();
+    let distance = (0..3)
+        .map(|i| (target[i] - centre[i]).powi(2))
+        .sum::<f32>()
+        .sqrt();
+    if distance > radius {
+        bail!(
+            "target {target:?} is unreachable: {distance:.3} m from the first joint at {centre:?}, the arm reaches at most {radius:.3} m"
+        );
     }
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
@@ -361,18 +366,6 @@ pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// A rough upper bound of the distance from the shoulder the TCP can reach, metres.
-fn chain_reach(chain: &KinematicChain) -> f32 {
-    chain
-        .links()
-        .iter()
-        .map(|l| {
-            (l.origin.trans[0].powi(2) + l.origin.trans[1].powi(2) + l.origin.trans[2].powi(2))
-                .sqrt()
-        })
-        .sum()
 }
 
 pub(crate) fn eval_prior(args: EvalPriorArgs) -> anyhow::Result<()> {
