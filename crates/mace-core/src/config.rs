@@ -80,6 +80,22 @@ impl TuneConfig {
         Self::default()
     }
 
+    /// Our settings for the IK prior on 2 CPU cores: samples of 1024 redrawn every 2 steps,
+    /// 32 elites, lr 3e-4, at most 600 steps, stopping once a fresh sample scores 0.96 on
+    /// average (the trade-off is measured in docs/BENCHMARKS.md).
+    pub fn panda_ik_fast() -> Self {
+        Self {
+            iterations: 600,
+            sample_size: 1024,
+            bsz: 1024,
+            grad_steps: 2,
+            quantile: 1.0 / 32.0,
+            lr: 3e-4,
+            stop_at_score: Some(0.96),
+            ..Self::default()
+        }
+    }
+
     /// The reference implementation's settings for shape inference from grasps
     /// (128 / 128 / q = 1/16 / lr 2e-3 / 8 grad steps / 1000 iterations).
     pub fn grasp() -> Self {
@@ -176,6 +192,7 @@ mod tests {
     fn defaults_and_presets_are_valid() {
         TuneConfig::default().validate().unwrap();
         TuneConfig::grasp().validate().unwrap();
+        TuneConfig::panda_ik_fast().validate().unwrap();
         TuneConfig::toy().validate().unwrap();
     }
 

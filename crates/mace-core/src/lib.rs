@@ -28,5 +28,7 @@ pub use config::{Objective, TuneConfig};
 pub use elite::{select_elites, Elites};
 pub use error::{Error, Result};
 pub use report::{IterationStats, NoObserver, Timings, TuneObserver, TuneReport, TuneStatus};
-pub use traits::{Evidence, GenerativeModel, Score, SimulatedEvidence, Simulator};
+pub use traits::{
+    AutogradAdam, Evidence, GenerativeModel, ModelOptimizer, Score, SimulatedEvidence, Simulator,
+};
 pub use tuner::Tuner;

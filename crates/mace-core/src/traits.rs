@@ -57,6 +57,101 @@ pub trait GenerativeModel {
     fn frozen_copy(&self) -> Result<Self>
     where
         Self: Sized;
+
+    /// An optimiser that moves [`Self::trainable_vars`] with Adam at learning rate `lr`.
+    ///
+    /// The default differentiates [`Self::log_prob`] with candle's autograd; models with a
+    /// faster hand-written gradient override it.
+    ///
+    /// # Errors
+    /// Whatever setting up the optimiser raises.
+    fn optimizer(&self, lr: f64) -> Result<Box<dyn ModelOptimizer + '_>>
+    where
+        Self: Sized,
+    {
+        Ok(Box::new(AutogradAdam::new(self, lr)?))
+    }
+}
+
+/// Takes optimiser steps on a model's trainable variables.
+pub trait ModelOptimizer {
+    /// One step on the loss −Σ_i w_i log p(x_i; θ) over `samples` `(k, …)` with `weights` (one
+    /// per sample, ≥ 0); returns the loss before the step.
+    ///
+    /// # Errors
+    /// [`crate::Error::NonFiniteLoss`] / [`crate::Error::NonFiniteGradient`] with `iteration`:
+    /// the step is then **not** applied, so the model keeps its last finite parameters.
+    fn step(&mut self, samples: &Tensor, weights: &[f32], iteration: usize) -> Result<f64>;
+}
+
+/// The default [`ModelOptimizer`]: candle autograd through [`GenerativeModel::log_prob`] and
+/// AdamW without weight decay (= Adam).
+pub struct AutogradAdam<'a, M: GenerativeModel> {
+    model: &'a M,
+    vars: Vec<Var>,
+    adam: candle_nn::AdamW,
+}
+
+impl<M: GenerativeModel> std::fmt::Debug for AutogradAdam<'_, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutogradAdam")
+            .field("vars", &self.vars.len())
+            .finish()
+    }
+}
+
+impl<'a, M: GenerativeModel> AutogradAdam<'a, M> {
+    /// Adam over `model`'s trainable variables.
+    ///
+    /// # Errors
+    /// [`crate::Error::NoTrainableVars`] if the model exposes none.
+    pub fn new(model: &'a M, lr: f64) -> Result<Self> {
+        let vars = model.trainable_vars();
+        if vars.is_empty() {
+            return Err(crate::Error::NoTrainableVars);
+        }
+        let params = candle_nn::ParamsAdamW {
+            lr,
+            weight_decay: 0.0,
+            ..Default::default()
+        };
+        let adam = <candle_nn::AdamW as candle_nn::Optimizer>::new(vars.clone(), params)?;
+        Ok(Self { model, vars, adam })
+    }
+}
+
+impl<M: GenerativeModel> ModelOptimizer for AutogradAdam<'_, M> {
+    fn step(&mut self, samples: &Tensor, weights: &[f32], iteration: usize) -> Result<f64> {
+        use candle_nn::Optimizer;
+        let log_p = self.model.log_prob(samples)?;
+        let w = Tensor::from_slice(weights, weights.len(), samples.device())?
+            .to_dtype(log_p.dtype())?;
+        let loss = (log_p * w)?.sum_all()?.neg()?;
+        let value = loss.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
+        if !value.is_finite() {
+            return Err(crate::Error::NonFiniteLoss {
+                iteration,
+                loss: value,
+            });
+        }
+        let grads = loss.backward()?;
+        for (variable, var) in self.vars.iter().enumerate() {
+            if let Some(g) = grads.get(var.as_tensor()) {
+                let total = g
+                    .sum_all()?
+                    .to_dtype(candle_core::DType::F64)?
+                    .to_scalar::<f64>()?;
+                if !total.is_finite() {
+                    return Err(crate::Error::NonFiniteGradient {
+                        iteration,
+                        variable,
+                    });
+                }
+            }
+        }
+        self.adam.step(&grads)?;
+        Ok(value)
+    }
 }
 
 /// The forward simulator p̂(o | x): what a sample would look like to the robot.

@@ -2,8 +2,7 @@
 
 use std::time::Instant;
 
-use candle_core::{Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use candle_core::Tensor;
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 
 use crate::elite::select_elites;
@@ -79,20 +78,14 @@ impl Tuner {
         let cfg = &self.config;
         let start = Instant::now();
         let mut rng = StdRng::seed_from_u64(cfg.seed);
-        let vars = model.trainable_vars();
-        if vars.is_empty() {
+        if model.trainable_vars().is_empty() {
             return Err(Error::NoTrainableVars);
         }
         let frozen = match self.objective {
             Objective::Is => Some(model.frozen_copy()?),
             Objective::Mace => None,
         };
-        let params = ParamsAdamW {
-            lr: cfg.lr,
-            weight_decay: 0.0,
-            ..ParamsAdamW::default()
-        };
-        let mut optimizer = AdamW::new(vars.clone(), params)?;
+        let mut optimizer = model.optimizer(cfg.lr)?;
         let batches_per_sample = cfg.sample_size / cfg.bsz;
         let elite_count = cfg.elite_count(cfg.bsz);
 
@@ -126,8 +119,12 @@ impl Tuner {
             let batch = &pool.order[slot * cfg.bsz..(slot + 1) * cfg.bsz];
             let batch_scores: Vec<f32> = batch.iter().map(|&i| pool.scores[i]).collect();
             let elites = select_elites(&batch_scores, elite_count);
-            let (members, coefficients): (Vec<usize>, Option<Vec<f32>>) = match self.objective {
-                Objective::Mace => (elites.indices.iter().map(|&j| batch[j]).collect(), None),
+            let (members, weights): (Vec<usize>, Vec<f32>) = match self.objective {
+                Objective::Mace => {
+                    let members: Vec<usize> = elites.indices.iter().map(|&j| batch[j]).collect();
+                    let w = vec![1.0 / members.len().max(1) as f32; members.len()];
+                    (members, w)
+                }
                 Objective::Is => {
                     // Samples with S = 0 contribute exactly zero to Eq. 2: leave them out.
                     let members: Vec<usize> = batch
@@ -144,21 +141,16 @@ impl Tuner {
                             pool.scores[i] * w / cfg.bsz as f32
                         })
                         .collect();
-                    (members, Some(coef))
+                    (members, coef)
                 }
             };
             let loss = if members.is_empty() {
                 None
             } else {
-                let value = self.step(
-                    model,
-                    &mut optimizer,
-                    &vars,
-                    pool,
-                    &members,
-                    coefficients,
-                    iteration,
-                )?;
+                let index: Vec<u32> = members.iter().map(|&i| i as u32).collect();
+                let index = Tensor::from_vec(index, members.len(), pool.samples.device())?;
+                let x = pool.samples.index_select(&index, 0)?;
+                let value = optimizer.step(&x, &weights, iteration)?;
                 steps_taken += 1;
                 Some(value)
             };
@@ -238,56 +230,6 @@ impl Tuner {
             log_weights,
             order,
         })
-    }
-
-    /// One optimiser step on the loss over `members` of the pool; returns the loss.
-    #[allow(clippy::too_many_arguments)]
-    fn step<M: GenerativeModel>(
-        &self,
-        model: &M,
-        optimizer: &mut AdamW,
-        vars: &[Var],
-        pool: &Pool,
-        members: &[usize],
-        coefficients: Option<Vec<f32>>,
-        iteration: usize,
-    ) -> Result<f64> {
-        let device = pool.samples.device();
-        let index: Vec<u32> = members.iter().map(|&i| i as u32).collect();
-        let index = Tensor::from_vec(index, members.len(), device)?;
-        let x = pool.samples.index_select(&index, 0)?;
-        let log_p = model.log_prob(&x)?;
-        let loss = match coefficients {
-            None => log_p.mean_all()?.neg()?,
-            Some(c) => {
-                let c = Tensor::from_vec(c, members.len(), device)?.to_dtype(log_p.dtype())?;
-                (log_p * c)?.sum_all()?.neg()?
-            }
-        };
-        let value = loss.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss {
-                iteration,
-                loss: value,
-            });
-        }
-        let grads = loss.backward()?;
-        for (variable, var) in vars.iter().enumerate() {
-            if let Some(g) = grads.get(var.as_tensor()) {
-                let total = g
-                    .sum_all()?
-                    .to_dtype(candle_core::DType::F64)?
-                    .to_scalar::<f64>()?;
-                if !total.is_finite() {
-                    return Err(Error::NonFiniteGradient {
-                        iteration,
-                        variable,
-                    });
-                }
-            }
-        }
-        optimizer.step(&grads)?;
-        Ok(value)
     }
 }
 

@@ -438,6 +438,7 @@ impl ArGmm {
             model: self.clone(),
             context: context.to_vec(),
             context_t,
+            tuned_joints: self.config.dim(),
         })
     }
 }
@@ -499,9 +500,27 @@ pub struct ConditionedArGmm {
     context: Vec<f32>,
     /// The same, `(1, C)`.
     context_t: Tensor,
+    /// Tuning moves the networks of the first `tuned_joints` coordinates only.
+    tuned_joints: usize,
 }
 
 impl ConditionedArGmm {
+    /// Restricts tuning to the networks of the first `n` coordinates (clamped to 1..=D).
+    ///
+    /// For a kinematic chain with kinematic features, the early joints choose the arm's
+    /// posture (the IK branch) and the later ones place the tool precisely *given* that
+    /// posture; an obstacle changes which posture is good, not the geometry of the later
+    /// joints, so tuning only the early networks keeps the prior's precision.
+    pub fn with_tuned_joints(mut self, n: usize) -> Self {
+        self.tuned_joints = n.clamp(1, self.model.config.dim());
+        self
+    }
+
+    /// The number of leading coordinates whose networks tuning moves.
+    pub fn tuned_joints(&self) -> usize {
+        self.tuned_joints
+    }
+
     /// The underlying model.
     pub fn model(&self) -> &ArGmm {
         &self.model
@@ -546,7 +565,24 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
     }
 
     fn trainable_vars(&self) -> Vec<Var> {
-        self.model.vars()
+        self.model.nets()[..self.tuned_joints]
+            .iter()
+            .flat_map(|net| {
+                net.layers()
+                    .iter()
+                    .flat_map(|l| std::iter::once(l.weight()).chain(l.bias()))
+            })
+            .filter_map(|t| self.model.var_of(t))
+            .collect()
+    }
+
+    fn optimizer(&self, lr: f64) -> mace_core::Result<Box<dyn mace_core::ModelOptimizer + '_>> {
+        Ok(Box::new(crate::fast_train::FastAdam::new(
+            &self.model,
+            &self.context,
+            lr,
+            self.tuned_joints,
+        )?))
     }
 
     fn frozen_copy(&self) -> mace_core::Result<Self> {

@@ -156,6 +156,17 @@ struct JointTrainer {
     grad_b: Vec<f32>,
 }
 
+/// What [`FastTrainer::step_weighted`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepOutcome {
+    /// The step was applied; the loss before it.
+    Applied(f64),
+    /// The loss was not finite; nothing changed.
+    NonFiniteLoss(f64),
+    /// A gradient was not finite; nothing changed.
+    NonFiniteGradient,
+}
+
 /// Trains the networks of an [`ArGmm`] with hand-written gradients (see the module docs).
 #[derive(Debug)]
 pub struct FastTrainer {
@@ -170,9 +181,19 @@ impl FastTrainer {
     /// # Errors
     /// Tensor read-back errors.
     pub fn new(model: &ArGmm) -> Result<Self> {
+        Self::new_partial(model, model.nets().len())
+    }
+
+    /// A trainer for the networks of the first `joints` coordinates only (the others stay
+    /// fixed; losses then cover those coordinates only).
+    ///
+    /// # Errors
+    /// Tensor read-back errors.
+    pub fn new_partial(model: &ArGmm, joints: usize) -> Result<Self> {
         let joints = model
             .nets()
             .iter()
+            .take(joints)
             .enumerate()
             .map(|(j, net)| -> Result<JointTrainer> {
                 let layers = net
@@ -221,17 +242,44 @@ impl FastTrainer {
     /// One Adam step on the rows `batch` of `rows` with learning rate `lr`; returns the mean
     /// negative log-likelihood of the batch (nats per row, summed over coordinates).
     pub fn step(&mut self, rows: &TrainRows, batch: &[u32], lr: f32) -> f64 {
+        match self.step_weighted(rows, batch, None, lr) {
+            StepOutcome::Applied(loss) | StepOutcome::NonFiniteLoss(loss) => loss,
+            StepOutcome::NonFiniteGradient => f64::NAN,
+        }
+    }
+
+    /// One Adam step on −Σ_i w_i log p(x_i) over the rows `batch`, with `weights` (one per
+    /// row; `None`: 1/len each, the mean). The step is applied only if the loss and every
+    /// gradient are finite; the outcome says which.
+    pub fn step_weighted(
+        &mut self,
+        rows: &TrainRows,
+        batch: &[u32],
+        weights: Option<&[f32]>,
+        lr: f32,
+    ) -> StepOutcome {
+        let model = &self.model;
+        let losses: Vec<f64> = self
+            .joints
+            .par_iter_mut()
+            .map(|jt| jt.forward_backward(model, rows, batch, weights, true))
+            .collect();
+        let loss: f64 = losses.iter().sum();
+        if !loss.is_finite() {
+            return StepOutcome::NonFiniteLoss(loss);
+        }
+        let finite = self.joints.iter().all(|jt| {
+            jt.layers
+                .iter()
+                .all(|l| l.gw.iter().chain(&l.gb).all(|g| g.is_finite()))
+        });
+        if !finite {
+            return StepOutcome::NonFiniteGradient;
+        }
         self.step += 1;
         let t = self.step;
-        let model = &self.model;
-        self.joints
-            .par_iter_mut()
-            .map(|jt| {
-                let loss = jt.forward_backward(model, rows, batch, true);
-                jt.adam(lr, t);
-                loss
-            })
-            .sum()
+        self.joints.par_iter_mut().for_each(|jt| jt.adam(lr, t));
+        StepOutcome::Applied(loss)
     }
 
     /// Mean negative log-likelihood of `rows` (all of them), without updating anything.
@@ -245,7 +293,7 @@ impl FastTrainer {
                 index
                     .chunks(4096)
                     .map(|chunk| {
-                        jt.forward_backward(model, rows, chunk, false) * chunk.len() as f64
+                        jt.forward_backward(model, rows, chunk, None, false) * chunk.len() as f64
                     })
                     .sum::<f64>()
                     / n.max(1) as f64
@@ -299,12 +347,13 @@ impl FastTrainer {
 
 impl JointTrainer {
     /// Forward pass over `batch` (and backward into the layers' gradients if `backward`);
-    /// returns the mean NLL of coordinate j over the batch.
+    /// returns coordinate j's loss −Σ_r w_r log p_r with `weights` (`None`: the mean NLL).
     fn forward_backward(
         &mut self,
         model: &ArGmm,
         rows: &TrainRows,
         batch: &[u32],
+        weights: Option<&[f32]>,
         backward: bool,
     ) -> f64 {
         let cfg = model.config();
@@ -378,7 +427,8 @@ impl JointTrainer {
             }
             let esum: f32 = ell[..k].iter().map(|e| (e - emax).exp()).sum();
             let log_p = emax + esum.ln();
-            total -= log_p as f64;
+            let weight = weights.map_or(inv_b, |w| w[r]);
+            total -= (weight * log_p) as f64;
             if backward {
                 let g = &mut self.grad_a[r * 3 * k..(r + 1) * 3 * k];
                 for m in 0..k {
@@ -386,16 +436,16 @@ impl JointTrainer {
                     let sigma = softplus(b[m]) + cfg.min_std;
                     let th = a[m].tanh();
                     let z = (x - (mid + s * th)) / sigma;
-                    g[m] = (w[m] - gamma) * inv_b;
-                    g[k + m] = -gamma * z / sigma * s * (1.0 - th * th) * inv_b;
-                    g[2 * k + m] = gamma * (1.0 - z * z) / sigma * sigmoid(b[m]) * inv_b;
+                    g[m] = (w[m] - gamma) * weight;
+                    g[k + m] = -gamma * z / sigma * s * (1.0 - th * th) * weight;
+                    g[2 * k + m] = gamma * (1.0 - z * z) / sigma * sigmoid(b[m]) * weight;
                 }
             }
         }
         if backward {
             self.backward(bsz);
         }
-        total / bsz.max(1) as f64
+        total
     }
 
     /// Back-propagates `grad_a` (gradient w.r.t. the last layer's output) into every layer's
@@ -489,6 +539,61 @@ impl JointTrainer {
         for l in &mut self.layers {
             update(&mut l.w, &l.gw, &mut l.mw, &mut l.vw);
             update(&mut l.b, &l.gb, &mut l.mb, &mut l.vb);
+        }
+    }
+}
+
+/// The tuner's optimiser for a [`crate::ConditionedArGmm`]: Adam on the hand-written gradients,
+/// writing the weights back into the model's variables after every step (so the next sample
+/// sees them). Equivalent to [`mace_core::AutogradAdam`], several times faster.
+#[derive(Debug)]
+pub struct FastAdam {
+    trainer: FastTrainer,
+    context: Vec<f32>,
+    lr: f32,
+}
+
+impl FastAdam {
+    /// Adam at `lr` over the networks of `model`'s first `tuned_joints` coordinates, for
+    /// samples conditioned on `context`.
+    ///
+    /// # Errors
+    /// Tensor read-back errors.
+    pub fn new(model: &ArGmm, context: &[f32], lr: f64, tuned_joints: usize) -> Result<Self> {
+        Ok(Self {
+            trainer: FastTrainer::new_partial(model, tuned_joints)?,
+            context: context.to_vec(),
+            lr: lr as f32,
+        })
+    }
+}
+
+impl mace_core::ModelOptimizer for FastAdam {
+    fn step(
+        &mut self,
+        samples: &candle_core::Tensor,
+        weights: &[f32],
+        iteration: usize,
+    ) -> mace_core::Result<f64> {
+        let x = samples.flatten_all()?.to_vec1::<f32>()?;
+        let context = self.context.repeat(weights.len());
+        let rows = TrainRows::new(&self.trainer.model, &x, &context)?;
+        let batch: Vec<u32> = (0..weights.len() as u32).collect();
+        match self
+            .trainer
+            .step_weighted(&rows, &batch, Some(weights), self.lr)
+        {
+            StepOutcome::Applied(loss) => {
+                self.trainer.write_back()?;
+                Ok(loss)
+            }
+            StepOutcome::NonFiniteLoss(loss) => {
+                Err(mace_core::Error::NonFiniteLoss { iteration, loss })
+            }
+            StepOutcome::NonFiniteGradient => Err(mace_core::Error::NonFiniteGradient {
+                iteration,
+                variable: 0,
+            }),
         }
     }
 }
@@ -593,7 +698,7 @@ mod tests {
             let batch: Vec<u32> = (0..64).collect();
             let mut loss = 0.0;
             for jt in &mut trainer.joints {
-                loss += jt.forward_backward(&model, &rows, &batch, true);
+                loss += jt.forward_backward(&model, &rows, &batch, None, true);
             }
             let xt = Tensor::from_vec(x, (64, 2), &Device::Cpu).unwrap();
             let ct = Tensor::from_vec(c, (64, 3), &Device::Cpu).unwrap();
@@ -629,6 +734,41 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// One tuner step through `FastAdam` moves the weights exactly as candle's autograd Adam.
+    #[test]
+    fn fast_adam_matches_autograd_adam() {
+        use mace_core::{GenerativeModel, ModelOptimizer};
+        let base = ArGmm::new(config(true), 6).unwrap();
+        let a = base
+            .deep_copy()
+            .unwrap()
+            .conditioned(&[0.2, 0.1, 0.3])
+            .unwrap();
+        let b = base
+            .deep_copy()
+            .unwrap()
+            .conditioned(&[0.2, 0.1, 0.3])
+            .unwrap();
+        let x = a.sample(40, &mut StdRng::seed_from_u64(1)).unwrap();
+        let w: Vec<f32> = (0..40).map(|i| (i % 5) as f32 / 80.0).collect();
+        let mut fast = a.optimizer(1e-2).unwrap();
+        let mut slow = mace_core::AutogradAdam::new(&b, 1e-2).unwrap();
+        for it in 0..3 {
+            let lf = fast.step(&x, &w, it).unwrap();
+            let ls = slow.step(&x, &w, it).unwrap();
+            assert!((lf - ls).abs() < 1e-4 * (1.0 + ls.abs()), "{lf} vs {ls}");
+        }
+        for (va, vb) in a.model().vars().iter().zip(b.model().vars()) {
+            let (pa, pb) = (
+                va.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                vb.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            );
+            for (p, q) in pa.iter().zip(&pb) {
+                assert!((p - q).abs() < 1e-4, "{p} vs {q}");
             }
         }
     }

@@ -29,6 +29,7 @@ pub mod math;
 pub mod prior_eval;
 pub mod scene;
 pub mod serial;
+pub mod solve;
 pub mod urdf;
 
 pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain};

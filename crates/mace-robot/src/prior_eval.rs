@@ -254,3 +254,53 @@ mod tests {
         assert!(noise.diversity.is_none() || noise.diversity.unwrap() > 0.5);
     }
 }
+
+/// How configurations fare in a scene (Table 1 of the paper).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SceneSampleEval {
+    /// Configurations evaluated.
+    pub samples: usize,
+    /// Mean IK score: 0 on collision, else exp(−TCP error in metres).
+    pub mean_score: f32,
+    /// Fraction of configurations free of any collision (self, obstacles, ground).
+    pub success_rate: f32,
+    /// Median TCP error of the collision-free ones, metres.
+    pub median_error_success: Option<f32>,
+    /// Mean pairwise joint distance of the collision-free ones (at most 300), rad.
+    pub diversity: Option<f32>,
+}
+
+/// Scores configurations `q` `(n, dof)` in `scene` against `target`.
+///
+/// # Errors
+/// As [`CollisionModel::check_with_tcp_batch`].
+pub fn evaluate_in_scene(
+    chain: &KinematicChain,
+    scene: &Scene,
+    target: &[f32; 3],
+    q: &[f32],
+) -> Result<SceneSampleEval> {
+    let dof = chain.dof();
+    let model = CollisionModel::new(chain, scene);
+    let checked = model.check_with_tcp_batch(q)?;
+    let n = checked.len();
+    let mut score = 0.0f64;
+    let mut errors = Vec::new();
+    let mut free: Vec<&[f32]> = Vec::new();
+    for ((flags, tcp), row) in checked.iter().zip(q.chunks_exact(dof)) {
+        if !flags.any() {
+            let e = distance(tcp, target);
+            score += (-e as f64).exp();
+            errors.push(e);
+            free.push(row);
+        }
+    }
+    errors.sort_by(f32::total_cmp);
+    Ok(SceneSampleEval {
+        samples: n,
+        mean_score: (score / n.max(1) as f64) as f32,
+        success_rate: free.len() as f32 / n.max(1) as f32,
+        median_error_success: (!errors.is_empty()).then(|| median_sorted(&errors)),
+        diversity: mean_pairwise_distance(&free),
+    })
+}

@@ -27,12 +27,15 @@ pub(crate) enum IkCommand {
     Fk(FkArgs),
     /// Collision check (self, scene boxes, ground) and IK score of configurations in a scene.
     Check(CheckArgs),
-    /// Numeric IK (damped least squares, restarts, collision rejection) for a scene's target.
+    /// Collision-free IK for a scene's target: prior samples, numeric IK (damped least squares,
+    /// restarts) or hybrid (prior samples refined by the numeric IK).
     Solve(SolveArgs),
     /// Write N random self-collision-free configurations and their TCPs as safetensors.
     Dataset(DatasetArgs),
     /// Train the IK prior (autoregressive Gaussian mixture) on a dataset.
     Train(super::prior::TrainArgs),
+    /// Tune the IK prior to a scene with MACE (or IS) and evaluate the posterior.
+    Tune(super::tune::TuneArgs),
     /// Sample configurations from the IK prior for a target.
     Sample(super::prior::SampleArgs),
     /// Measure the IK prior's quality on reachable targets (TCP error, self-collision, diversity).
@@ -44,25 +47,42 @@ pub(crate) enum IkCommand {
 pub(crate) struct SolveArgs {
     /// Scene: `wall`, `window`, `box`, or a path to a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
-    scene: String,
-    /// Target x,y,z in metres (default: the scene's target).
-    #[arg(long, value_name = "X,Y,Z", value_delimiter = ',', num_args = 3)]
-    target: Option<Vec<f32>>,
-    /// Independent solves (seeds seed, seed+1, …); the summary gives median time and success.
+    pub(crate) scene: String,
+    /// Target X Y Z in metres, base frame (also `X,Y,Z`; default: the scene's target).
+    #[arg(long, value_names = ["X", "Y", "Z"], num_args = 1..=3, value_delimiter = ',', allow_negative_numbers = true)]
+    pub(crate) target: Option<Vec<f32>>,
+    /// Solve method: `prior` (best of prior sample batches), `numeric` (DLS IK with random
+    /// restarts) or `hybrid` (prior samples refined by the numeric IK).
+    #[arg(long, default_value = "numeric", value_parser = parse_method)]
+    pub(crate) method: mace_robot::solve::Method,
+    /// Independent solves (seeds seed, seed+1, …); the summary gives time, error and success.
     #[arg(long, default_value_t = 1)]
-    trials: usize,
+    pub(crate) trials: usize,
     /// Seed of the first solve.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Time budget per solve, seconds.
-    #[arg(long, default_value_t = 1.0)]
-    budget: f64,
-    /// Run restart streams on all threads, first to converge wins (not bit-reproducible).
-    #[arg(long)]
-    parallel: bool,
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub(crate) budget: f64,
+    /// Safety margin, metres: answers must keep this signed distance to obstacles, the ground and
+    /// between links (0 = plain collision check).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub(crate) clearance: f32,
+    /// `prior` stops drawing batches once its best collision-free sample is this close to the
+    /// target, metres (0 = always draw all 20 batches, as the paper).
+    #[arg(long, default_value_t = 0.01)]
+    pub(crate) prior_stop: f32,
+    /// Prior folder for `prior` and `hybrid` (default: the shipped assets/priors/panda-ik).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) prior: Option<PathBuf>,
     /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`) instead of text.
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
-    json: Option<PathBuf>,
+    pub(crate) json: Option<PathBuf>,
+}
+
+fn parse_method(s: &str) -> Result<mace_robot::solve::Method, String> {
+    s.parse()
+        .map_err(|e: mace_robot::solve::SolveError| e.to_string())
 }
 
 /// Arguments of `mace ik dataset`.
@@ -123,96 +143,326 @@ pub(crate) fn run(command: IkCommand) -> anyhow::Result<()> {
         IkCommand::Solve(args) => solve(args),
         IkCommand::Dataset(args) => dataset(args),
         IkCommand::Train(args) => super::prior::train(args),
+        IkCommand::Tune(args) => super::tune::tune(args),
         IkCommand::Sample(args) => super::prior::sample(args),
         IkCommand::EvalPrior(args) => super::prior::eval_prior(args),
     }
 }
 
+/// Summary statistics of one method's trials (seconds, metres).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SolveStats {
+    pub(crate) method: mace_robot::solve::Method,
+    pub(crate) trials: usize,
+    pub(crate) solved: usize,
+    pub(crate) success_rate: f64,
+    pub(crate) collision_free_rate: f64,
+    pub(crate) time_median_s: f64,
+    pub(crate) time_mean_s: f64,
+    pub(crate) time_std_s: f64,
+    pub(crate) time_max_s: f64,
+    /// Over trials whose answer is collision-free.
+    pub(crate) error_median_m: Option<f64>,
+    pub(crate) error_mean_m: Option<f64>,
+    pub(crate) error_std_m: Option<f64>,
+    pub(crate) error_max_m: Option<f64>,
+    pub(crate) samples_mean: f64,
+    pub(crate) iterations_mean: f64,
+}
+
+/// Median, mean and (population) standard deviation; `None` for no values.
+pub(crate) fn median_mean_std(v: &[f64]) -> Option<(f64, f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    let median = if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    };
+    let mean = s.iter().sum::<f64>() / n as f64;
+    let var = s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+    Some((median, mean, var.sqrt()))
+}
+
+impl SolveStats {
+    pub(crate) fn of(
+        method: mace_robot::solve::Method,
+        reports: &[mace_robot::solve::SolveReport],
+    ) -> SolveStats {
+        let n = reports.len().max(1) as f64;
+        let solved = reports
+            .iter()
+            .filter(|r| r.status == mace_robot::solve::SolveStatus::Solved)
+            .count();
+        let times: Vec<f64> = reports.iter().map(|r| r.seconds).collect();
+        let (tm, ta, ts) = median_mean_std(&times).unwrap_or((0.0, 0.0, 0.0));
+        let errors: Vec<f64> = reports
+            .iter()
+            .filter(|r| r.collision_free && r.error.is_finite())
+            .map(|r| r.error as f64)
+            .collect();
+        let e = median_mean_std(&errors);
+        SolveStats {
+            method,
+            trials: reports.len(),
+            solved,
+            success_rate: solved as f64 / n,
+            collision_free_rate: errors.len() as f64 / n,
+            time_median_s: tm,
+            time_mean_s: ta,
+            time_std_s: ts,
+            time_max_s: times.iter().copied().fold(0.0, f64::max),
+            error_median_m: e.map(|e| e.0),
+            error_mean_m: e.map(|e| e.1),
+            error_std_m: e.map(|e| e.2),
+            error_max_m: errors.iter().copied().reduce(f64::max),
+            samples_mean: reports.iter().map(|r| r.samples as f64).sum::<f64>() / n,
+            iterations_mean: reports.iter().map(|r| r.iterations as f64).sum::<f64>() / n,
+        }
+    }
+}
+
+/// A loaded IK prior ready to sample, and what loading it cost.
+pub(crate) struct LoadedPrior {
+    pub(crate) sampler: mace_models::fast::ArGmmSampler,
+    pub(crate) dir: PathBuf,
+    /// Reading the checkpoint and preparing the fast sampler, seconds.
+    pub(crate) load_seconds: f64,
+}
+
+/// Loads the prior (`None` = the shipped one) and prepares its fast sampler.
+pub(crate) fn load_solve_prior(dir: Option<&Path>) -> anyhow::Result<LoadedPrior> {
+    let start = Instant::now();
+    let (model, _info, dir) = super::prior::load_prior(dir)?;
+    let sampler = mace_models::fast::ArGmmSampler::new(&model)
+        .with_context(|| format!("preparing the sampler of {}", dir.display()))?;
+    Ok(LoadedPrior {
+        sampler,
+        dir,
+        load_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs `trials` solves with seeds `seed`, `seed + 1`, … after one untimed warm-up solve (seed
+/// `u64::MAX`, which starts the thread pool and warms the caches); returns the reports and the
+/// warm-up time in seconds.
+pub(crate) fn run_trials(
+    solver: &mace_robot::solve::Solver,
+    method: mace_robot::solve::Method,
+    target: [f32; 3],
+    prior: Option<&LoadedPrior>,
+    trials: usize,
+    seed: u64,
+) -> anyhow::Result<(Vec<mace_robot::solve::SolveReport>, f64)> {
+    let mut sampler = |t: [f32; 3], n: usize, rng: &mut StdRng| match prior {
+        Some(p) => p.sampler.sample(&t, n, rng),
+        None => Vec::new(),
+    };
+    if method.needs_prior() && prior.is_none() {
+        bail!("method {method} needs the IK prior");
+    }
+    let warm = Instant::now();
+    solver.solve(
+        method,
+        target,
+        &mut sampler,
+        &mut StdRng::seed_from_u64(u64::MAX),
+    )?;
+    let warmup = warm.elapsed().as_secs_f64();
+    let reports = (0..trials)
+        .map(|t| {
+            let mut rng = StdRng::seed_from_u64(seed.wrapping_add(t as u64));
+            solver.solve(method, target, &mut sampler, &mut rng)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((reports, warmup))
+}
+
+/// The solver options of `mace ik solve` and `mace bench ik-table2`.
+pub(crate) fn solve_config(
+    budget: f64,
+    clearance: f32,
+    prior_stop: f32,
+) -> anyhow::Result<mace_robot::solve::SolveConfig> {
+    if !(budget > 0.0 && budget.is_finite() && budget < 1e6) {
+        bail!("--budget must be a positive number of seconds, got {budget}");
+    }
+    if !(clearance >= 0.0 && clearance.is_finite() && clearance < 1.0) {
+        bail!("--clearance must be a distance in metres in [0, 1), got {clearance}");
+    }
+    let config = mace_robot::solve::SolveConfig {
+        time_budget: std::time::Duration::from_secs_f64(budget),
+        clearance,
+        prior_stop,
+        ..mace_robot::solve::SolveConfig::default()
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+/// Warns (stderr) when the target lies inside an obstacle box; the solve still runs.
+pub(crate) fn warn_target_inside(scene: &Scene, target: [f32; 3]) {
+    for (i, obb) in scene.obbs().iter().enumerate() {
+        let d = obb.signed_distance_point(target);
+        if d < 0.0 {
+            eprintln!(
+                "warning: target {target:?} lies {:.1} mm inside obstacle box {i} of scene `{}`",
+                -d * 1e3,
+                scene.name
+            );
+        }
+    }
+    if scene.ground && target[2] < 0.0 {
+        eprintln!("warning: target {target:?} lies below the ground (z < 0)");
+    }
+}
+
 #[derive(Serialize)]
-struct SolveSummary {
+struct SolveOutput {
     scene: String,
     target: [f32; 3],
-    trials: usize,
-    converged: usize,
-    success_rate: f64,
-    median_seconds: f64,
-    median_seconds_converged: Option<f64>,
-    median_error: f64,
-    reports: Vec<mace_robot::IkReport>,
+    method: mace_robot::solve::Method,
+    seed: u64,
+    budget_s: f64,
+    clearance_m: f32,
+    prior: Option<PathBuf>,
+    /// One-off: loading the prior and preparing its sampler, seconds.
+    prior_load_s: Option<f64>,
+    /// One untimed warm-up solve, seconds.
+    warmup_s: f64,
+    threads: usize,
+    summary: SolveStats,
+    reports: Vec<mace_robot::solve::SolveReport>,
 }
 
 fn solve(args: SolveArgs) -> anyhow::Result<()> {
     let chain = KinematicChain::panda();
     let scene = Scene::by_name(&args.scene)?;
     let target = match &args.target {
-        Some(t) => [t[0], t[1], t[2]],
+        Some(t) => super::prior::parse_target(t)?,
         None => scene.target,
     };
     if args.trials == 0 {
         bail!("--trials must be at least 1");
     }
-    if !(args.budget > 0.0 && args.budget.is_finite()) {
-        bail!(
-            "--budget must be a positive number of seconds, got {}",
-            args.budget
-        );
-    }
-    let config = mace_robot::IkConfig {
-        time_budget: Some(std::time::Duration::from_secs_f64(args.budget)),
-        ..mace_robot::IkConfig::panda()
+    let config = solve_config(args.budget, args.clearance, args.prior_stop)?;
+    warn_target_inside(&scene, target);
+    let prior = if args.method.needs_prior() {
+        Some(load_solve_prior(args.prior.as_deref())?)
+    } else {
+        None
     };
-    let solver = mace_robot::IkSolver::new(CollisionModel::new(&chain, &scene), config);
-    let reports: Vec<mace_robot::IkReport> = (0..args.trials)
-        .map(|t| {
-            let seed = args.seed + t as u64;
-            if args.parallel {
-                solver.solve_parallel(target, None, seed.wrapping_mul(1000))
-            } else {
-                solver.solve(target, None, &mut StdRng::seed_from_u64(seed))
-            }
-        })
-        .collect();
-    let median = |mut v: Vec<f64>| -> Option<f64> {
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(f64::total_cmp);
-        Some(v[v.len() / 2])
-    };
-    let converged: Vec<&mace_robot::IkReport> = reports
-        .iter()
-        .filter(|r| r.status == mace_robot::IkStatus::Converged)
-        .collect();
-    let summary = SolveSummary {
+    let solver = mace_robot::solve::Solver::new(CollisionModel::new(&chain, &scene), config);
+    let (reports, warmup) = run_trials(
+        &solver,
+        args.method,
+        target,
+        prior.as_ref(),
+        args.trials,
+        args.seed,
+    )?;
+    let summary = SolveStats::of(args.method, &reports);
+    let out = SolveOutput {
         scene: scene.name.clone(),
         target,
-        trials: args.trials,
-        converged: converged.len(),
-        success_rate: converged.len() as f64 / args.trials as f64,
-        median_seconds: median(reports.iter().map(|r| r.seconds).collect()).unwrap_or(0.0),
-        median_seconds_converged: median(converged.iter().map(|r| r.seconds).collect()),
-        median_error: median(reports.iter().map(|r| r.error as f64).collect()).unwrap_or(0.0),
+        method: args.method,
+        seed: args.seed,
+        budget_s: args.budget,
+        clearance_m: args.clearance,
+        prior: prior.as_ref().map(|p| p.dir.clone()),
+        prior_load_s: prior.as_ref().map(|p| p.load_seconds),
+        warmup_s: warmup,
+        threads: rayon::current_num_threads(),
+        summary,
         reports,
     };
     if let Some(json) = &args.json {
-        return emit(json, &summary);
-    }
-    for (i, r) in summary.reports.iter().enumerate() {
+        emit(json, &out)?;
+    } else {
+        if let Some(p) = &prior {
+            println!(
+                "prior {} loaded in {:.3} s (one-off); warm-up solve {:.4} s",
+                p.dir.display(),
+                p.load_seconds,
+                warmup
+            );
+        }
+        for (i, r) in out.reports.iter().enumerate() {
+            let q: Vec<String> = r.q.iter().map(|v| format!("{v:.4}")).collect();
+            println!(
+                "trial {i}: {:?}, error {:.3e} m, collision-free {}{}, {:.2} ms, {} samples, {} IK iterations, q [{}]",
+                r.status,
+                r.error,
+                r.collision_free,
+                if r.collision_free {
+                    format!(
+                        " (clearance: obstacles {:.1} mm, ground {:.1} mm, self {:.1} mm)",
+                        r.distances.obstacle_distance * 1e3,
+                        r.distances.ground_distance * 1e3,
+                        r.distances.self_distance * 1e3
+                    )
+                } else {
+                    format!(" (contact: {:?})", r.flags)
+                },
+                r.seconds * 1e3,
+                r.samples,
+                r.iterations,
+                q.join(", ")
+            );
+        }
+        let s = &out.summary;
         println!(
-            "trial {i}: {:?}, error {:.3e} m, collision-free {}, {} iterations, {} restarts, {:.4} s",
-            r.status, r.error, r.collision_free, r.iterations, r.restarts, r.seconds
+            "scene {} target {:?}, method {}: {}/{} solved ({:.1}%); time median {:.2} ms, mean {:.2} ± {:.2} ms, max {:.2} ms; \
+             TCP error median {} mean {}",
+            out.scene,
+            out.target,
+            s.method,
+            s.solved,
+            s.trials,
+            100.0 * s.success_rate,
+            s.time_median_s * 1e3,
+            s.time_mean_s * 1e3,
+            s.time_std_s * 1e3,
+            s.time_max_s * 1e3,
+            s.error_median_m.map_or("n/a".into(), |e| format!("{e:.3e} m")),
+            match (s.error_mean_m, s.error_std_m) {
+                (Some(m), Some(d)) => format!("{m:.3e} ± {d:.3e} m"),
+                _ => "n/a".into(),
+            }
         );
     }
-    println!(
-        "scene {} target {:?}: {}/{} converged; median time {:.4} s (converged only: {}); median error {:.3e} m",
-        summary.scene,
-        summary.target,
-        summary.converged,
-        summary.trials,
-        summary.median_seconds,
-        summary.median_seconds_converged.map_or("n/a".to_string(), |s| format!("{s:.4} s")),
-        summary.median_error
-    );
+    let s = &out.summary;
+    if s.solved == 0 {
+        let best = out
+            .reports
+            .iter()
+            .map(|r| r.error)
+            .fold(f32::INFINITY, f32::min);
+        bail!(
+            "no collision-free solution within the tolerance for target {target:?} in scene `{}` \
+             ({} method, {} trial(s), {} s budget each; best TCP error {best:.3e} m{})",
+            out.scene,
+            s.method,
+            s.trials,
+            args.budget,
+            if out.reports.iter().any(|r| r.collision_free) {
+                ""
+            } else {
+                ", every answer collides"
+            }
+        );
+    }
+    if s.solved < s.trials {
+        eprintln!(
+            "warning: {} of {} trials found no solution within the budget",
+            s.trials - s.solved,
+            s.trials
+        );
+    }
     Ok(())
 }
 

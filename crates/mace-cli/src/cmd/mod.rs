@@ -6,3 +6,4 @@ pub(crate) mod ik;
 pub(crate) mod prior;
 pub(crate) mod table1;
 pub(crate) mod table2;
+pub(crate) mod tune;

@@ -1,12 +1,213 @@
-//! `mace bench ik-table1` (not yet implemented).
+//! `mace bench ik-table1`: the paper's Table 1 (wall scene). Ten targets behind the wall, each
+//! kept only if numeric IK finds a collision-free solution; per target the prior, the MACE
+//! posterior and the IS posterior (same budget) are sampled 1000 times and scored.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
+use mace_core::{NoObserver, Objective, TuneConfig};
+use mace_robot::prior_eval::SceneSampleEval;
+use mace_robot::{CollisionModel, IkConfig, IkSolver, IkStatus, KinematicChain, Scene};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::cmd::prior::load_prior;
+use crate::cmd::tune::{evaluate_model, tune_scene, TuneKnobs};
+use crate::output::emit_json;
 
 /// Arguments of `mace bench ik-table1`.
 #[derive(Debug, Args)]
-pub(crate) struct Table1Args {}
+pub(crate) struct Table1Args {
+    /// Number of targets.
+    #[arg(long, default_value_t = 10)]
+    targets: usize,
+    /// Samples drawn from each model to score it.
+    #[arg(long, default_value_t = 1000)]
+    samples: usize,
+    /// Seed of the targets, the tuning and the evaluation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[command(flatten)]
+    knobs: TuneKnobs,
+    /// Prior folder (default: the shipped prior).
+    #[arg(long, value_name = "DIR")]
+    prior: Option<PathBuf>,
+    /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`).
+    #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
+    json: Option<PathBuf>,
+}
 
-/// Runs the bench.
-pub(crate) fn run(_args: Table1Args) -> anyhow::Result<()> {
-    anyhow::bail!("`mace bench ik-table1` is not implemented yet")
+/// The region behind the wall the targets are drawn from (base frame, metres).
+const REGION: [[f32; 2]; 3] = [[0.42, 0.60], [-0.30, 0.30], [0.53, 0.70]];
+
+#[derive(Serialize)]
+struct TargetRow {
+    target: [f32; 3],
+    prior: SceneSampleEval,
+    mace: SceneSampleEval,
+    is: SceneSampleEval,
+    mace_tuning_s: f64,
+    is_tuning_s: f64,
+    mace_iterations: usize,
+    is_iterations: usize,
+}
+
+#[derive(Serialize)]
+struct Table1 {
+    config: TuneConfig,
+    targets_tried: usize,
+    rows: Vec<TargetRow>,
+}
+
+pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
+    let chain = KinematicChain::panda();
+    let wall = Scene::by_name("wall")?;
+    let (prior, _, _) = load_prior(args.prior.as_deref())?;
+    let config = args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed);
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let ik = IkSolver::new(
+        CollisionModel::new(&chain, &wall),
+        IkConfig {
+            time_budget: Some(Duration::from_secs(10)),
+            ..IkConfig::panda()
+        },
+    );
+    let mut rows = Vec::new();
+    let mut tried = 0;
+    while rows.len() < args.targets {
+        tried += 1;
+        if tried > 20 * args.targets.max(1) {
+            anyhow::bail!(
+                "found only {} feasible targets in {tried} draws",
+                rows.len()
+            );
+        }
+        let target: [f32; 3] =
+            std::array::from_fn(|i| rng.random_range(REGION[i][0]..REGION[i][1]));
+        let solved = ik.solve(target, None, &mut rng);
+        if !(solved.status == IkStatus::Converged && solved.collision_free) {
+            eprintln!("target {target:?}: no collision-free IK solution in 10 s, skipped");
+            continue;
+        }
+        let scene = Scene {
+            target,
+            ..wall.clone()
+        };
+        let eval_seed = args.seed.wrapping_add(1000 + rows.len() as u64);
+        let prior_eval = evaluate_model(
+            &prior.conditioned(&target)?,
+            &chain,
+            &scene,
+            args.samples,
+            eval_seed,
+        )?;
+        let (mace, mace_report) = tune_scene(
+            &prior,
+            &chain,
+            &scene,
+            Objective::Mace,
+            &config,
+            args.knobs.tuned_joints,
+            &mut NoObserver,
+        )?;
+        let (is, is_report) = tune_scene(
+            &prior,
+            &chain,
+            &scene,
+            Objective::Is,
+            &config,
+            args.knobs.tuned_joints,
+            &mut NoObserver,
+        )?;
+        let row = TargetRow {
+            target,
+            prior: prior_eval,
+            mace: evaluate_model(&mace, &chain, &scene, args.samples, eval_seed)?,
+            is: evaluate_model(&is, &chain, &scene, args.samples, eval_seed)?,
+            mace_tuning_s: mace_report.timings.total_s,
+            is_tuning_s: is_report.timings.total_s,
+            mace_iterations: mace_report.iterations.len(),
+            is_iterations: is_report.iterations.len(),
+        };
+        eprintln!(
+            "target {} {:?}: prior {:.3}/{:.3}, MACE {:.3}/{:.3} in {:.2} s, IS {:.3}/{:.3} in {:.2} s",
+            rows.len() + 1,
+            target,
+            row.prior.mean_score,
+            row.prior.success_rate,
+            row.mace.mean_score,
+            row.mace.success_rate,
+            row.mace_tuning_s,
+            row.is.mean_score,
+            row.is.success_rate,
+            row.is_tuning_s
+        );
+        rows.push(row);
+    }
+    let table = Table1 {
+        config,
+        targets_tried: tried,
+        rows,
+    };
+    print_table(&table);
+    if let Some(dest) = &args.json {
+        emit_json(dest, &table)?;
+    }
+    Ok(())
+}
+
+fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let v: Vec<f64> = values.collect();
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+fn print_table(t: &Table1) {
+    let stat = |f: &dyn Fn(&TargetRow) -> f64| {
+        let (m, s) = mean_std(t.rows.iter().map(f));
+        format!("{m:.3} ± {s:.3}")
+    };
+    let div = |f: &dyn Fn(&TargetRow) -> Option<f32>| {
+        let v: Vec<f64> = t.rows.iter().filter_map(|r| f(r).map(f64::from)).collect();
+        if v.is_empty() {
+            "n/a".to_string()
+        } else {
+            format!("{:.2}", v.iter().sum::<f64>() / v.len() as f64)
+        }
+    };
+    println!(
+        "\nTable 1, wall scene: {} targets behind the wall, {} samples per model",
+        t.rows.len(),
+        t.rows.first().map_or(0, |r| r.prior.samples)
+    );
+    println!("| model | score (ours) | success (ours) | score (paper) | success (paper) | tuning time (ours) | diversity (rad) |");
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| prior | {} | {} | 0.129 ± 0.015 | 0.132 ± 0.015 | - | {} |",
+        stat(&|r| r.prior.mean_score as f64),
+        stat(&|r| r.prior.success_rate as f64),
+        div(&|r| r.prior.diversity)
+    );
+    println!(
+        "| posterior (MACE) | {} | {} | 0.937 ± 0.079 | 0.941 ± 0.079 | {} s | {} |",
+        stat(&|r| r.mace.mean_score as f64),
+        stat(&|r| r.mace.success_rate as f64),
+        stat(&|r| r.mace_tuning_s),
+        div(&|r| r.mace.diversity)
+    );
+    println!(
+        "| posterior (IS) | {} | {} | 0.317 ± 0.121 | 0.339 ± 0.122 | {} s | {} |",
+        stat(&|r| r.is.mean_score as f64),
+        stat(&|r| r.is.success_rate as f64),
+        stat(&|r| r.is_tuning_s),
+        div(&|r| r.is.diversity)
+    );
+    let c = &t.config;
+    println!(
+        "\nTuning: {} iterations max, sample {} (bsz {}), quantile {}, lr {}, {} steps per sample, stop at score {:?}; paper: 7–65 s per problem on a GTX 1080 Ti.",
+        c.iterations, c.sample_size, c.bsz, c.quantile, c.lr, c.grad_steps, c.stop_at_score
+    );
 }
