@@ -249,7 +249,7 @@ fn experiment_refine_stream() {
     let chain = KinematicChain::panda();
     let scene = Scene::by_name("box").unwrap();
     let cm = CollisionModel::new(&chain, &scene);
-    for (bs, cands, rep) in [(128usize, 8usize, 30usize), (128, 8, 20), (64, 8, 30)] {
+    for (bs, cands, rep) in [(128usize, 8usize, 30usize), (128, 8, 31), (128, 8, 30), (128, 8, 31)] {
         let cfg = SolveConfig {
             parallel: false,
             hybrid_batch_size: bs,

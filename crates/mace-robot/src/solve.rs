@@ -136,7 +136,7 @@ pub struct SolveConfig {
     /// `prior` stops drawing batches once its best collision-free sample is this close, metres
     /// (default 1e-3; `0` = always draw [`SolveConfig::max_batches`] batches, as the paper's 20).
     pub prior_stop: f32,
-    /// Samples per batch for `prior` (default 1024).
+    /// Samples per batch for `prior` (default 512).
     pub batch_size: usize,
     /// Samples per batch for `hybrid` (default 128).
     pub hybrid_batch_size: usize,
@@ -177,7 +177,7 @@ impl Default for SolveConfig {
             tolerance: 1e-4,
             prior_accept: 0.02,
             prior_stop: 1e-3,
-            batch_size: 1024,
+            batch_size: 512,
             hybrid_batch_size: 128,
             max_batches: 20,
             refine_candidates: 8,

@@ -72,6 +72,9 @@ pub(crate) struct SolveArgs {
     /// target, metres (0 = always draw all 20 batches, as the paper).
     #[arg(long, default_value_t = 0.01)]
     pub(crate) prior_stop: f32,
+    /// One stream per solve (no second random-restart stream for `numeric` and `hybrid`).
+    #[arg(long)]
+    pub(crate) sequential: bool,
     /// Prior folder for `prior` and `hybrid` (default: the shipped assets/priors/panda-ik).
     #[arg(long, value_name = "DIR")]
     pub(crate) prior: Option<PathBuf>,
@@ -349,7 +352,8 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
     if args.trials == 0 {
         bail!("--trials must be at least 1");
     }
-    let config = solve_config(args.budget, args.clearance, args.prior_stop)?;
+    let mut config = solve_config(args.budget, args.clearance, args.prior_stop)?;
+    config.parallel = !args.sequential;
     warn_target_inside(&scene, target);
     let prior = if args.method.needs_prior() {
         Some(load_solve_prior(args.prior.as_deref())?)
