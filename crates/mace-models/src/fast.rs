@@ -25,7 +25,6 @@ pub const CHUNK: usize = 512;
 struct Dense {
     w: Vec<f32>,
     b: Vec<f32>,
-    input: usize,
     output: usize,
 }
 
@@ -41,7 +40,7 @@ impl DenseNet {
             .layers()
             .iter()
             .map(|l| -> Result<Dense> {
-                let (output, input) = l.weight().dims2()?;
+                let (output, _) = l.weight().dims2()?;
                 let w = l.weight().flatten_all()?.to_vec1::<f32>()?;
                 let b = match l.bias() {
                     Some(b) => b.to_vec1::<f32>()?,
@@ -50,7 +49,6 @@ impl DenseNet {
                 Ok(Dense {
                     w,
                     b,
-                    input,
                     output,
                 })
             })
@@ -109,17 +107,37 @@ fn dense(
     dst: &mut [f32],
     activate: bool,
 ) {
-    let (k, n) = (layer.input, layer.output);
+    linear_forward(src, src_stride, rows, &layer.w, &layer.b, dst);
+    if activate {
+        leaky_relu_in_place(dst);
+    }
+}
+
+/// `dst (rows, out) = src (rows, in) · wᵀ + b` with `gemm`, single-threaded: `w` is `(out, in)`
+/// row-major (candle's layout), `b` is `(out,)`, rows of `src` are `src_stride` apart.
+///
+/// # Panics
+/// If a buffer is too short for the shapes.
+pub(crate) fn linear_forward(
+    src: &[f32],
+    src_stride: usize,
+    rows: usize,
+    w: &[f32],
+    b: &[f32],
+    dst: &mut [f32],
+) {
+    let n = b.len();
+    let k = w.len() / n.max(1);
     assert!(
         rows == 0 || src.len() >= (rows - 1) * src_stride + k,
         "source too short"
     );
     assert!(
-        dst.len() == rows * n && layer.w.len() == n * k,
+        dst.len() == rows * n && w.len() == n * k,
         "destination/weight sizes"
     );
     for row in dst.chunks_exact_mut(n) {
-        row.copy_from_slice(&layer.b);
+        row.copy_from_slice(b);
     }
     // SAFETY: the assertions above bound every index gemm touches: lhs (rows × k, row stride
     // src_stride), rhs = wᵀ (k × n: element (p, o) at o·k + p), dst (rows × n, row stride n).
@@ -135,7 +153,7 @@ fn dense(
             src.as_ptr(),
             1,
             src_stride as isize,
-            layer.w.as_ptr(),
+            w.as_ptr(),
             k as isize,
             1,
             1.0,
@@ -146,12 +164,13 @@ fn dense(
             gemm::Parallelism::None,
         );
     }
-    if activate {
-        // max(x, slope·x) is LeakyReLU for 0 < slope < 1, and branch-free (vectorises).
-        let slope = LEAKY_SLOPE as f32;
-        for v in dst.iter_mut() {
-            *v = v.max(*v * slope);
-        }
+}
+
+/// LeakyReLU in place, as max(x, slope·x) (valid for 0 < slope < 1): branch-free, vectorises.
+pub(crate) fn leaky_relu_in_place(values: &mut [f32]) {
+    let slope = LEAKY_SLOPE as f32;
+    for v in values.iter_mut() {
+        *v = v.max(*v * slope);
     }
 }
 
@@ -365,7 +384,7 @@ impl ArGmmSampler {
     }
 }
 
-/// softplus(x) = max(x, 0) + ln(1 + e^{−|x|}).
-fn softplus(x: f32) -> f32 {
+/// softplus(x) = max(x, 0) + ln(1 + e^{−|x|}), stable for large |x|.
+pub(crate) fn softplus(x: f32) -> f32 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }

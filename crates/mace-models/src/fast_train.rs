@@ -14,6 +14,7 @@
 
 use rayon::prelude::*;
 
+use crate::fast::{leaky_relu_in_place, linear_forward, softplus};
 use crate::features::FEATURES_PER_JOINT;
 use crate::mlp::LEAKY_SLOPE;
 use crate::{ArGmm, Result};
@@ -382,14 +383,11 @@ impl JointTrainer {
             let (src, dst) = (&before[l], &mut after[0]);
             let layer = &self.layers[l];
             dst.resize(bsz * layer.output, 0.0);
-            matmul_bias(src, bsz, layer, dst);
+            linear_forward(src, layer.input, bsz, &layer.w, &layer.b, dst);
             if l + 1 < nl {
                 self.pre[l].clear();
                 self.pre[l].extend_from_slice(dst);
-                let slope = LEAKY_SLOPE as f32;
-                for v in dst.iter_mut() {
-                    *v = v.max(*v * slope);
-                }
+                leaky_relu_in_place(dst);
             }
         }
         // Mixture head: loss and its gradient with respect to the head's output.
@@ -596,43 +594,6 @@ impl mace_core::ModelOptimizer for FastAdam {
             }),
         }
     }
-}
-
-/// `dst (rows, out) = src (rows, in) · wᵀ + b`.
-fn matmul_bias(src: &[f32], rows: usize, layer: &Layer, dst: &mut [f32]) {
-    let (k, n) = (layer.input, layer.output);
-    assert!(src.len() >= rows * k && dst.len() == rows * n && layer.w.len() == n * k);
-    for row in dst.chunks_exact_mut(n) {
-        row.copy_from_slice(&layer.b);
-    }
-    // SAFETY: bounds asserted above; see `fast::dense` for the layout.
-    unsafe {
-        gemm::gemm(
-            rows,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            true,
-            src.as_ptr(),
-            1,
-            k as isize,
-            layer.w.as_ptr(),
-            k as isize,
-            1,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
-fn softplus(x: f32) -> f32 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 fn sigmoid(x: f32) -> f32 {

@@ -82,7 +82,7 @@ impl Dataset {
         })
     }
 
-    /// Writes the set as safetensors (layout in the module docs).
+    /// Writes the set as safetensors (layout in the module docs), atomically.
     ///
     /// # Errors
     /// [`Error::Io`] if the file cannot be written.
@@ -103,7 +103,13 @@ impl Dataset {
             ("seed".to_string(), self.seed.to_string()),
             ("n".to_string(), self.len().to_string()),
         ]);
-        safetensors::serialize_to_file([("q", qv), ("tcp", tv)], Some(meta), path).map_err(io)
+        // Through a temporary file and a rename: an interrupted write never leaves a torn file.
+        let tmp = path.with_extension("safetensors.tmp");
+        safetensors::serialize_to_file([("q", qv), ("tcp", tv)], Some(meta), &tmp).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// Reads a set written by [`Dataset::save_safetensors`].
