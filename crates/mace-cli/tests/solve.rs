@@ -177,7 +177,8 @@ fn scene_without_a_collision_free_solution_fails_cleanly() {
 
 #[test]
 fn bad_options_are_rejected() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (&["--batch-size", "0"], "--batch-size must be at least 1"),
         (&["--method", "tune"], "expected prior, numeric or hybrid"),
         (&["--trials", "0"], "--trials must be at least 1"),
         (&["--budget", "-1"], "--budget must be a positive"),

@@ -46,11 +46,7 @@ impl DenseNet {
                     Some(b) => b.to_vec1::<f32>()?,
                     None => vec![0.0; output],
                 };
-                Ok(Dense {
-                    w,
-                    b,
-                    output,
-                })
+                Ok(Dense { w, b, output })
             })
             .collect::<Result<_>>()?;
         Ok(Self { layers })

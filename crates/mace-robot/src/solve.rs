@@ -136,7 +136,8 @@ pub struct SolveConfig {
     /// `prior` stops drawing batches once its best collision-free sample is this close, metres
     /// (default 1e-3; `0` = always draw [`SolveConfig::max_batches`] batches, as the paper's 20).
     pub prior_stop: f32,
-    /// Samples per batch for `prior` (default 512).
+    /// Samples per batch for `prior` (default 1024: two of the sampler's 512-row chunks, one
+    /// per core).
     pub batch_size: usize,
     /// Samples per batch for `hybrid` (default 128).
     pub hybrid_batch_size: usize,
@@ -180,7 +181,7 @@ impl Default for SolveConfig {
             tolerance: 1e-4,
             prior_accept: 0.02,
             prior_stop: 1e-3,
-            batch_size: 512,
+            batch_size: 1024,
             hybrid_batch_size: 128,
             max_batches: 20,
             refine_candidates: 8,
@@ -1094,7 +1095,7 @@ mod tests {
             .solve(Method::Prior, scene.target, &mut short, &mut rng)
             .unwrap_err();
         assert!(
-            e.to_string().contains("3072 values for 512 samples of 7"),
+            e.to_string().contains("6144 values for 1024 samples of 7"),
             "{e}"
         );
         assert!("tune".parse::<Method>().is_err());

@@ -72,9 +72,13 @@ pub(crate) struct SolveArgs {
     /// target, metres (0 = always draw all 20 batches, as the paper).
     #[arg(long, default_value_t = 0.01)]
     pub(crate) prior_stop: f32,
-    /// One stream per solve (no second random-restart stream for `numeric` and `hybrid`).
+    /// Samples per prior batch (default: 1024 for `prior`, 128 for `hybrid`).
+    #[arg(long, value_name = "N")]
+    pub(crate) batch_size: Option<usize>,
+    /// `numeric`: run two random-restart streams on the two cores, first to succeed wins (faster,
+    /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.
     #[arg(long)]
-    pub(crate) sequential: bool,
+    pub(crate) parallel: bool,
     /// Prior folder for `prior` and `hybrid` (default: the shipped assets/priors/panda-ik).
     #[arg(long, value_name = "DIR")]
     pub(crate) prior: Option<PathBuf>,
@@ -332,6 +336,7 @@ struct SolveOutput {
     seed: u64,
     budget_s: f64,
     clearance_m: f32,
+    parallel: bool,
     prior: Option<PathBuf>,
     /// One-off: loading the prior and preparing its sampler, seconds.
     prior_load_s: Option<f64>,
@@ -353,7 +358,15 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
         bail!("--trials must be at least 1");
     }
     let mut config = solve_config(args.budget, args.clearance, args.prior_stop)?;
-    config.parallel = !args.sequential;
+    config.parallel = args.parallel;
+    config.hybrid_parallel = args.parallel;
+    if let Some(n) = args.batch_size {
+        if n == 0 {
+            bail!("--batch-size must be at least 1");
+        }
+        config.batch_size = n;
+        config.hybrid_batch_size = n;
+    }
     warn_target_inside(&scene, target);
     let prior = if args.method.needs_prior() {
         Some(load_solve_prior(args.prior.as_deref())?)
@@ -377,6 +390,7 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
         seed: args.seed,
         budget_s: args.budget,
         clearance_m: args.clearance,
+        parallel: args.parallel,
         prior: prior.as_ref().map(|p| p.dir.clone()),
         prior_load_s: prior.as_ref().map(|p| p.load_seconds),
         warmup_s: warmup,

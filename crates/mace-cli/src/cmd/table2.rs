@@ -31,7 +31,7 @@ pub(crate) struct Table2Args {
     /// batches, as the paper).
     #[arg(long, default_value_t = 0.01)]
     prior_stop: f32,
-    /// One stream per solve (no second random-restart stream for `numeric` and `hybrid`).
+    /// `numeric` with one random-restart stream instead of two (one per core).
     #[arg(long)]
     sequential: bool,
     /// Prior folder (default: the shipped assets/priors/panda-ik).
