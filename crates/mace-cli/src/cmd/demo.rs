@@ -86,7 +86,10 @@ fn run_ik(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
     // 1. The box scene: a collision-free answer inside an open box, several times.
     let boxed = Scene::by_name("box")?;
     // 3 mm of clearance: our capsules are not the reference's meshes, so keep a margin.
-    let config = SolveConfig { clearance: 0.003, ..SolveConfig::default() };
+    let config = SolveConfig {
+        clearance: 0.003,
+        ..SolveConfig::default()
+    };
     let solver = Solver::new(CollisionModel::new(&chain, &boxed), config);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut draw = |t: [f32; 3], n: usize, r: &mut StdRng| sampler.sample(&t, n, r);
