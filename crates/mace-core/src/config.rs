@@ -56,6 +56,10 @@ pub struct TuneConfig {
     pub time_budget_s: Option<f64>,
     /// Optional early stop: stop as soon as the mean score of a fresh sample reaches this value.
     pub stop_at_score: Option<f32>,
+    /// Optional warm start: the first sample has this size and is used whole as one batch, so
+    /// the first elites are the best ⌈q·bsz⌉ of a larger draw (useful when good samples are rare
+    /// under the prior). Later samples have `sample_size`.
+    pub first_sample_size: Option<usize>,
 }
 
 impl Default for TuneConfig {
@@ -70,6 +74,7 @@ impl Default for TuneConfig {
             seed: 0,
             time_budget_s: None,
             stop_at_score: None,
+            first_sample_size: None,
         }
     }
 }
@@ -82,7 +87,7 @@ impl TuneConfig {
 
     /// Our settings for the IK prior on 2 CPU cores: samples of 1024 redrawn every 4 steps,
     /// 32 elites, lr 3e-4, at most 600 steps, stopping once a fresh sample scores 0.96 on
-    /// average (the trade-off is measured in docs/BENCHMARKS.md).
+    /// average (the trade-offs, and a warm start, are measured in docs/BENCHMARKS.md).
     pub fn panda_ik_fast() -> Self {
         Self {
             iterations: 600,
@@ -167,6 +172,9 @@ impl TuneConfig {
             if !(t.is_finite() && t > 0.0) {
                 return bad("time_budget_s", t, "must be finite and positive");
             }
+        }
+        if self.first_sample_size == Some(0) {
+            return bad("first_sample_size", 0, "must be at least 1");
         }
         if let Some(s) = self.stop_at_score {
             if !(s.is_finite() && s > 0.0 && s <= 1.0) {
@@ -257,6 +265,13 @@ mod tests {
                 ..d()
             }),
             "stop_at_score"
+        );
+        assert_eq!(
+            field_of(TuneConfig {
+                first_sample_size: Some(0),
+                ..d()
+            }),
+            "first_sample_size"
         );
     }
 

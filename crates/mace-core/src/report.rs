@@ -11,6 +11,8 @@ pub struct IterationStats {
     pub iteration: usize,
     /// Whether a fresh sample was drawn at this iteration.
     pub resampled: bool,
+    /// Samples in the mini-batch.
+    pub batch: usize,
     /// Mean score of the mini-batch, in [0, 1].
     pub score_mean: f32,
     /// Best score of the mini-batch.

@@ -102,8 +102,12 @@ impl Tuner {
             }
             let resampled = iteration % cfg.grad_steps == 0 || pool.is_none();
             if resampled {
+                let n = match (resamples, cfg.first_sample_size) {
+                    (0, Some(first)) => first,
+                    _ => cfg.sample_size,
+                };
                 let fresh =
-                    self.draw_pool(model, frozen.as_ref(), evidence, &mut rng, &mut timings)?;
+                    self.draw_pool(model, frozen.as_ref(), evidence, n, &mut rng, &mut timings)?;
                 resamples += 1;
                 let mean = mean(&fresh.scores);
                 pool = Some(fresh);
@@ -115,8 +119,13 @@ impl Tuner {
             let pool = pool.as_ref().expect("pool drawn above");
 
             let t_update = Instant::now();
-            let slot = (iteration % cfg.grad_steps) % batches_per_sample;
-            let batch = &pool.order[slot * cfg.bsz..(slot + 1) * cfg.bsz];
+            let batch = if pool.order.len() == cfg.sample_size {
+                let slot = (iteration % cfg.grad_steps) % batches_per_sample;
+                &pool.order[slot * cfg.bsz..(slot + 1) * cfg.bsz]
+            } else {
+                // The warm-start sample is one batch: its best ⌈q·bsz⌉ are the first elites.
+                &pool.order[..]
+            };
             let batch_scores: Vec<f32> = batch.iter().map(|&i| pool.scores[i]).collect();
             let elites = select_elites(&batch_scores, elite_count);
             let (members, weights): (Vec<usize>, Vec<f32>) = match self.objective {
@@ -159,6 +168,7 @@ impl Tuner {
             let stats = IterationStats {
                 iteration,
                 resampled,
+                batch: batch.len(),
                 score_mean: mean(&batch_scores),
                 score_max: batch_scores
                     .iter()
@@ -191,10 +201,10 @@ impl Tuner {
         model: &M,
         frozen: Option<&M>,
         evidence: &E,
+        n: usize,
         rng: &mut StdRng,
         timings: &mut Timings,
     ) -> Result<Pool> {
-        let n = self.config.sample_size;
         let t = Instant::now();
         let samples = model.sample(n, rng)?;
         let got = samples.dims().first().copied().unwrap_or(0);

@@ -63,6 +63,9 @@ pub(crate) struct TuneKnobs {
     /// Stop once a fresh sample's mean score reaches this value.
     #[arg(long)]
     stop_at_score: Option<f32>,
+    /// Size of the first (warm-start) sample.
+    #[arg(long)]
+    first_sample_size: Option<usize>,
     /// Tune only the networks of the first N joints (default: all 7).
     #[arg(long, value_name = "N")]
     pub(crate) tuned_joints: Option<usize>,
@@ -85,6 +88,7 @@ impl TuneKnobs {
             grad_steps: self.grad_steps.unwrap_or(base.grad_steps),
             time_budget_s: self.time_budget.or(base.time_budget_s),
             stop_at_score: self.stop_at_score.or(base.stop_at_score),
+            first_sample_size: self.first_sample_size.or(base.first_sample_size),
             seed,
         }
     }

@@ -302,3 +302,22 @@ fn a_model_returning_the_wrong_batch_size_is_an_error() {
         .unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
 }
+
+#[test]
+fn a_warm_start_sample_is_used_whole_as_the_first_batch() {
+    let problem = ToyProblem::standard();
+    let model = problem.prior().unwrap();
+    let cfg = TuneConfig {
+        first_sample_size: Some(500),
+        grad_steps: 2,
+        ..small(4)
+    };
+    let mut sizes = Vec::new();
+    let mut observer = |s: &mace_core::IterationStats| sizes.push(s.batch);
+    let report = Tuner::new(cfg, Objective::Mace)
+        .unwrap()
+        .run(&model, &problem.evidence(), &mut observer)
+        .unwrap();
+    assert_eq!(report.resamples, 2);
+    assert_eq!(sizes, vec![500, 500, 64, 64]);
+}
