@@ -1,26 +1,11 @@
 //! End-to-end tests of the `mace` binary: bad input gets a clear error and a non-zero exit;
 //! the main commands write what they promise.
 
+mod common;
+
+use common::{mace, stderr, temp_dir};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn mace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mace"))
-        .args(args)
-        .output()
-        .expect("run mace")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mace-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// A small prior trained by the real pipeline (dataset → train), for tests that break it.
 fn tiny_prior(dir: &Path) -> PathBuf {

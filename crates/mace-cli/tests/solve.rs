@@ -1,31 +1,12 @@
 //! End-to-end tests of `mace ik solve` and `mace bench ik-table2`: answers are collision-free and
 //! within the tolerance; bad input gets a clear message and a non-zero exit, and never hangs.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{mace, stderr, stdout, temp_dir};
+
+use std::process::Output;
 use std::time::{Duration, Instant};
-
-fn mace(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mace"))
-        .args(args)
-        .output()
-        .expect("run mace")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mace-solve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))

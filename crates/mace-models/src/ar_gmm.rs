@@ -61,6 +61,16 @@ impl ArGmmConfig {
         self.context_dim + j + features
     }
 
+    /// The centre and half-width of each coordinate's range: x ↦ (x − centre) / half maps the
+    /// limits to [−1, 1].
+    pub fn centres_and_half_ranges(&self) -> (Vec<f32>, Vec<f32>) {
+        let pairs = self.lower.iter().zip(&self.upper);
+        (
+            pairs.clone().map(|(l, u)| 0.5 * (l + u)).collect(),
+            pairs.map(|(l, u)| 0.5 * (u - l)).collect(),
+        )
+    }
+
     /// Number of modelled coordinates D.
     pub fn dim(&self) -> usize {
         self.names.len()
@@ -293,20 +303,7 @@ impl ArGmm {
     }
 
     fn mid_half(&self) -> (Vec<f32>, Vec<f32>) {
-        let c = &self.config;
-        let mid = c
-            .lower
-            .iter()
-            .zip(&c.upper)
-            .map(|(l, u)| 0.5 * (l + u))
-            .collect();
-        let half = c
-            .lower
-            .iter()
-            .zip(&c.upper)
-            .map(|(l, u)| 0.5 * (u - l))
-            .collect();
-        (mid, half)
+        self.config.centres_and_half_ranges()
     }
 
     /// Mixture parameters of coordinate `j` from `input = [context_n, x_n[:, :j]]`, `(B, C + j)`.

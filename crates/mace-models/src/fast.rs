@@ -203,18 +203,7 @@ impl ArGmmSampler {
             .iter()
             .map(DenseNet::from_mlp)
             .collect::<Result<_>>()?;
-        let mid = c
-            .lower
-            .iter()
-            .zip(&c.upper)
-            .map(|(l, u)| 0.5 * (l + u))
-            .collect();
-        let half = c
-            .lower
-            .iter()
-            .zip(&c.upper)
-            .map(|(l, u)| 0.5 * (u - l))
-            .collect();
+        let (mid, half) = c.centres_and_half_ranges();
         Ok(Self {
             nets,
             config: c.clone(),

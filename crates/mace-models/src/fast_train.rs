@@ -49,14 +49,11 @@ impl TrainRows {
                 got: format!("{} and {} values", x.len(), context.len()),
             });
         }
-        let x_n = x
-            .chunks_exact(d)
-            .flat_map(|row| {
-                (0..d).map(move |j| {
-                    (row[j] - 0.5 * (cfg.lower[j] + cfg.upper[j]))
-                        / (0.5 * (cfg.upper[j] - cfg.lower[j]))
-                })
-            })
+        let (mid, half) = cfg.centres_and_half_ranges();
+        let x_n: Vec<f32> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v - mid[i % d]) / half[i % d])
             .collect();
         let context_n = context
             .chunks_exact(c)
