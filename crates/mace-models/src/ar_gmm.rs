@@ -645,8 +645,31 @@ mod tests {
         assert!((total - 1.0).abs() < 0.01, "integral {total}");
     }
 
+    /// The gradient-free path gives the autograd path's log-likelihoods, both on given samples
+    /// and for the log-density it returns with its own samples.
+    fn assert_fast_matches_autograd(m: &ArGmm, context: &[f32]) {
+        let close = |a: &[f32], b: &[f32]| {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-3 * (1.0 + x.abs()), "{x} vs {y}");
+            }
+        };
+        let cm = m.conditioned(context).unwrap();
+        let x = cm.sample(1100, &mut StdRng::seed_from_u64(3)).unwrap();
+        close(
+            &cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap(),
+            &cm.log_prob_detached(&x).unwrap(),
+        );
+        let (xs, lp) = ArGmmSampler::new(m).unwrap().sample_with_log_prob(
+            context,
+            600,
+            &mut StdRng::seed_from_u64(4),
+        );
+        let t = Tensor::from_vec(xs, (600, 2), &Device::Cpu).unwrap();
+        close(&cm.log_prob(&t).unwrap().to_vec1::<f32>().unwrap(), &lp);
+    }
+
     #[test]
-    fn fast_path_log_prob_matches_autograd_path() {
+    fn fast_path_matches_autograd_path() {
         let m = ArGmm::new(
             ArGmmConfig {
                 hidden: vec![16, 16],
@@ -655,24 +678,7 @@ mod tests {
             1,
         )
         .unwrap();
-        let cm = m.conditioned(&[0.7]).unwrap();
-        let x = cm.sample(1500, &mut StdRng::seed_from_u64(3)).unwrap();
-        let slow = cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
-        let fast = cm.log_prob_detached(&x).unwrap();
-        for (a, b) in slow.iter().zip(&fast) {
-            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
-        }
-        // The log-density returned with the samples is the same quantity.
-        let (xs, lp) = ArGmmSampler::new(&m).unwrap().sample_with_log_prob(
-            &cm.context,
-            700,
-            &mut StdRng::seed_from_u64(4),
-        );
-        let t = Tensor::from_vec(xs, (700, 2), &Device::Cpu).unwrap();
-        let again = cm.log_prob(&t).unwrap().to_vec1::<f32>().unwrap();
-        for (a, b) in again.iter().zip(&lp) {
-            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
-        }
+        assert_fast_matches_autograd(&m, &[0.7]);
     }
 
     /// A 2-joint planar chain and a 3-D target context: exercises the kinematic features.
@@ -699,24 +705,7 @@ mod tests {
 
     #[test]
     fn fast_path_matches_autograd_path_with_kinematic_features() {
-        let m = ArGmm::new(chain_config(), 2).unwrap();
-        let cm = m.conditioned(&[0.3, 0.4, 0.1]).unwrap();
-        let x = cm.sample(1100, &mut StdRng::seed_from_u64(3)).unwrap();
-        let slow = cm.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
-        let fast = cm.log_prob_detached(&x).unwrap();
-        for (a, b) in slow.iter().zip(&fast) {
-            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
-        }
-        let (xs, lp) = ArGmmSampler::new(&m).unwrap().sample_with_log_prob(
-            &cm.context,
-            600,
-            &mut StdRng::seed_from_u64(4),
-        );
-        let t = Tensor::from_vec(xs, (600, 2), &Device::Cpu).unwrap();
-        let again = cm.log_prob(&t).unwrap().to_vec1::<f32>().unwrap();
-        for (a, b) in again.iter().zip(&lp) {
-            assert!((a - b).abs() < 1e-3 * (1.0 + a.abs()), "{a} vs {b}");
-        }
+        assert_fast_matches_autograd(&ArGmm::new(chain_config(), 2).unwrap(), &[0.3, 0.4, 0.1]);
     }
 
     #[test]

@@ -146,35 +146,21 @@ pub fn segment_aabb_signed_distance(p0: Vec3, p1: Vec3, h: Vec3, lo: f32, hi: f3
     if dot(d, d) < 1e-14 {
         return f(lo);
     }
-    const G: f32 = 0.618_034;
-    let (mut a, mut b) = (lo, hi);
-    let mut x1 = b - G * (b - a);
-    let mut x2 = a + G * (b - a);
-    let mut f1 = f(x1);
-    let mut f2 = f(x2);
-    for _ in 0..28 {
-        if f1 < f2 {
-            b = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = b - G * (b - a);
-            f1 = f(x1);
-        } else {
-            a = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = a + G * (b - a);
-            f2 = f(x2);
-        }
-    }
-    f1.min(f2).min(f(lo)).min(f(hi))
+    golden_min(f, lo, hi, f32::NEG_INFINITY)
 }
 
-/// Whether some `t ∈ [lo, hi]` has `sd(p0 + t (p1 − p0)) < r` (box `[-h, h]`): the golden-section
-/// search of [`segment_aabb_signed_distance`], stopping at the first point below `r`.
+/// Whether some `t ∈ [lo, hi]` has `sd(p0 + t (p1 − p0)) < r` (box `[-h, h]`): the search of
+/// [`segment_aabb_signed_distance`], stopping at the first point below `r`.
 pub fn segment_aabb_below(p0: Vec3, p1: Vec3, h: Vec3, lo: f32, hi: f32, r: f32) -> bool {
     let d = sub(p1, p0);
-    let f = |t: f32| sd_aabb(add(p0, scale(d, t)), h);
+    golden_min(|t: f32| sd_aabb(add(p0, scale(d, t)), h), lo, hi, r) < r
+}
+
+/// Golden-section search for the minimum of a convex `f` on `[lo, hi]`: 28 steps bring the
+/// bracket within 2e-6 of the interval's length of the minimiser (an endpoint included); returns
+/// early with the first value found below `stop`.
+#[inline]
+fn golden_min(f: impl Fn(f32) -> f32, lo: f32, hi: f32, stop: f32) -> f32 {
     const G: f32 = 0.618_034;
     let (mut a, mut b) = (lo, hi);
     let mut x1 = b - G * (b - a);
@@ -182,8 +168,8 @@ pub fn segment_aabb_below(p0: Vec3, p1: Vec3, h: Vec3, lo: f32, hi: f32, r: f32)
     let mut f1 = f(x1);
     let mut f2 = f(x2);
     for _ in 0..28 {
-        if f1 < r || f2 < r {
-            return true;
+        if f1.min(f2) < stop {
+            return f1.min(f2);
         }
         if f1 < f2 {
             b = x2;
@@ -199,7 +185,7 @@ pub fn segment_aabb_below(p0: Vec3, p1: Vec3, h: Vec3, lo: f32, hi: f32, r: f32)
             f2 = f(x2);
         }
     }
-    f1 < r || f2 < r
+    f1.min(f2)
 }
 
 /// Squared distance between segments `p1–q1` and `p2–q2` (Ericson, *Real-Time Collision
