@@ -303,9 +303,12 @@ impl ArGmmSampler {
         let log_norm = 0.5 * (2.0 * std::f32::consts::PI).ln();
         let mut weights = [0.0f32; MAX_COMPONENTS];
         for (j, net) in self.nets.iter().enumerate() {
-            // Assemble the input rows: [context_n, x_n[..j], features_j].
+            // Assemble the input rows: [context_n, x_n[..j], features_j]. The first coordinate's
+            // input is the same for every row (context and the chain's start frame only), so its
+            // network runs once per chunk.
             let width = cfg.input_width(j);
-            for r in 0..rows {
+            let net_rows = if j == 0 { 1 } else { rows };
+            for r in 0..net_rows {
                 let row = &mut s.input[r * width..(r + 1) * width];
                 row[..c].copy_from_slice(&context_n);
                 row[c..c + j].copy_from_slice(&s.x_n[r * d..r * d + j]);
@@ -313,10 +316,11 @@ impl ArGmmSampler {
                     chain.joint_features(j, &s.frames[r], context, &mut row[c + j..]);
                 }
             }
-            let output = net.forward(&s.input, width, rows, &mut s.a, &mut s.b);
+            let output = net.forward(&s.input, width, net_rows, &mut s.a, &mut s.b);
             let scale = self.half[j] * cfg.range_slack;
             for r in 0..rows {
-                let out = &output[r * 3 * k..(r + 1) * 3 * k];
+                let o = if j == 0 { 0 } else { r };
+                let out = &output[o * 3 * k..(o + 1) * 3 * k];
                 let (logits, rest) = out.split_at(k);
                 let (mean_raw, std_raw) = rest.split_at(k);
                 let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);

@@ -123,3 +123,19 @@ pub fn ik_evidence(
         },
     )
 }
+
+/// Like [`ik_evidence`], reusing `model`'s chain and pruned self-collision pairs (see
+/// [`CollisionModel::for_scene`]) instead of preparing them again.
+pub fn ik_evidence_for(
+    model: &CollisionModel,
+    scene: &Scene,
+) -> mace_core::SimulatedEvidence<IkSimulator, IkScore> {
+    mace_core::SimulatedEvidence::new(
+        IkSimulator {
+            model: model.for_scene(scene),
+        },
+        IkScore {
+            target: scene.target,
+        },
+    )
+}

@@ -99,6 +99,17 @@ impl Scene {
         }
     }
 
+    /// The scene with every obstacle box grown by `margin` metres on each side (full sizes
+    /// + 2·margin); target and ground unchanged. A configuration free in the inflated scene keeps
+    /// at least `margin` from every box of this one. Negative margins shrink (sizes stay ≥ 0).
+    pub fn inflated(&self, margin: f32) -> Scene {
+        let mut out = self.clone();
+        for b in &mut out.boxes {
+            b.size = b.size.map(|s| (s + 2.0 * margin).max(0.0));
+        }
+        out
+    }
+
     /// A built-in scene (`wall`, `window`, `box`) or, failing that, a path to a `.toml` file.
     ///
     /// # Errors

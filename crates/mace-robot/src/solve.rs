@@ -51,18 +51,22 @@ pub enum Method {
     Numeric,
     /// The best collision-free prior samples refined by the numeric IK (the "MACE + MoveIt" column).
     Hybrid,
+    /// Like [`Method::Prior`], but the sampler is a posterior the caller tuned to the problem
+    /// with MACE first ("tune, then sample"; the caller adds the tuning time).
+    Mace,
 }
 
 impl Method {
     /// All methods, in table order.
-    pub const ALL: [Method; 3] = [Method::Prior, Method::Numeric, Method::Hybrid];
+    pub const ALL: [Method; 4] = [Method::Prior, Method::Numeric, Method::Hybrid, Method::Mace];
 
-    /// The lowercase name (`prior`, `numeric`, `hybrid`).
+    /// The lowercase name (`prior`, `numeric`, `hybrid`, `mace`).
     pub fn name(self) -> &'static str {
         match self {
             Method::Prior => "prior",
             Method::Numeric => "numeric",
             Method::Hybrid => "hybrid",
+            Method::Mace => "mace",
         }
     }
 
@@ -102,8 +106,8 @@ pub enum SolveError {
         /// The target that was given, metres.
         target: [f32; 3],
     },
-    /// A method name that is not `prior`, `numeric` or `hybrid`.
-    #[error("unknown solve method `{name}`: expected prior, numeric or hybrid")]
+    /// A method name that is not `prior`, `numeric`, `hybrid` or `mace`.
+    #[error("unknown solve method `{name}`: expected prior, numeric, hybrid or mace")]
     UnknownMethod {
         /// The name that was given.
         name: String,
@@ -349,6 +353,7 @@ impl Solver {
     {
         match method {
             Method::Prior => self.solve_prior(target, sampler, rng),
+            Method::Mace => self.best_of_batches(Method::Mace, target, sampler, rng),
             Method::Numeric => self.solve_numeric(target, rng),
             Method::Hybrid => self.solve_hybrid(target, sampler, rng),
         }
@@ -362,6 +367,20 @@ impl Solver {
     /// As [`Solver::solve`].
     pub fn solve_prior<F>(
         &self,
+        target: Vec3,
+        sampler: &mut F,
+        rng: &mut StdRng,
+    ) -> Result<SolveReport, SolveError>
+    where
+        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
+    {
+        self.best_of_batches(Method::Prior, target, sampler, rng)
+    }
+
+    /// The best-of-batches search of [`Method::Prior`] and [`Method::Mace`], reported as `method`.
+    fn best_of_batches<F>(
+        &self,
+        method: Method,
         target: Vec3,
         sampler: &mut F,
         rng: &mut StdRng,
@@ -401,7 +420,7 @@ impl Solver {
             .best_free
             .as_ref()
             .is_some_and(|c| c.error <= self.config.prior_accept);
-        Ok(self.finish(Method::Prior, target, w))
+        Ok(self.finish(method, target, w))
     }
 
     /// [`Method::Numeric`]: the [`IkSolver`] with random restarts until a collision-free

@@ -52,7 +52,8 @@ pub(crate) struct SolveArgs {
     #[arg(long, value_names = ["X", "Y", "Z"], num_args = 1..=3, value_delimiter = ',', allow_negative_numbers = true)]
     pub(crate) target: Option<Vec<f32>>,
     /// Solve method: `prior` (best of prior sample batches), `numeric` (DLS IK with random
-    /// restarts) or `hybrid` (prior samples refined by the numeric IK).
+    /// restarts), `hybrid` (prior samples refined by the numeric IK) or `mace` (tune the prior to
+    /// the problem with MACE, then best of posterior sample batches; the time includes tuning).
     #[arg(long, default_value = "numeric", value_parser = parse_method)]
     pub(crate) method: mace_robot::solve::Method,
     /// Independent solves (seeds seed, seed+1, …); the summary gives time, error and success.
@@ -79,9 +80,13 @@ pub(crate) struct SolveArgs {
     /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.
     #[arg(long)]
     pub(crate) parallel: bool,
-    /// Prior folder for `prior` and `hybrid` (default: the shipped assets/priors/panda-ik).
+    /// Prior folder for `prior`, `hybrid` and `mace` (default: the shipped assets/priors/panda-ik).
     #[arg(long, value_name = "DIR")]
     pub(crate) prior: Option<PathBuf>,
+    /// How `--method mace` tunes the prior before sampling it (defaults: `mace ik tune`'s, with
+    /// the solve budget as time budget).
+    #[command(flatten, next_help_heading = "Tuning (--method mace)")]
+    pub(crate) knobs: super::tune::TuneKnobs,
     /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`) instead of text.
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
     pub(crate) json: Option<PathBuf>,
@@ -233,8 +238,9 @@ impl SolveStats {
     }
 }
 
-/// A loaded IK prior ready to sample, and what loading it cost.
+/// A loaded IK prior ready to sample (and to tune), and what loading it cost.
 pub(crate) struct LoadedPrior {
+    pub(crate) model: mace_models::ArGmm,
     pub(crate) sampler: mace_models::fast::ArGmmSampler,
     pub(crate) dir: PathBuf,
     /// Reading the checkpoint and preparing the fast sampler, seconds.
@@ -248,45 +254,142 @@ pub(crate) fn load_solve_prior(dir: Option<&Path>) -> anyhow::Result<LoadedPrior
     let sampler = mace_models::fast::ArGmmSampler::new(&model)
         .with_context(|| format!("preparing the sampler of {}", dir.display()))?;
     Ok(LoadedPrior {
+        model,
         sampler,
         dir,
         load_seconds: start.elapsed().as_secs_f64(),
     })
 }
 
+/// How [`Method::Mace`](mace_robot::solve::Method::Mace) tunes the prior before each solve.
+pub(crate) struct MaceTuning<'a> {
+    /// The scene (its target is replaced by each problem's).
+    pub(crate) scene: &'a Scene,
+    /// Tuner settings (the seed is replaced by each trial's).
+    pub(crate) config: mace_core::TuneConfig,
+    pub(crate) scope: super::tune::TuneScope,
+}
+
+/// What tuning cost in one `mace` solve.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TuningCost {
+    /// Tuning wall-clock time, seconds (part of the solve's `seconds`).
+    pub(crate) seconds: f64,
+    /// Optimiser steps taken.
+    pub(crate) iterations: usize,
+    /// Mean score of the last fresh sample during tuning.
+    pub(crate) last_mean_score: f32,
+}
+
 /// Runs `trials` solves with seeds `seed`, `seed + 1`, … after one untimed warm-up solve (seed
-/// `u64::MAX`, which starts the thread pool and warms the caches); returns the reports and the
-/// warm-up time in seconds.
+/// `u64::MAX`, which starts the thread pool and warms the caches); returns the reports, the
+/// warm-up time in seconds and, for [`Method::Mace`](mace_robot::solve::Method::Mace), what
+/// tuning cost per trial (its time is included in each report's `seconds`).
 pub(crate) fn run_trials(
     solver: &mace_robot::solve::Solver,
     method: mace_robot::solve::Method,
     target: [f32; 3],
     prior: Option<&LoadedPrior>,
+    mace: Option<&MaceTuning<'_>>,
     trials: usize,
     seed: u64,
-) -> anyhow::Result<(Vec<mace_robot::solve::SolveReport>, f64)> {
-    let mut sampler = |t: [f32; 3], n: usize, rng: &mut StdRng| match prior {
-        Some(p) => p.sampler.sample(&t, n, rng),
-        None => Vec::new(),
-    };
+) -> anyhow::Result<(Vec<mace_robot::solve::SolveReport>, f64, Vec<TuningCost>)> {
     if method.needs_prior() && prior.is_none() {
         bail!("method {method} needs the IK prior");
     }
+    let mut costs = Vec::new();
+    let mut one = |rng: &mut StdRng| -> anyhow::Result<mace_robot::solve::SolveReport> {
+        if method == mace_robot::solve::Method::Mace {
+            let (Some(p), Some(m)) = (prior, mace) else {
+                bail!("method mace needs the IK prior and tuning settings");
+            };
+            let (mut report, cost) = solve_with_mace(solver, p, m, target, rng)?;
+            report.seconds += cost.seconds;
+            costs.push(cost);
+            return Ok(report);
+        }
+        let mut sampler = |t: [f32; 3], n: usize, rng: &mut StdRng| match prior {
+            Some(p) => p.sampler.sample(&t, n, rng),
+            None => Vec::new(),
+        };
+        Ok(solver.solve(method, target, &mut sampler, rng)?)
+    };
     let warm = Instant::now();
-    solver.solve(
-        method,
-        target,
-        &mut sampler,
-        &mut StdRng::seed_from_u64(u64::MAX),
-    )?;
+    one(&mut StdRng::seed_from_u64(u64::MAX))?;
     let warmup = warm.elapsed().as_secs_f64();
     let reports = (0..trials)
-        .map(|t| {
-            let mut rng = StdRng::seed_from_u64(seed.wrapping_add(t as u64));
-            solver.solve(method, target, &mut sampler, &mut rng)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((reports, warmup))
+        .map(|t| one(&mut StdRng::seed_from_u64(seed.wrapping_add(t as u64))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    costs.drain(..costs.len().min(1)); // the warm-up's
+    Ok((reports, warmup, costs))
+}
+
+/// One `mace` solve: tunes a copy of the prior to `target` in the scene (seeded from `rng`), then
+/// takes the best collision-free sample of posterior batches. The report's `seconds` covers the
+/// sampling only; the returned cost says what tuning took.
+fn solve_with_mace(
+    solver: &mace_robot::solve::Solver,
+    prior: &LoadedPrior,
+    mace: &MaceTuning<'_>,
+    target: [f32; 3],
+    rng: &mut StdRng,
+) -> anyhow::Result<(mace_robot::solve::SolveReport, TuningCost)> {
+    use rand::RngCore;
+    let start = Instant::now();
+    let scene = Scene {
+        target,
+        ..mace.scene.clone()
+    };
+    let config = mace_core::TuneConfig {
+        seed: rng.next_u64(),
+        ..mace.config.clone()
+    };
+    let (posterior, report) = super::tune::tune_scene(
+        &prior.model,
+        solver.model(),
+        &scene,
+        mace_core::Objective::Mace,
+        &config,
+        mace.scope,
+        &mut mace_core::NoObserver,
+    )?;
+    let sampler = mace_models::fast::ArGmmSampler::new(posterior.model())
+        .context("preparing the tuned posterior's sampler")?;
+    let cost = TuningCost {
+        seconds: start.elapsed().as_secs_f64(),
+        iterations: report.iterations.len(),
+        last_mean_score: report
+            .iterations
+            .iter()
+            .rev()
+            .find(|i| i.resampled)
+            .map_or(0.0, |i| i.score_mean),
+    };
+    let mut draw = |t: [f32; 3], n: usize, rng: &mut StdRng| sampler.sample(&t, n, rng);
+    let r = solver.solve(mace_robot::solve::Method::Mace, target, &mut draw, rng)?;
+    Ok((r, cost))
+}
+
+/// Mean score at which `--method mace` stops tuning: a solve needs one good sample, so a
+/// posterior of which ≈ 10% of the samples are collision-free near the target is enough (the
+/// best-of-batches search does the rest).
+pub(crate) const SOLVE_TUNE_STOP: f32 = 0.1;
+
+/// The tuner settings of `--method mace`: `mace ik tune`'s defaults, but stopping at
+/// [`SOLVE_TUNE_STOP`], with `knobs` applied, and the solve budget as time budget unless one is
+/// given.
+pub(crate) fn solve_tune_config(
+    knobs: &super::tune::TuneKnobs,
+    budget: f64,
+    seed: u64,
+) -> mace_core::TuneConfig {
+    let base = mace_core::TuneConfig {
+        stop_at_score: Some(SOLVE_TUNE_STOP),
+        ..mace_core::TuneConfig::panda_ik_fast()
+    };
+    let mut config = knobs.apply(base, seed);
+    config.time_budget_s = config.time_budget_s.or(Some(budget));
+    config
 }
 
 /// The solver options of `mace ik solve` and `mace bench ik-table2`.
@@ -344,6 +447,9 @@ struct SolveOutput {
     warmup_s: f64,
     threads: usize,
     summary: SolveStats,
+    /// `mace` only: what tuning cost per trial (included in each report's `seconds`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tuning: Vec<TuningCost>,
     reports: Vec<mace_robot::solve::SolveReport>,
 }
 
@@ -374,11 +480,17 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
         None
     };
     let solver = mace_robot::solve::Solver::new(CollisionModel::new(&chain, &scene), config);
-    let (reports, warmup) = run_trials(
+    let mace = MaceTuning {
+        scene: &scene,
+        config: solve_tune_config(&args.knobs, args.budget, args.seed),
+        scope: args.knobs.scope(0.0)?,
+    };
+    let (reports, warmup, tuning) = run_trials(
         &solver,
         args.method,
         target,
         prior.as_ref(),
+        Some(&mace),
         args.trials,
         args.seed,
     )?;
@@ -396,6 +508,7 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
         warmup_s: warmup,
         threads: rayon::current_num_threads(),
         summary,
+        tuning,
         reports,
     };
     if let Some(json) = &args.json {

@@ -65,6 +65,8 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
     let wall = Scene::by_name("wall")?;
     let (prior, _, _) = load_prior(args.prior.as_deref())?;
     let config = args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed);
+    let scope = args.knobs.scope(crate::cmd::tune::TUNE_MARGIN)?;
+    let base = CollisionModel::new(&chain, &wall);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let ik = IkSolver::new(
         CollisionModel::new(&chain, &wall),
@@ -104,20 +106,20 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
         )?;
         let (mace, mace_report) = tune_scene(
             &prior,
-            &chain,
+            &base,
             &scene,
             Objective::Mace,
             &config,
-            args.knobs.tuned_joints,
+            scope,
             &mut NoObserver,
         )?;
         let (is, is_report) = tune_scene(
             &prior,
-            &chain,
+            &base,
             &scene,
             Objective::Is,
             &config,
-            args.knobs.tuned_joints,
+            scope,
             &mut NoObserver,
         )?;
         let row = TargetRow {

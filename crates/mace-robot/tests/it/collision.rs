@@ -220,3 +220,50 @@ fn boolean_paths_match_distances() {
         }
     }
 }
+
+#[test]
+fn for_scene_matches_a_fresh_model() {
+    let chain = KinematicChain::panda();
+    let base = CollisionModel::new(&chain, &Scene::empty([0.5, 0.0, 0.5]));
+    let q = chain.sample_uniform(2000, &mut StdRng::seed_from_u64(3));
+    for name in ["wall", "window", "box"] {
+        let scene = Scene::by_name(name).unwrap();
+        let fresh = CollisionModel::new(&chain, &scene);
+        let reused = base.for_scene(&scene);
+        assert_eq!(
+            fresh.check_batch(&q).unwrap(),
+            reused.check_batch(&q).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn inflated_scene_keeps_the_margin() {
+    let chain = KinematicChain::panda();
+    let wall = Scene::by_name("wall").unwrap();
+    let margin = 0.01;
+    let model = CollisionModel::new(&chain, &wall);
+    let inflated = model.for_scene(&wall.inflated(margin));
+    let q = chain.sample_uniform(4000, &mut StdRng::seed_from_u64(4));
+    let distances = model.distances_batch(&q).unwrap();
+    let plain = model.check_batch(&q).unwrap();
+    let grown = inflated.check_batch(&q).unwrap();
+    let (mut near, mut caught) = (0, 0);
+    for ((d, p), g) in distances.iter().zip(&plain).zip(&grown) {
+        // Inflating only adds obstacle contacts.
+        assert!(!p.obstacle_collision || g.obstacle_collision);
+        // A configuration free of the true boxes but within half the margin of one is caught.
+        if !p.obstacle_collision && d.obstacle_distance < 0.5 * margin {
+            near += 1;
+            caught += usize::from(g.obstacle_collision);
+        }
+        // One clear of the true boxes by more than the margin (plus the boxes' corner rounding,
+        // at most (√3 − 1)·margin) stays free.
+        if d.obstacle_distance > 1.8 * margin {
+            assert!(!g.obstacle_collision, "{d:?}");
+        }
+    }
+    assert!(near > 10, "{near}");
+    assert_eq!(caught, near);
+}
