@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{mace, stderr, temp_dir};
+use common::{
+    assert_not_blank, differing_fraction, grey_variance, load_png, mace, stderr, stdout, temp_dir,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -144,4 +146,110 @@ fn training_on_a_missing_dataset_names_the_file() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn ik_tune_writes_its_pictures() {
+    let dir = temp_dir("tune-pictures");
+    let out = dir.join("run");
+    let o = mace(&[
+        "ik",
+        "tune",
+        "--scene",
+        "window",
+        "--iterations",
+        "20",
+        "--eval-samples",
+        "200",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("samples.png"), "{}", stdout(&o));
+
+    // prior | posterior, 520 × 450 pixels each (title band 34 px on top, legend 28 px below).
+    let samples = load_png(&out.join("samples.png"));
+    assert_eq!((samples.width(), samples.height()), (1040, 450));
+    assert_not_blank(&samples, "samples.png");
+    let (w, top, view_h) = (520, 34, 450 - 34 - 28);
+    for x0 in [0, w] {
+        let v = grey_variance(&samples, (x0, top, w, view_h));
+        assert!(v > 100.0, "panel at x = {x0} looks blank: variance {v:.1}");
+    }
+    let d = differing_fraction(&samples, 0, &samples, w, top, w, view_h);
+    assert!(
+        d > 0.01,
+        "the posterior panel looks like the prior's: {d:.4} of pixels differ"
+    );
+
+    let curves = load_png(&out.join("curves.png"));
+    assert_eq!((curves.width(), curves.height()), (900, 640));
+    assert_not_blank(&curves, "curves.png");
+
+    // The pictured configurations, for `mace render robot`.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("samples.json")).unwrap()).unwrap();
+    assert_eq!(v["scene"], "window");
+    for key in ["prior", "posterior"] {
+        let rows = v[key].as_array().unwrap();
+        assert_eq!(rows.len(), 150, "{key}");
+        assert!(rows
+            .iter()
+            .all(|r| r.as_array().unwrap().len() == 7 && r[0].is_number()));
+    }
+    assert_ne!(v["prior"], v["posterior"]);
+    assert!(out.join("report.json").is_file());
+
+    let bare = dir.join("bare");
+    let o = mace(&[
+        "ik",
+        "tune",
+        "--scene",
+        "window",
+        "--iterations",
+        "5",
+        "--eval-samples",
+        "100",
+        "-q",
+        "--no-pictures",
+        "--out",
+        bare.to_str().unwrap(),
+    ]);
+    // Five steps may leave no collision-free sample (then the command fails after writing).
+    assert!(bare.join("report.json").is_file(), "{}", stderr(&o));
+    for f in ["samples.png", "curves.png", "samples.json"] {
+        assert!(!bare.join(f).exists(), "{f} written despite --no-pictures");
+    }
+}
+
+#[test]
+fn demo_toy_writes_pictures_with_out() {
+    let dir = temp_dir("demo-out");
+    let o = mace(&["demo", "toy", "--quiet", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let curves = load_png(&dir.join("curves.png"));
+    // The curves of MACE and IS, stacked.
+    assert_eq!((curves.width(), curves.height()), (900, 1280));
+    assert_not_blank(&curves, "curves.png");
+    assert!(dir.join("demo.json").is_file());
+}
+
+#[test]
+fn demo_writes_pictures_with_out() {
+    let dir = temp_dir("demo-ik-out");
+    let o = mace(&["demo", "--quiet", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("window.png"), "{}", stdout(&o));
+    for name in ["window.png", "box.png"] {
+        let p = load_png(&dir.join(name));
+        assert_eq!((p.width(), p.height()), (1040, 450), "{name}");
+        assert_not_blank(&p, name);
+        let d = differing_fraction(&p, 0, &p, 520, 34, 520, 450 - 34 - 28);
+        assert!(d > 0.005, "{name}: the two panels look alike ({d:.4})");
+    }
+    assert_not_blank(&load_png(&dir.join("curves.png")), "curves.png");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo.json")).unwrap()).unwrap();
+    assert_eq!(v["box_solves"].as_array().unwrap().len(), 10);
 }

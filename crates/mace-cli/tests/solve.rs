@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{mace, stderr, stdout, temp_dir};
+use common::{assert_not_blank, load_png, mace, stderr, stdout, temp_dir};
 
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -189,6 +189,7 @@ fn bad_options_are_rejected() {
 fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
     let d = temp_dir("table2");
     let out = d.join("t2.json");
+    let folder = d.join("run");
     let o = mace(&[
         "bench",
         "ik-table2",
@@ -196,6 +197,8 @@ fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
         "2",
         "--json",
         out.to_str().unwrap(),
+        "--out",
+        folder.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
@@ -221,6 +224,16 @@ fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
     }
     assert_eq!(methods[4]["tuning"].as_array().unwrap().len(), 2);
     assert!(v["prior_load_s"].as_f64().unwrap() > 0.0);
+    // `--out`: the table, the JSON and the answers of each method, one panel per method.
+    let md = std::fs::read_to_string(folder.join("table.md")).unwrap();
+    assert!(md.contains("| hybrid |") && md.contains("1.553"), "{md}");
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("table2.json")).unwrap())
+            .unwrap();
+    assert_eq!(again["methods"].as_array().unwrap().len(), 5);
+    let png = load_png(&folder.join("answers.png"));
+    assert_eq!((png.width(), png.height()), (5 * 520, 450));
+    assert_not_blank(&png, "answers.png");
     let o = mace(&["bench", "ik-table2", "--trials", "0"]);
     assert!(!o.status.success());
 }

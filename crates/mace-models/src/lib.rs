@@ -14,6 +14,7 @@ pub mod fast_train;
 pub mod features;
 mod mlp;
 pub mod train;
+pub mod vae;
 
 pub use ar_gmm::{ArGmm, ArGmmConfig, ConditionedArGmm, Inputs};
 pub use error::{Error, Result};

@@ -88,15 +88,27 @@ impl mace_core::Simulator for IkSimulator {
 pub struct IkScore {
     /// The IK target, metres, base frame.
     pub target: Vec3,
+    /// Length scale λ of the distance term exp(−d/λ), metres (the paper's score: 1). MACE only
+    /// ranks scores, so λ changes its elites only through ties and stop thresholds; it matters
+    /// for importance sampling, whose weights are the scores.
+    pub length_scale: f32,
 }
 
 impl IkScore {
+    /// The paper's score for `target`: 0 on contact, else exp(−distance in metres).
+    pub fn new(target: Vec3) -> IkScore {
+        IkScore {
+            target,
+            length_scale: 1.0,
+        }
+    }
+
     /// The score for one observation.
     pub fn score_one(&self, flags: &CollisionFlags, tcp: Vec3) -> f32 {
         if flags.any() {
             0.0
         } else {
-            (-norm(sub(self.target, tcp))).exp()
+            (-norm(sub(self.target, tcp)) / self.length_scale).exp()
         }
     }
 }
@@ -116,12 +128,7 @@ pub fn ik_evidence(
     chain: &KinematicChain,
     scene: &Scene,
 ) -> mace_core::SimulatedEvidence<IkSimulator, IkScore> {
-    mace_core::SimulatedEvidence::new(
-        IkSimulator::new(chain, scene),
-        IkScore {
-            target: scene.target,
-        },
-    )
+    mace_core::SimulatedEvidence::new(IkSimulator::new(chain, scene), IkScore::new(scene.target))
 }
 
 /// Like [`ik_evidence`], reusing `model`'s chain and pruned self-collision pairs (see
@@ -134,8 +141,6 @@ pub fn ik_evidence_for(
         IkSimulator {
             model: model.for_scene(scene),
         },
-        IkScore {
-            target: scene.target,
-        },
+        IkScore::new(scene.target),
     )
 }

@@ -99,9 +99,9 @@ impl Scene {
         }
     }
 
-    /// The scene with every obstacle box grown by `margin` metres on each side (full sizes
-    /// + 2·margin); target and ground unchanged. A configuration free in the inflated scene keeps
-    /// at least `margin` from every box of this one. Negative margins shrink (sizes stay ≥ 0).
+    /// The scene with every obstacle box grown by `margin` metres on each side (full sizes plus
+    /// twice the margin); target and ground unchanged. A configuration free in the inflated scene
+    /// keeps at least `margin` from every box of this one. Negative margins shrink (sizes ≥ 0).
     pub fn inflated(&self, margin: f32) -> Scene {
         let mut out = self.clone();
         for b in &mut out.boxes {

@@ -2,7 +2,7 @@
 //! scene solved by the hybrid method, the window scene tuned with MACE); `mace demo toy`: the
 //! 2-D problem with a known answer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use mace_core::toy::{ToyBaseline, ToyProblem, ToyRun};
@@ -11,6 +11,7 @@ use rand::{rngs::StdRng, SeedableRng};
 
 use crate::output::write_json;
 use crate::progress::TuneProgress;
+use crate::render::{render_curves, save_png, stack_vertical};
 
 /// Arguments of `mace demo`.
 #[derive(Debug, Args)]
@@ -26,6 +27,11 @@ pub(crate) struct DemoArgs {
     /// No progress bars.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Write pictures and the report into this folder: `window.png` (prior | MACE posterior),
+    /// `box.png` (answers of prior and hybrid), `curves.png` and `demo.json` (the toy demo:
+    /// `curves.png` and `demo.json`).
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// Which demonstration to run; without one, the main job.
@@ -52,8 +58,8 @@ const EVAL_SAMPLES: usize = 2000;
 
 pub(crate) fn run(args: DemoArgs) -> anyhow::Result<()> {
     match args.which.unwrap_or(DemoKind::Ik) {
-        DemoKind::Ik => run_ik(args.seed, args.json, args.quiet),
-        DemoKind::Toy => run_toy(args.seed, args.json, args.quiet),
+        DemoKind::Ik => run_ik(args.seed, args.json, args.out, args.quiet),
+        DemoKind::Toy => run_toy(args.seed, args.json, args.out, args.quiet),
     }
 }
 
@@ -67,7 +73,12 @@ struct IkDemoRecord {
     window_tuning: mace_core::TuneReport,
 }
 
-fn run_ik(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
+fn run_ik(
+    seed: u64,
+    json: Option<PathBuf>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     use mace_models::fast::ArGmmSampler;
     use mace_robot::solve::{Method, SolveConfig, Solver};
     use mace_robot::{CollisionModel, KinematicChain, Scene};
@@ -133,7 +144,7 @@ fn run_ik(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
         ..mace_core::TuneConfig::panda_ik_fast()
     };
     let conditioned = prior.conditioned(&window.target)?;
-    let window_prior =
+    let (window_prior, prior_q) =
         crate::cmd::tune::evaluate_model(&conditioned, &chain, &window, 1000, seed + 1)?;
     let mut bar = TuneProgress::new("mace", config.iterations, quiet);
     let (posterior, window_tuning) = crate::cmd::tune::tune_scene(
@@ -148,7 +159,7 @@ fn run_ik(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
         &mut bar,
     )?;
     bar.finish();
-    let window_posterior =
+    let (window_posterior, posterior_q) =
         crate::cmd::tune::evaluate_model(&posterior, &chain, &window, 1000, seed + 1)?;
     println!(
         "\nWindow scene, target {:?} through the window (1000 samples each):",
@@ -170,23 +181,110 @@ fn run_ik(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
         "MACE tuning: {:.2} s, {} steps ({:?}).",
         window_tuning.timings.total_s, window_tuning.steps_taken, window_tuning.status
     );
+    let record = IkDemoRecord {
+        prior_load_s,
+        box_solves,
+        window_prior,
+        window_posterior,
+        window_tuning,
+    };
     if let Some(path) = json {
-        write_json(
-            &path,
-            &IkDemoRecord {
-                prior_load_s,
-                box_solves,
-                window_prior,
-                window_posterior,
-                window_tuning,
-            },
-        )?;
+        write_json(&path, &record)?;
         println!("Report written to {}", path.display());
+    }
+    match out {
+        Some(dir) => {
+            let start = std::time::Instant::now();
+            write_ik_pictures(&dir, &boxed, &window, &record, &prior_q, &posterior_q)?;
+            println!(
+                "Pictures window.png, box.png, curves.png and demo.json written to {} in {:.2} s.",
+                dir.display(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        None => println!(
+            "Pictures of these samples and answers: `mace demo --out DIR` (window.png, box.png, curves.png)."
+        ),
     }
     Ok(())
 }
 
-fn run_toy(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> {
+/// The IK demo's pictures and report in `dir`: `window.png` (prior | MACE posterior samples),
+/// `box.png` (the answers of prior and hybrid), `curves.png` (the window tuning), `demo.json`.
+fn write_ik_pictures(
+    dir: &Path,
+    boxed: &mace_robot::Scene,
+    window: &mace_robot::Scene,
+    record: &IkDemoRecord,
+    prior_q: &[f32],
+    posterior_q: &[f32],
+) -> anyhow::Result<()> {
+    use crate::cmd::tune::{picture_rows, save_robot_picture};
+    use crate::render::Panel;
+    use mace_robot::solve::Method;
+
+    let dof = mace_robot::KinematicChain::panda().dof();
+    save_robot_picture(
+        window,
+        &[
+            Panel {
+                title: "prior",
+                configs: picture_rows(prior_q, dof),
+                colliding: None,
+                alpha: None,
+            },
+            Panel {
+                title: "MACE posterior",
+                configs: picture_rows(posterior_q, dof),
+                colliding: None,
+                alpha: None,
+            },
+        ],
+        &dir.join("window.png"),
+    )?;
+    let answers = |method: Method| {
+        let runs: Vec<_> = record
+            .box_solves
+            .iter()
+            .filter(|r| r.method == method && r.q.len() == dof)
+            .collect();
+        let q: Vec<f32> = runs.iter().flat_map(|r| r.q.iter().copied()).collect();
+        let colliding: Vec<bool> = runs.iter().map(|r| !r.collision_free).collect();
+        (q, colliding)
+    };
+    let (prior_a, prior_c) = answers(Method::Prior);
+    let (hybrid_a, hybrid_c) = answers(Method::Hybrid);
+    save_robot_picture(
+        boxed,
+        &[
+            Panel {
+                title: "prior answers",
+                configs: &prior_a,
+                colliding: Some(&prior_c),
+                alpha: Some(0.5),
+            },
+            Panel {
+                title: "hybrid answers",
+                configs: &hybrid_a,
+                colliding: Some(&hybrid_c),
+                alpha: Some(0.5),
+            },
+        ],
+        &dir.join("box.png"),
+    )?;
+    save_png(
+        &render_curves(&record.window_tuning, None, "window (MACE)", (900, 640))?,
+        &dir.join("curves.png"),
+    )?;
+    write_json(&dir.join("demo.json"), record)
+}
+
+fn run_toy(
+    seed: u64,
+    json: Option<PathBuf>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let problem = ToyProblem::standard();
     let config = TuneConfig {
         seed,
@@ -235,16 +333,34 @@ fn run_toy(seed: u64, json: Option<PathBuf>, quiet: bool) -> anyhow::Result<()> 
         "\n{} iterations, {} samples per iteration, quantile {}, lr {}, seed {seed}.",
         config.iterations, config.sample_size, config.quantile, config.lr
     );
+    let record = ToyDemoRecord {
+        problem: "toy",
+        baseline,
+        runs,
+    };
     if let Some(path) = json {
-        write_json(
-            &path,
-            &ToyDemoRecord {
-                problem: "toy",
-                baseline,
-                runs,
-            },
-        )?;
+        write_json(&path, &record)?;
         println!("Report written to {}", path.display());
+    }
+    if let Some(dir) = out {
+        let parts = record
+            .runs
+            .iter()
+            .map(|r| {
+                render_curves(
+                    &r.report,
+                    None,
+                    &format!("toy ({})", r.objective),
+                    (900, 640),
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        save_png(&stack_vertical(&parts)?, &dir.join("curves.png"))?;
+        write_json(&dir.join("demo.json"), &record)?;
+        println!(
+            "Pictures curves.png and demo.json written to {}",
+            dir.display()
+        );
     }
     Ok(())
 }

@@ -87,6 +87,8 @@ pub(crate) struct SolveArgs {
     /// the solve budget as time budget).
     #[command(flatten, next_help_heading = "Tuning (--method mace)")]
     pub(crate) knobs: super::tune::TuneKnobs,
+    #[command(flatten, next_help_heading = "Tuning (--method mace)")]
+    pub(crate) scope: super::tune::IkScopeArgs,
     /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`) instead of text.
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
     pub(crate) json: Option<PathBuf>,
@@ -483,7 +485,7 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
     let mace = MaceTuning {
         scene: &scene,
         config: solve_tune_config(&args.knobs, args.budget, args.seed),
-        scope: args.knobs.scope(0.0)?,
+        scope: args.scope.scope(0.0)?,
     };
     let (reports, warmup, tuning) = run_trials(
         &solver,
@@ -807,9 +809,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     let dof = chain.dof();
     let scene = Scene::by_name(&args.scene)?;
     let model = CollisionModel::new(&chain, &scene);
-    let score = IkScore {
-        target: scene.target,
-    };
+    let score = IkScore::new(scene.target);
     let (q, seed) = match (&args.configs, args.random) {
         (Some(path), _) => (read_configs(path, dof)?, None),
         (None, Some(0)) => bail!("--random 0: at least one configuration is needed (empty batch)"),

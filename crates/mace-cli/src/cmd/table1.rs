@@ -2,8 +2,9 @@
 //! kept only if numeric IK finds a collision-free solution; per target the prior, the MACE
 //! posterior and the IS posterior (same budget) are sampled 1000 times and scored.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use mace_core::{NoObserver, Objective, TuneConfig};
@@ -13,8 +14,9 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::cmd::prior::load_prior;
-use crate::cmd::tune::{evaluate_model, tune_scene, TuneKnobs};
-use crate::output::emit_json;
+use crate::cmd::tune::{evaluate_model, picture_rows, save_robot_picture, tune_scene, TuneKnobs};
+use crate::output::{emit_json, write_atomic, write_json};
+use crate::render::Panel;
 
 /// Arguments of `mace bench ik-table1`.
 #[derive(Debug, Args)]
@@ -30,12 +32,18 @@ pub(crate) struct Table1Args {
     seed: u64,
     #[command(flatten)]
     knobs: TuneKnobs,
+    #[command(flatten)]
+    scope: crate::cmd::tune::IkScopeArgs,
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
     /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`).
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
     json: Option<PathBuf>,
+    /// Output folder: `table.md`, `table1.json`, and per target `target_XX.png` (prior | MACE |
+    /// IS samples over the wall).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// The region behind the wall the targets are drawn from (base frame, metres).
@@ -65,7 +73,7 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
     let wall = Scene::by_name("wall")?;
     let (prior, _, _) = load_prior(args.prior.as_deref())?;
     let config = args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed);
-    let scope = args.knobs.scope(crate::cmd::tune::TUNE_MARGIN)?;
+    let scope = args.scope.scope(crate::cmd::tune::TUNE_MARGIN)?;
     let base = CollisionModel::new(&chain, &wall);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let ik = IkSolver::new(
@@ -75,6 +83,8 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
             ..IkConfig::panda()
         },
     );
+    let started = Instant::now();
+    let mut picture_s = 0.0;
     let mut rows = Vec::new();
     let mut tried = 0;
     while rows.len() < args.targets {
@@ -97,7 +107,7 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
             ..wall.clone()
         };
         let eval_seed = args.seed.wrapping_add(1000 + rows.len() as u64);
-        let prior_eval = evaluate_model(
+        let (prior_eval, prior_q) = evaluate_model(
             &prior.conditioned(&target)?,
             &chain,
             &scene,
@@ -122,11 +132,33 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
             scope,
             &mut NoObserver,
         )?;
+        let (mace_eval, mace_q) = evaluate_model(&mace, &chain, &scene, args.samples, eval_seed)?;
+        let (is_eval, is_q) = evaluate_model(&is, &chain, &scene, args.samples, eval_seed)?;
+        if let Some(dir) = &args.out {
+            let start = Instant::now();
+            let dof = chain.dof();
+            let panel = |title, q| Panel {
+                title,
+                configs: picture_rows(q, dof),
+                colliding: None,
+                alpha: None,
+            };
+            save_robot_picture(
+                &scene,
+                &[
+                    panel("prior", &prior_q),
+                    panel("MACE posterior", &mace_q),
+                    panel("IS posterior", &is_q),
+                ],
+                &dir.join(format!("target_{:02}.png", rows.len() + 1)),
+            )?;
+            picture_s += start.elapsed().as_secs_f64();
+        }
         let row = TargetRow {
             target,
             prior: prior_eval,
-            mace: evaluate_model(&mace, &chain, &scene, args.samples, eval_seed)?,
-            is: evaluate_model(&is, &chain, &scene, args.samples, eval_seed)?,
+            mace: mace_eval,
+            is: is_eval,
             mace_tuning_s: mace_report.timings.total_s,
             is_tuning_s: is_report.timings.total_s,
             mace_iterations: mace_report.iterations.len(),
@@ -152,9 +184,22 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
         targets_tried: tried,
         rows,
     };
-    print_table(&table);
+    let markdown = format_table(&table);
+    print!("{markdown}");
     if let Some(dest) = &args.json {
         emit_json(dest, &table)?;
+    }
+    if let Some(dir) = &args.out {
+        let start = Instant::now();
+        write_atomic(&dir.join("table.md"), markdown.trim_start().as_bytes())?;
+        write_json(&dir.join("table1.json"), &table)?;
+        eprintln!(
+            "table.md, table1.json and {} target pictures written to {} (pictures {:.2} s of {:.1} s)",
+            table.rows.len(),
+            dir.display(),
+            picture_s + start.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
@@ -167,7 +212,9 @@ fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-fn print_table(t: &Table1) {
+/// The table as Markdown (what is printed and written to `table.md`).
+fn format_table(t: &Table1) -> String {
+    let mut md = String::new();
     let stat = |f: &dyn Fn(&TargetRow) -> f64| {
         let (m, s) = mean_std(t.rows.iter().map(f));
         format!("{m:.3} ± {s:.3}")
@@ -180,27 +227,33 @@ fn print_table(t: &Table1) {
             format!("{:.2}", v.iter().sum::<f64>() / v.len() as f64)
         }
     };
-    println!(
+    let _ = writeln!(
+        md,
         "\nTable 1, wall scene: {} targets behind the wall, {} samples per model",
         t.rows.len(),
         t.rows.first().map_or(0, |r| r.prior.samples)
     );
-    println!("| model | score (ours) | success (ours) | score (paper) | success (paper) | tuning time (ours) | diversity (rad) |");
-    println!("|---|---|---|---|---|---|---|");
-    println!(
+    let _ = writeln!(
+        md,
+        "| model | score (ours) | success (ours) | score (paper) | success (paper) | tuning time (ours) | diversity (rad) |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
         "| prior | {} | {} | 0.129 ± 0.015 | 0.132 ± 0.015 | - | {} |",
         stat(&|r| r.prior.mean_score as f64),
         stat(&|r| r.prior.success_rate as f64),
         div(&|r| r.prior.diversity)
     );
-    println!(
+    let _ = writeln!(
+        md,
         "| posterior (MACE) | {} | {} | 0.937 ± 0.079 | 0.941 ± 0.079 | {} s | {} |",
         stat(&|r| r.mace.mean_score as f64),
         stat(&|r| r.mace.success_rate as f64),
         stat(&|r| r.mace_tuning_s),
         div(&|r| r.mace.diversity)
     );
-    println!(
+    let _ = writeln!(
+        md,
         "| posterior (IS) | {} | {} | 0.317 ± 0.121 | 0.339 ± 0.122 | {} s | {} |",
         stat(&|r| r.is.mean_score as f64),
         stat(&|r| r.is.success_rate as f64),
@@ -208,8 +261,11 @@ fn print_table(t: &Table1) {
         div(&|r| r.is.diversity)
     );
     let c = &t.config;
-    println!(
+    let _ = writeln!(
+        md,
+
         "\nTuning: {} iterations max, sample {} (bsz {}), quantile {}, lr {}, {} steps per sample, stop at score {:?}; paper: 7–65 s per problem on a GTX 1080 Ti.",
         c.iterations, c.sample_size, c.bsz, c.quantile, c.lr, c.grad_steps, c.stop_at_score
     );
+    md
 }

@@ -1,7 +1,9 @@
 //! `mace bench ik-table2`: the paper's Table 2 (box scene) — solve time and TCP accuracy of the
 //! `prior`, `numeric` and `hybrid` IK methods, ours beside the paper's, as Markdown and JSON.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
@@ -13,7 +15,9 @@ use super::ik::{
     load_solve_prior, run_trials, solve_config, solve_tune_config, MaceTuning, SolveStats,
     TuningCost,
 };
-use crate::output::emit_json;
+use super::tune::save_robot_picture;
+use crate::output::{emit_json, write_atomic, write_json};
+use crate::render::Panel;
 
 /// Arguments of `mace bench ik-table2`.
 #[derive(Debug, Args)]
@@ -43,12 +47,18 @@ pub(crate) struct Table2Args {
     /// Tuning settings of the `mace` row (tune, then sample).
     #[command(flatten, next_help_heading = "Tuning (the `mace` row)")]
     knobs: super::tune::TuneKnobs,
+    #[command(flatten, next_help_heading = "Tuning (the `mace` row)")]
+    scope: super::tune::IkScopeArgs,
     /// Skip the `mace` row (it tunes once per trial, so it is the slowest row).
     #[arg(long)]
     no_mace: bool,
     /// Write the results as JSON to FILE (`-` = stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Output folder: `table.md`, `table2.json` and `answers.png` (the answers of each method,
+    /// one panel per method, over the box scene).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// The paper's Table 2 columns: (column, time mean s, time std s, accuracy text).
@@ -95,6 +105,7 @@ fn cm(v: Option<f64>) -> String {
 
 /// Runs the bench.
 pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
+    let started = Instant::now();
     if args.trials == 0 {
         bail!("--trials must be at least 1");
     }
@@ -122,7 +133,7 @@ pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
     let mace = MaceTuning {
         scene: &scene,
         config: solve_tune_config(&args.knobs, args.budget, args.seed),
-        scope: args.knobs.scope(0.0)?,
+        scope: args.scope.scope(0.0)?,
     };
     eprintln!(
         "box scene, target {:?}: {} trials per method, seed {}, budget {} s, clearance {} m, {} threads; prior {} loaded in {:.3} s",
@@ -166,13 +177,18 @@ pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
             reports,
         });
     }
-    println!(
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+
         "| method | paper column | paper time (s) | paper acc. | our time median (ms) | our time mean ± std (ms) | our TCP error mean ± std (cm) | our max error (cm) | success |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     for m in &methods {
         let s = &m.summary;
-        println!(
+        let _ = writeln!(
+        md,
+
             "| {} | {} | {:.3} ± {:.3} | {} | {:.2} | {:.2} ± {:.2} | {} ± {} | {} | {}/{} ({:.0}%) |",
             m.row,
             m.paper_column,
@@ -193,7 +209,8 @@ pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
     if let Some(m) = methods.iter().find(|m| m.row == "mace") {
         let t: Vec<f64> = m.tuning.iter().map(|c| c.seconds).collect();
         let (med, mean, std) = super::ik::median_mean_std(&t).unwrap_or_default();
-        println!(
+        let _ = writeln!(
+            md,
             "\n`mace` row: tune the prior to the problem (MACE), then best of posterior batches; \
              tuning alone took a median {:.0} ms (mean {:.0} ± {:.0} ms) of its time.",
             med * 1e3,
@@ -201,7 +218,9 @@ pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
             std * 1e3
         );
     }
-    println!("Prior load (one-off): {:.3} s.", prior.load_seconds);
+    let _ = writeln!(md, "Prior load (one-off): {:.3} s.", prior.load_seconds);
+    print!("{md}");
+
     let out = Table2Output {
         scene: scene.name.clone(),
         target: scene.target,
@@ -217,6 +236,51 @@ pub(crate) fn run(args: Table2Args) -> anyhow::Result<()> {
     };
     if let Some(json) = &args.json {
         emit_json(json, &out)?;
+    }
+    if let Some(dir) = &args.out {
+        let start = Instant::now();
+        let dof = chain.dof();
+        let answers: Vec<(Vec<f32>, Vec<bool>)> = out
+            .methods
+            .iter()
+            .map(|m| {
+                let ok: Vec<&SolveReport> = m.reports.iter().filter(|r| r.q.len() == dof).collect();
+                (
+                    ok.iter().flat_map(|r| r.q.iter().copied()).collect(),
+                    ok.iter().map(|r| !r.collision_free).collect(),
+                )
+            })
+            .collect();
+        let titles: Vec<String> = out
+            .methods
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}/{} solved)",
+                    m.row, m.summary.solved, m.summary.trials
+                )
+            })
+            .collect();
+        let panels: Vec<Panel<'_>> = titles
+            .iter()
+            .zip(&answers)
+            .map(|(title, (q, c))| Panel {
+                title,
+                configs: q,
+                colliding: Some(c),
+                alpha: None,
+            })
+            .collect();
+        save_robot_picture(&scene, &panels, &dir.join("answers.png"))?;
+        let picture_s = start.elapsed().as_secs_f64();
+        write_atomic(&dir.join("table.md"), md.as_bytes())?;
+        write_json(&dir.join("table2.json"), &out)?;
+        eprintln!(
+            "table.md, table2.json and answers.png written to {} (picture {:.2} s of {:.1} s)",
+            dir.display(),
+            picture_s,
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

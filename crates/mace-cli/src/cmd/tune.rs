@@ -1,6 +1,7 @@
 //! `mace ik tune`: adapt the IK prior to a scene with MACE (or IS), then sample the posterior.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::cmd::prior::{load_prior, parse_target};
 use crate::output::write_json;
 use crate::progress::TuneProgress;
+use crate::render::{render_curves, render_robot_panels, save_png, Camera, Panel, RobotScene};
 
 /// The objective, as a command-line value.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -66,15 +68,6 @@ pub(crate) struct TuneKnobs {
     /// Size of the first (warm-start) sample.
     #[arg(long)]
     first_sample_size: Option<usize>,
-    /// Tune only the networks of the first N joints (default: all 7).
-    #[arg(long, value_name = "N")]
-    pub(crate) tuned_joints: Option<usize>,
-    /// Score samples during tuning in the scene with its boxes grown by M metres on each side
-    /// (evaluation always uses the true scene): keeps the posterior's mass off the contact
-    /// boundary. Default: 0.01 for `ik tune` and `bench ik-table1` (see docs/BENCHMARKS.md),
-    /// 0 for `ik solve --method mace` and `bench ik-table2`.
-    #[arg(long, value_name = "M", allow_negative_numbers = true)]
-    pub(crate) tune_margin: Option<f32>,
 }
 
 impl TuneKnobs {
@@ -100,6 +93,21 @@ impl TuneKnobs {
     }
 }
 
+/// How IK tuning sees the problem beyond the tuner's knobs (`ik tune`, `ik solve --method mace`,
+/// the IK benches).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct IkScopeArgs {
+    /// Tune only the networks of the first N joints (default: all 7).
+    #[arg(long, value_name = "N")]
+    pub(crate) tuned_joints: Option<usize>,
+    /// Score samples during tuning in the scene with its boxes grown by M metres on each side
+    /// (evaluation always uses the true scene): keeps the posterior's mass off the contact
+    /// boundary. Default: 0.01 for `ik tune` and `bench ik-table1` (see docs/BENCHMARKS.md),
+    /// 0 for `ik solve --method mace` and `bench ik-table2`.
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
+    pub(crate) tune_margin: Option<f32>,
+}
+
 /// Arguments of `mace ik tune`.
 #[derive(Debug, Args)]
 pub(crate) struct TuneArgs {
@@ -114,6 +122,8 @@ pub(crate) struct TuneArgs {
     objective: ObjectiveArg,
     #[command(flatten)]
     knobs: TuneKnobs,
+    #[command(flatten)]
+    scope: IkScopeArgs,
     /// Seed of every draw.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -123,9 +133,13 @@ pub(crate) struct TuneArgs {
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
-    /// Output folder: `posterior/` (weights + config), `report.json`.
+    /// Output folder: `posterior/` (weights + config), `report.json`, and the pictures
+    /// `samples.png` (prior | posterior), `curves.png` and their configurations `samples.json`.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Write no pictures (`samples.png`, `curves.png`, `samples.json`).
+    #[arg(long)]
+    no_pictures: bool,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -158,8 +172,8 @@ pub(crate) struct TuneScope {
     pub(crate) margin: f32,
 }
 
-impl TuneKnobs {
-    /// The scope these knobs ask for; `default_margin` applies without `--tune-margin`.
+impl IkScopeArgs {
+    /// The scope these options ask for; `default_margin` applies without `--tune-margin`.
     pub(crate) fn scope(&self, default_margin: f32) -> anyhow::Result<TuneScope> {
         let margin = self.tune_margin.unwrap_or(default_margin);
         if !(margin.is_finite() && margin.abs() < 1.0) {
@@ -192,19 +206,111 @@ pub(crate) fn tune_scene(
     Ok((posterior, report))
 }
 
-/// Draws `n` samples of `model` (seeded) and evaluates them in `scene`.
+/// Draws `n` samples of `model` (seeded) and evaluates them in `scene`; returns the evaluation
+/// and the samples (a flat `(n, dof)` batch, rad), e.g. for the pictures.
 pub(crate) fn evaluate_model(
     model: &ConditionedArGmm,
     chain: &KinematicChain,
     scene: &Scene,
     n: usize,
     seed: u64,
-) -> anyhow::Result<SceneSampleEval> {
+) -> anyhow::Result<(SceneSampleEval, Vec<f32>)> {
     let q = model
         .sample(n, &mut StdRng::seed_from_u64(seed))?
         .flatten_all()?
         .to_vec1::<f32>()?;
-    Ok(evaluate_in_scene(chain, scene, &scene.target, &q)?)
+    let eval = evaluate_in_scene(chain, scene, &scene.target, &q)?;
+    Ok((eval, q))
+}
+
+/// Configurations drawn per panel of the sample pictures: the first of the evaluation samples
+/// (rendering cost grows with their number; 150 keeps the pictures a small part of a run).
+pub(crate) const PICTURE_SAMPLES: usize = 150;
+
+/// Size of each panel of the robot pictures, pixels (title and legend included).
+pub(crate) const PANEL_SIZE: (u32, u32) = (520, 450);
+
+/// The first [`PICTURE_SAMPLES`] rows of the flat `(n, dof)` batch `q`.
+pub(crate) fn picture_rows(q: &[f32], dof: usize) -> &[f32] {
+    &q[..q.len().min(PICTURE_SAMPLES * dof)]
+}
+
+/// The rows of the flat `(n, dof)` batch `q` as JSON lists (what `mace render robot` reads).
+pub(crate) fn config_lists(q: &[f32], dof: usize) -> Vec<Vec<f32>> {
+    q.chunks_exact(dof.max(1)).map(<[f32]>::to_vec).collect()
+}
+
+/// Draws `panels` side by side over `scene` (its standard camera, [`PANEL_SIZE`] each) into the
+/// PNG file `path`.
+pub(crate) fn save_robot_picture(
+    scene: &Scene,
+    panels: &[Panel<'_>],
+    path: &Path,
+) -> anyhow::Result<()> {
+    let rs = RobotScene::panda(scene.clone());
+    let camera = Camera::for_scene(&rs.scene);
+    let png = render_robot_panels(&rs, panels, &camera, PANEL_SIZE)
+        .with_context(|| format!("drawing {}", path.display()))?;
+    save_png(&png, path)
+}
+
+/// The pictured configurations of `mace ik tune --out DIR` (`DIR/samples.json`): the prior's and
+/// the posterior's, as lists of joint values (rad), with the scene and target they were drawn for.
+#[derive(Serialize)]
+struct SamplesRecord<'a> {
+    scene: &'a str,
+    target: [f32; 3],
+    prior: Vec<Vec<f32>>,
+    posterior: Vec<Vec<f32>>,
+}
+
+/// Writes `samples.png` (prior | posterior), `curves.png` and `samples.json` into `out`.
+fn write_tune_pictures(
+    out: &Path,
+    scene: &Scene,
+    objective: Objective,
+    prior_q: &[f32],
+    posterior_q: &[f32],
+    report: &TuneReport,
+) -> anyhow::Result<()> {
+    let dof = KinematicChain::panda().dof();
+    let (prior_q, posterior_q) = (picture_rows(prior_q, dof), picture_rows(posterior_q, dof));
+    let post_title = match objective {
+        Objective::Mace => "MACE posterior",
+        Objective::Is => "IS posterior",
+    };
+    save_robot_picture(
+        scene,
+        &[
+            Panel {
+                title: "prior",
+                configs: prior_q,
+                colliding: None,
+                alpha: None,
+            },
+            Panel {
+                title: post_title,
+                configs: posterior_q,
+                colliding: None,
+                alpha: None,
+            },
+        ],
+        &out.join("samples.png"),
+    )?;
+    let title = format!("{} ({objective})", scene.name);
+    save_png(
+        &render_curves(report, None, &title, (900, 640))?,
+        &out.join("curves.png"),
+    )?;
+    write_json(
+        &out.join("samples.json"),
+        &SamplesRecord {
+            scene: &scene.name,
+            target: scene.target,
+            prior: config_lists(prior_q, dof),
+            posterior: config_lists(posterior_q, dof),
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -223,7 +329,7 @@ pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
     let (prior, _, prior_dir) = load_prior(args.prior.as_deref())?;
     let config = args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed);
     let objective: Objective = args.objective.into();
-    let prior_eval = evaluate_model(
+    let (prior_eval, prior_q) = evaluate_model(
         &prior.conditioned(&scene.target)?,
         &chain,
         &scene,
@@ -237,11 +343,11 @@ pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
         &scene,
         objective,
         &config,
-        args.knobs.scope(TUNE_MARGIN)?,
+        args.scope.scope(TUNE_MARGIN)?,
         &mut bar,
     )?;
     bar.finish();
-    let posterior_eval =
+    let (posterior_eval, posterior_q) =
         evaluate_model(&posterior, &chain, &scene, args.eval_samples, args.seed + 1)?;
     save_ar_gmm(posterior.model(), None, &args.out.join("posterior"))
         .with_context(|| format!("writing the posterior into {}", args.out.display()))?;
@@ -283,6 +389,22 @@ pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
         t.update_s,
         args.out.display()
     );
+    if !args.no_pictures {
+        let start = Instant::now();
+        write_tune_pictures(
+            &args.out,
+            &scene,
+            objective,
+            &prior_q,
+            &posterior_q,
+            &report,
+        )?;
+        println!(
+            "pictures samples.png (prior | posterior, {} samples each), curves.png and samples.json written in {:.2} s",
+            prior_q.len().min(PICTURE_SAMPLES * chain.dof()) / chain.dof(),
+            start.elapsed().as_secs_f64()
+        );
+    }
     if record.posterior_eval.success_rate == 0.0 {
         anyhow::bail!(
             "no collision-free posterior sample: the scene may have no solution for this target"

@@ -66,14 +66,17 @@ fn simulator_and_score_are_separable() {
     .unwrap();
     let obs = sim.simulate(&q).unwrap();
     let tcp = obs.tcp[0];
-    let at = IkScore { target: tcp }.score(&obs).unwrap();
+    let at = IkScore::new(tcp).score(&obs).unwrap();
     assert!((at[0] - 1.0).abs() < 1e-6);
-    let off = IkScore {
-        target: [tcp[0] + 1.0, tcp[1], tcp[2]],
-    }
-    .score(&obs)
-    .unwrap();
+    let off = IkScore::new([tcp[0] + 1.0, tcp[1], tcp[2]])
+        .score(&obs)
+        .unwrap();
     assert!((off[0] - (-1.0f32).exp()).abs() < 1e-5);
+    let sharp = IkScore {
+        length_scale: 0.1,
+        ..IkScore::new([tcp[0] + 0.1, tcp[1], tcp[2]])
+    };
+    assert!((sharp.score(&obs).unwrap()[0] - (-1.0f32).exp()).abs() < 1e-5);
 }
 
 /// Wrong tensor shapes and empty batches are errors, not panics.

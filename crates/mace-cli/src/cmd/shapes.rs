@@ -1,0 +1,264 @@
+//! Shape data and shape priors shared by `mace grasp …`, `mace complete …` and their benches:
+//! where the clouds come from (the procedural airplane family or a ShapeNet folder), the
+//! train/validation/test split, and loading the shipped VAE prior.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use mace_models::vae::checkpoint::{load_cvae, load_point_vae};
+use mace_models::vae::{Cvae, PointVae, TunableLatentPrior};
+use mace_shapes::{
+    read_point_cloud, split_sizes, AirplaneFamily, LoadOptions, PointCloud, ShapeNetDataset, Split,
+};
+use serde::{Deserialize, Serialize};
+
+/// The shipped shape prior (procedural airplanes), relative to the repository root.
+pub(crate) const SHIPPED_SHAPE_PRIOR: &str = "assets/priors/airplanes";
+/// The shipped CVAE baseline, relative to the repository root.
+pub(crate) const SHIPPED_CVAE: &str = "assets/priors/airplanes-cvae";
+/// Objects in ShapeNet's airplane synset: the default size of the procedural set.
+pub(crate) const SHAPENET_AIRPLANES: usize = 4045;
+
+/// Where shapes come from.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ShapeSource {
+    /// A ShapeNet point-cloud folder (one sub-folder per synset, airplane = 02691156, one
+    /// 2048-point PLY per object, split 85/5/10 in listing order). Default: the procedural
+    /// airplane family.
+    #[arg(long, value_name = "ROOT")]
+    pub(crate) shapenet: Option<PathBuf>,
+    /// Size of the procedural set (split 85/5/10 in index order like ShapeNet's listing).
+    #[arg(long, default_value_t = SHAPENET_AIRPLANES)]
+    pub(crate) shapes: usize,
+    /// Seed of the procedural set (shape i depends only on this seed and i).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) data_seed: u64,
+}
+
+impl ShapeSource {
+    /// One line naming the source, for records.
+    pub(crate) fn describe(&self) -> String {
+        match &self.shapenet {
+            Some(root) => format!("ShapeNet airplanes under {}", root.display()),
+            None => format!(
+                "procedural airplanes: {} shapes, seed {}",
+                self.shapes, self.data_seed
+            ),
+        }
+    }
+
+    /// The clouds of `split`, in listing order.
+    pub(crate) fn load(&self, split: Split) -> anyhow::Result<Vec<PointCloud>> {
+        match &self.shapenet {
+            Some(root) => {
+                let data = ShapeNetDataset::airplanes(root)?;
+                Ok(data.load(split, &LoadOptions::default())?)
+            }
+            None => {
+                use rayon::prelude::*;
+                let family = AirplaneFamily::default();
+                Ok(self
+                    .range(split)?
+                    .into_par_iter()
+                    .map(|i| family.shape(self.data_seed, i as u64))
+                    .collect::<Result<Vec<_>, _>>()?)
+            }
+        }
+    }
+
+    /// Indices of `split` in the procedural set.
+    fn range(&self, split: Split) -> anyhow::Result<std::ops::Range<usize>> {
+        if self.shapes < 20 {
+            bail!(
+                "--shapes must be at least 20 (for a 85/5/10 split), got {}",
+                self.shapes
+            );
+        }
+        let [train, val, _test] = split_sizes(self.shapes);
+        Ok(match split {
+            Split::Train => 0..train,
+            Split::Val => train..train + val,
+            Split::Test => train + val..self.shapes,
+        })
+    }
+
+    /// Test shape `index` (0-based within the test split), or the cloud in `file`.
+    pub(crate) fn test_shape(&self, spec: &str) -> anyhow::Result<(PointCloud, String)> {
+        if let Ok(index) = spec.parse::<usize>() {
+            let cloud = match &self.shapenet {
+                Some(root) => {
+                    let data = ShapeNetDataset::airplanes(root)?;
+                    let files = data.split_files(Split::Test);
+                    let Some(file) = files.get(index) else {
+                        bail!("--shape {index}: the test split has {} shapes", files.len());
+                    };
+                    read_point_cloud(file)?
+                }
+                None => {
+                    let range = self.range(Split::Test)?;
+                    if index >= range.len() {
+                        bail!("--shape {index}: the test split has {} shapes", range.len());
+                    }
+                    AirplaneFamily::default().shape(self.data_seed, (range.start + index) as u64)?
+                }
+            };
+            return Ok((cloud, format!("test shape {index} of {}", self.describe())));
+        }
+        let cloud = read_point_cloud(spec).with_context(|| format!("reading --shape {spec}"))?;
+        Ok((cloud, spec.to_string()))
+    }
+}
+
+/// `dir`, or the shipped folder `shipped` (found from the working directory or the build's
+/// source tree).
+pub(crate) fn resolve_asset(dir: Option<&Path>, shipped: &str) -> PathBuf {
+    match dir {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let here = PathBuf::from(shipped);
+            if here.is_dir() {
+                here
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../..")
+                    .join(shipped)
+            }
+        }
+    }
+}
+
+/// File beside a shape prior's weights holding its fitted latent prior.
+pub(crate) const LATENT_PRIOR_FILE: &str = "latent_prior.json";
+
+/// The latent prior N(μ_z, diag σ_z²) a shape prior samples from: fitted to the aggregate
+/// posterior of the training shapes (see [`fit_latent_prior`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LatentPrior {
+    /// μ_z, one per latent dimension.
+    pub(crate) mean: Vec<f32>,
+    /// σ_z, one per latent dimension.
+    pub(crate) std: Vec<f32>,
+    /// Shapes the moments were taken over.
+    pub(crate) shapes: usize,
+}
+
+/// A loaded shape prior: the VAE and the latent prior it samples from.
+#[derive(Debug)]
+pub(crate) struct ShapePrior {
+    pub(crate) vae: PointVae,
+    pub(crate) dir: PathBuf,
+    /// `None`: the VAE's training prior N(0, prior_std² I).
+    pub(crate) latent: Option<LatentPrior>,
+}
+
+impl ShapePrior {
+    /// A fresh tunable model at the prior (θ = the fitted latent prior, if any).
+    pub(crate) fn model(&self) -> anyhow::Result<TunableLatentPrior> {
+        let model = TunableLatentPrior::new(&self.vae)?;
+        if let Some(l) = &self.latent {
+            model.set_latent(&l.mean, &l.std).with_context(|| {
+                format!(
+                    "{}: bad latent prior",
+                    self.dir.join(LATENT_PRIOR_FILE).display()
+                )
+            })?;
+        }
+        Ok(model)
+    }
+}
+
+/// Loads the shape prior (`None` = the shipped one) with its fitted latent prior, if present.
+pub(crate) fn load_shape_prior(dir: Option<&Path>) -> anyhow::Result<ShapePrior> {
+    let dir = resolve_asset(dir, SHIPPED_SHAPE_PRIOR);
+    let (vae, _info) = load_point_vae(&dir).with_context(|| {
+        format!(
+            "loading the shape prior from {} (train one with `mace grasp train --out DIR`)",
+            dir.display()
+        )
+    })?;
+    let file = dir.join(LATENT_PRIOR_FILE);
+    let latent = if file.is_file() {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let l: LatentPrior = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a latent prior", file.display()))?;
+        let d = vae.config().latent_dim;
+        if l.mean.len() != d || l.std.len() != d {
+            bail!(
+                "{}: {} means and {} stds for a latent of size {d}",
+                file.display(),
+                l.mean.len(),
+                l.std.len()
+            );
+        }
+        Some(l)
+    } else {
+        None
+    };
+    Ok(ShapePrior { vae, dir, latent })
+}
+
+/// Fits N(μ_z, diag σ_z²) to the aggregate posterior of `clouds` under `vae`'s encoder: the
+/// closed-form maximiser of Σ_i −KL(q(z | x_i) ‖ N(μ, σ²)), i.e. μ = mean_i m_i and
+/// σ² = mean_i (s_i² + (m_i − μ)²) — the exact MACE-VAE update with every training shape an elite.
+/// Sampling from it instead of the training prior N(0, 0.2² I) puts the samples where the
+/// decoder learned shapes (with a small KL weight the encoder need not fill the training prior).
+pub(crate) fn fit_latent_prior(
+    vae: &PointVae,
+    clouds: &[PointCloud],
+) -> anyhow::Result<LatentPrior> {
+    let model = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
+    let d = vae.config().latent_dim;
+    let w = vae.config().cloud_len();
+    let (mut sum, mut sum_sq, mut var) = (vec![0f64; d], vec![0f64; d], vec![0f64; d]);
+    for chunk in clouds.chunks(128) {
+        let x = candle_core::Tensor::from_vec(
+            flatten(chunk),
+            (chunk.len(), w),
+            &candle_core::Device::Cpu,
+        )?;
+        let enc = model.encode(&x)?;
+        for i in 0..enc.n {
+            for j in 0..d {
+                let m = enc.mean[i * d + j] as f64;
+                sum[j] += m;
+                sum_sq[j] += m * m;
+                var[j] += (enc.logvar[i * d + j] as f64).exp();
+            }
+        }
+    }
+    let n = clouds.len().max(1) as f64;
+    let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
+    let std = (0..d)
+        .map(|j| {
+            let m = sum[j] / n;
+            ((var[j] / n + sum_sq[j] / n - m * m).max(1e-12)).sqrt() as f32
+        })
+        .collect();
+    Ok(LatentPrior {
+        mean,
+        std,
+        shapes: clouds.len(),
+    })
+}
+
+/// Loads the CVAE baseline (`None` = the shipped one).
+pub(crate) fn load_shape_cvae(dir: Option<&Path>) -> anyhow::Result<(Cvae, PathBuf)> {
+    let dir = resolve_asset(dir, SHIPPED_CVAE);
+    let (cvae, _info) = load_cvae(&dir).with_context(|| {
+        format!(
+            "loading the CVAE from {} (train one with `mace grasp train --cvae --out DIR`)",
+            dir.display()
+        )
+    })?;
+    Ok((cvae, dir))
+}
+
+/// Flattens clouds into rows `(n, 3·points)`.
+pub(crate) fn flatten(clouds: &[PointCloud]) -> Vec<f32> {
+    clouds
+        .iter()
+        .flat_map(|c| c.as_flat().iter().copied())
+        .collect()
+}

@@ -1,0 +1,680 @@
+//! MACE-VAE (paper §3.2.1): a frozen VAE whose latent prior N(μ_z, diag σ_z²) is what tuning
+//! moves.
+//!
+//! θ = (μ_z, log σ_z), each `latent_dim` wide. The term maximised for each elite x_i is
+//! −KL(q(z | x_i) ‖ N(μ_z, σ_z²)), with q from the frozen encoder (diagonal Gaussians, so the KL
+//! has a closed form), and that is what [`TunableLatentPrior`]'s `log_prob` returns.
+//!
+//! # The exact update
+//!
+//! For weights w_i ≥ 0 (w̄_i = w_i / Σ w) and encodings q_i = N(m_i, diag s_i²), the objective
+//! Σ_i w_i (−KL(q_i ‖ N(μ, σ²))) separates over dimensions; per dimension, up to constants,
+//!
+//! ```text
+//! F(μ, σ) = −Σ_i w_i [ log σ + (s_i² + (m_i − μ)²) / (2σ²) ]
+//! ∂F/∂μ = Σ_i w_i (m_i − μ) / σ²                      = 0  ⇒  μ* = Σ_i w̄_i m_i
+//! ∂F/∂σ = Σ_i w_i [ −1/σ + (s_i² + (m_i − μ)²) / σ³ ] = 0  ⇒  σ*² = Σ_i w̄_i (s_i² + (m_i − μ*)²)
+//! ```
+//!
+//! This stationary point is the maximiser: −KL(q_i ‖ p_η) = E_{q_i}[log p_η(z)] + H(q_i), and
+//! for a Gaussian in natural parameters η, E_q[log p_η] = η·E_q[T(z)] − A(η) is concave in η
+//! (A is the convex log-partition), so the objective is concave with this unique maximiser:
+//! the moment-matched Gaussian of the mixture Σ_i w̄_i q_i. [`ExactLatentOptimizer`] jumps there (or a fraction of the way, in (μ, log σ)).
+//! The same formula maximises the IS objective, whose weights are S_i · p0/p.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use candle_core::{Device, Tensor, Var};
+use rand::{rngs::StdRng, Rng};
+use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
+
+use super::model::PointVae;
+use super::nets::{check_finite, VaeNets};
+use super::PointVaeConfig;
+use crate::{Error, Result};
+
+/// How [`TunableLatentPrior::optimizer`](mace_core::GenerativeModel::optimizer) moves θ.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub enum LatentUpdate {
+    /// Adam on −Σ w_i log p(x_i; θ) with candle's autograd (the paper's MACE-VAE).
+    #[default]
+    Adam,
+    /// The closed-form maximiser of Σ w_i (−KL_i) (see the module docs), damped: θ moves
+    /// `step_fraction` ∈ (0, 1] of the way to it in (μ, log σ) at each step.
+    Exact {
+        /// Fraction of the way to the maximiser taken per step (1 = jump).
+        step_fraction: f64,
+    },
+}
+
+/// Counters of the encoder cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Rows whose encoding came from the cache.
+    pub hits: u64,
+    /// Rows that went through the encoder.
+    pub misses: u64,
+}
+
+/// Encodings of rows already seen, keyed by a 128-bit hash of the row's bits.
+#[derive(Debug, Default)]
+struct EncoderCache {
+    capacity: usize,
+    map: HashMap<u128, Vec<f32>>,
+    stats: CacheStats,
+}
+
+/// (μ, log σ²) of q(z | x) for a batch, row-major `(n, latent)` each.
+#[derive(Debug, Clone)]
+pub struct Encodings {
+    /// Rows.
+    pub n: usize,
+    /// Latent size.
+    pub dim: usize,
+    /// Means `(n, dim)`.
+    pub mean: Vec<f32>,
+    /// Log-variances `(n, dim)`.
+    pub logvar: Vec<f32>,
+}
+
+/// A frozen [`PointVae`] with a tunable latent prior N(μ_z, diag σ_z²): the MACE-VAE
+/// [`mace_core::GenerativeModel`]. Starts at μ_z = 0, σ_z = `prior_std`.
+///
+/// Cloning shares θ and the encoder cache; [`mace_core::GenerativeModel::frozen_copy`] copies θ
+/// and still shares the cache (encodings do not depend on θ).
+///
+/// ```
+/// use mace_core::GenerativeModel;
+/// use mace_models::vae::{PointVae, PointVaeConfig, TunableLatentPrior};
+/// use rand::{rngs::StdRng, SeedableRng};
+/// let vae = PointVae::new(PointVaeConfig::tiny(32), 0)?;
+/// let prior = TunableLatentPrior::new(&vae)?;
+/// let x = prior.sample(16, &mut StdRng::seed_from_u64(0))?;
+/// assert_eq!(x.dims(), [16, 96]);
+/// assert_eq!(prior.log_prob(&x)?.dims(), [16]);
+/// # Ok::<(), mace_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TunableLatentPrior {
+    config: PointVaeConfig,
+    nets: Arc<VaeNets>,
+    device: Device,
+    mu: Var,
+    log_sigma: Var,
+    cache: Arc<Mutex<EncoderCache>>,
+    update: LatentUpdate,
+}
+
+/// Default capacity of the encoder cache, rows (each holds 2 · latent floats).
+pub const DEFAULT_CACHE_ROWS: usize = 4096;
+
+impl TunableLatentPrior {
+    /// The frozen `vae` with θ at its training prior: μ_z = 0, σ_z = `prior_std`.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn new(vae: &PointVae) -> Result<Self> {
+        let cfg = vae.config().clone();
+        let d = cfg.latent_dim;
+        let device = vae.core.device.clone();
+        let mu = Var::zeros(d, candle_core::DType::F32, &device)?;
+        let log_sigma = Var::from_vec(vec![cfg.prior_std.ln(); d], d, &device)?;
+        Ok(Self {
+            nets: Arc::new(vae.core.nets.detached()),
+            config: cfg,
+            device,
+            mu,
+            log_sigma,
+            cache: Arc::new(Mutex::new(EncoderCache {
+                capacity: DEFAULT_CACHE_ROWS,
+                ..Default::default()
+            })),
+            update: LatentUpdate::Adam,
+        })
+    }
+
+    /// Chooses how the optimiser moves θ.
+    pub fn with_update(mut self, update: LatentUpdate) -> Self {
+        self.update = update;
+        self
+    }
+
+    /// The update rule in use.
+    pub fn update(&self) -> LatentUpdate {
+        self.update
+    }
+
+    /// Caches up to `rows` encodings (0 disables the cache). A fresh, empty cache.
+    pub fn with_encoder_cache(mut self, rows: usize) -> Self {
+        self.cache = Arc::new(Mutex::new(EncoderCache {
+            capacity: rows,
+            ..Default::default()
+        }));
+        self
+    }
+
+    /// Hits and misses of the encoder cache so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.lock().expect("cache lock").stats
+    }
+
+    /// The VAE's sizes.
+    pub fn config(&self) -> &PointVaeConfig {
+        &self.config
+    }
+
+    /// μ_z, `latent_dim` values.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn mean(&self) -> Result<Vec<f32>> {
+        Ok(self.mu.as_tensor().to_vec1::<f32>()?)
+    }
+
+    /// σ_z, `latent_dim` values.
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn std(&self) -> Result<Vec<f32>> {
+        Ok(self.log_sigma.as_tensor().exp()?.to_vec1::<f32>()?)
+    }
+
+    /// Sets θ from μ_z and σ_z (each `latent_dim` values, σ_z > 0).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for wrong lengths, [`Error::NonFinite`] for NaN/∞/σ ≤ 0.
+    pub fn set_latent(&self, mean: &[f32], std: &[f32]) -> Result<()> {
+        let d = self.config.latent_dim;
+        if mean.len() != d || std.len() != d {
+            return Err(Error::ShapeMismatch {
+                op: "TunableLatentPrior::set_latent",
+                expected: format!("{d} means and {d} standard deviations"),
+                got: format!("{} and {}", mean.len(), std.len()),
+            });
+        }
+        check_finite(mean, "latent mean")?;
+        let log_std: Vec<f32> = std.iter().map(|s| s.ln()).collect();
+        check_finite(&log_std, "log of latent std")?;
+        self.mu.set(&Tensor::from_slice(mean, d, &self.device)?)?;
+        self.log_sigma
+            .set(&Tensor::from_vec(log_std, d, &self.device)?)?;
+        Ok(())
+    }
+
+    /// q(z | x) of every row of `samples` `(n, 3N)` by the frozen encoder, through the cache.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for another width, [`Error::NonFinite`] for NaN/∞ in a cloud.
+    pub fn encode(&self, samples: &Tensor) -> Result<Encodings> {
+        let w = self.config.cloud_len();
+        let d = self.config.latent_dim;
+        let n = match samples.dims() {
+            [n, x] if *x == w => *n,
+            [n, p, 3] if *p == self.config.n_points => *n,
+            _ => {
+                return Err(Error::ShapeMismatch {
+                    op: "TunableLatentPrior::encode",
+                    expected: format!("f32 clouds (n, {w})"),
+                    got: format!("{:?}", samples.dims()),
+                })
+            }
+        };
+        let values = samples
+            .to_dtype(candle_core::DType::F32)?
+            .flatten_all()?
+            .to_vec1::<f32>()?;
+        check_finite(&values, "point cloud")?;
+        let mut mean = vec![0f32; n * d];
+        let mut logvar = vec![0f32; n * d];
+        let mut cache = self.cache.lock().expect("cache lock");
+        let use_cache = cache.capacity > 0;
+        let keys: Vec<u128> = if use_cache {
+            values.chunks_exact(w).map(row_key).collect()
+        } else {
+            Vec::new()
+        };
+        let mut missing = Vec::new();
+        for i in 0..n {
+            match keys.get(i).and_then(|k| cache.map.get(k)) {
+                Some(enc) => {
+                    mean[i * d..(i + 1) * d].copy_from_slice(&enc[..d]);
+                    logvar[i * d..(i + 1) * d].copy_from_slice(&enc[d..]);
+                }
+                None => missing.push(i),
+            }
+        }
+        cache.stats.hits += (n - missing.len()) as u64;
+        cache.stats.misses += missing.len() as u64;
+        if !missing.is_empty() {
+            let rows: Vec<f32> = missing
+                .iter()
+                .flat_map(|&i| values[i * w..(i + 1) * w].iter().copied())
+                .collect();
+            let x = Tensor::from_vec(rows, (missing.len(), w), &self.device)?;
+            let (m, lv) = self.nets.encode_points(&self.nets.eval_points(&x)?, None)?;
+            let m = m.flatten_all()?.to_vec1::<f32>()?;
+            let lv = lv.flatten_all()?.to_vec1::<f32>()?;
+            if use_cache && cache.map.len() + missing.len() > cache.capacity {
+                cache.map.clear();
+            }
+            for (r, &i) in missing.iter().enumerate() {
+                mean[i * d..(i + 1) * d].copy_from_slice(&m[r * d..(r + 1) * d]);
+                logvar[i * d..(i + 1) * d].copy_from_slice(&lv[r * d..(r + 1) * d]);
+                if use_cache && cache.map.len() < cache.capacity {
+                    let mut enc = m[r * d..(r + 1) * d].to_vec();
+                    enc.extend_from_slice(&lv[r * d..(r + 1) * d]);
+                    cache.map.insert(keys[i], enc);
+                }
+            }
+        }
+        Ok(Encodings {
+            n,
+            dim: d,
+            mean,
+            logvar,
+        })
+    }
+
+    /// −KL(q(z | x_i) ‖ N(μ_z, σ_z²)) per encoding at the current θ, in f64 (no autograd).
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn neg_kl(&self, enc: &Encodings) -> Result<Vec<f64>> {
+        let mu = self.mean()?;
+        let ls = self.log_sigma.as_tensor().to_vec1::<f32>()?;
+        Ok(neg_kl_values(enc, &mu, &ls))
+    }
+
+    /// The closed-form maximiser (μ*, σ*) of Σ_i w_i (−KL(q(z | x_i) ‖ N(μ, σ²))) over `samples`
+    /// `(k, 3N)` with `weights` (≥ 0, one per row); see the module docs. `None` when the weights
+    /// sum to zero.
+    ///
+    /// # Errors
+    /// As [`Self::encode`]; [`Error::ShapeMismatch`] for a wrong number of weights.
+    pub fn exact_maximiser(
+        &self,
+        samples: &Tensor,
+        weights: &[f32],
+    ) -> Result<Option<(Vec<f32>, Vec<f32>)>> {
+        let enc = self.encode(samples)?;
+        weighted_moments(&enc, weights)
+    }
+
+    /// z = μ_z + σ_z ε for ε `(n, latent)` from `rng`, and their decoded clouds.
+    fn draw(&self, n: usize, rng: &mut StdRng) -> Result<Tensor> {
+        let d = self.config.latent_dim;
+        let mu = self.mean()?;
+        let sigma = self.std()?;
+        let z: Vec<f32> = (0..n * d)
+            .map(|k| mu[k % d] + sigma[k % d] * rng.sample::<f32, _>(StandardNormal))
+            .collect();
+        let z = Tensor::from_vec(z, (n, d), &self.device)?;
+        Ok(self.nets.decode(&z, None)?)
+    }
+}
+
+/// (μ*, σ*) = weighted moments of the mixture Σ w̄_i N(m_i, s_i²); `None` if Σ w = 0.
+fn weighted_moments(enc: &Encodings, weights: &[f32]) -> Result<Option<(Vec<f32>, Vec<f32>)>> {
+    if weights.len() != enc.n {
+        return Err(Error::ShapeMismatch {
+            op: "TunableLatentPrior::exact_maximiser",
+            expected: format!("{} weights", enc.n),
+            got: weights.len().to_string(),
+        });
+    }
+    if let Some(index) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
+        return Err(Error::NonFinite {
+            what: "weights (finite and ≥ 0)",
+            index,
+        });
+    }
+    let total: f64 = weights.iter().map(|&w| w as f64).sum();
+    if total <= 0.0 {
+        return Ok(None);
+    }
+    let d = enc.dim;
+    let rows = || {
+        weights
+            .iter()
+            .zip(enc.mean.chunks_exact(d).zip(enc.logvar.chunks_exact(d)))
+            .map(move |(&w, (m, lv))| (w as f64 / total, m, lv))
+    };
+    let mut mu = vec![0f64; d];
+    for (w, m, _) in rows() {
+        for (acc, &v) in mu.iter_mut().zip(m) {
+            *acc += w * v as f64;
+        }
+    }
+    let mut var = vec![0f64; d];
+    for (w, m, lv) in rows() {
+        for ((acc, (&v, &l)), c) in var.iter_mut().zip(m.iter().zip(lv)).zip(&mu) {
+            let dm = v as f64 - c;
+            *acc += w * ((l as f64).exp() + dm * dm);
+        }
+    }
+    Ok(Some((
+        mu.iter().map(|&v| v as f32).collect(),
+        var.iter().map(|&v| v.sqrt() as f32).collect(),
+    )))
+}
+
+/// −KL(N(m_i, e^{lv_i}) ‖ N(μ, e^{2 ls})) per row, f64.
+fn neg_kl_values(enc: &Encodings, mu: &[f32], log_sigma: &[f32]) -> Vec<f64> {
+    let d = enc.dim;
+    (0..enc.n)
+        .map(|i| {
+            let mut kl = 0.0f64;
+            for k in 0..d {
+                let (m, lv) = (enc.mean[i * d + k] as f64, enc.logvar[i * d + k] as f64);
+                let ls = log_sigma[k] as f64;
+                let dm = m - mu[k] as f64;
+                kl += ls - 0.5 * lv + (lv.exp() + dm * dm) * 0.5 * (-2.0 * ls).exp() - 0.5;
+            }
+            -kl
+        })
+        .collect()
+}
+
+/// A 128-bit hash of a row's bits (two independent multiply-rotate lanes over 64-bit words).
+fn row_key(row: &[f32]) -> u128 {
+    let (mut a, mut b) = (0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344u64);
+    for pair in row.chunks(2) {
+        let w = pair[0].to_bits() as u64 | (pair.get(1).map_or(0, |v| v.to_bits()) as u64) << 32;
+        a = (a ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        b = (b.rotate_left(17) ^ w).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    }
+    ((a as u128) << 64) | (b ^ row.len() as u64) as u128
+}
+
+impl mace_core::GenerativeModel for TunableLatentPrior {
+    fn sample(&self, n: usize, rng: &mut StdRng) -> mace_core::Result<Tensor> {
+        Ok(self.draw(n, rng)?)
+    }
+
+    fn log_prob(&self, samples: &Tensor) -> mace_core::Result<Tensor> {
+        let enc = self.encode(samples)?;
+        let (n, d) = (enc.n, enc.dim);
+        let m = Tensor::from_vec(enc.mean, (n, d), &self.device)?;
+        let lv = Tensor::from_vec(enc.logvar, (n, d), &self.device)?;
+        let mu = self.mu.as_tensor().unsqueeze(0)?;
+        let ls = self.log_sigma.as_tensor().unsqueeze(0)?;
+        let inv_var = ls.affine(-2.0, 0.0)?.exp()?;
+        let quad = (lv.exp()? + m.broadcast_sub(&mu)?.sqr()?)?
+            .broadcast_mul(&inv_var)?
+            .affine(0.5, 0.0)?;
+        let kl = ((quad + ls.broadcast_as((n, d))?)? - lv.affine(0.5, 0.0)?)?
+            .sum(1)?
+            .affine(1.0, -0.5 * d as f64)?;
+        Ok(kl.neg()?)
+    }
+
+    fn log_prob_detached(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        let enc = self.encode(samples)?;
+        Ok(self.neg_kl(&enc)?.iter().map(|&v| v as f32).collect())
+    }
+
+    fn trainable_vars(&self) -> Vec<Var> {
+        vec![self.mu.clone(), self.log_sigma.clone()]
+    }
+
+    fn frozen_copy(&self) -> mace_core::Result<Self> {
+        Ok(Self {
+            mu: Var::from_tensor(&self.mu.as_tensor().copy()?)?,
+            log_sigma: Var::from_tensor(&self.log_sigma.as_tensor().copy()?)?,
+            ..self.clone()
+        })
+    }
+
+    fn optimizer(&self, lr: f64) -> mace_core::Result<Box<dyn mace_core::ModelOptimizer + '_>> {
+        match self.update {
+            LatentUpdate::Adam => Ok(Box::new(mace_core::AutogradAdam::new(self, lr)?)),
+            LatentUpdate::Exact { step_fraction } => {
+                Ok(Box::new(ExactLatentOptimizer::new(self, step_fraction)?))
+            }
+        }
+    }
+}
+
+/// A [`mace_core::ModelOptimizer`] that moves θ of a [`TunableLatentPrior`] to (a fraction of
+/// the way towards) the closed-form maximiser of Σ w_i (−KL_i); see the module docs.
+#[derive(Debug)]
+pub struct ExactLatentOptimizer<'a> {
+    prior: &'a TunableLatentPrior,
+    step_fraction: f64,
+}
+
+impl<'a> ExactLatentOptimizer<'a> {
+    /// An optimiser moving `step_fraction` ∈ (0, 1] of the way per step.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a fraction outside (0, 1].
+    pub fn new(prior: &'a TunableLatentPrior, step_fraction: f64) -> Result<Self> {
+        if !(step_fraction > 0.0 && step_fraction <= 1.0) {
+            return Err(Error::Config {
+                field: "step_fraction",
+                value: step_fraction.to_string(),
+                reason: "in (0, 1]",
+            });
+        }
+        Ok(Self {
+            prior,
+            step_fraction,
+        })
+    }
+}
+
+impl mace_core::ModelOptimizer for ExactLatentOptimizer<'_> {
+    fn step(
+        &mut self,
+        samples: &Tensor,
+        weights: &[f32],
+        iteration: usize,
+    ) -> mace_core::Result<f64> {
+        let prior = self.prior;
+        let enc = prior.encode(samples)?;
+        let mu = prior.mean()?;
+        let ls = prior.log_sigma.as_tensor().to_vec1::<f32>()?;
+        let neg_kl = neg_kl_values(&enc, &mu, &ls);
+        let loss: f64 = -neg_kl
+            .iter()
+            .zip(weights)
+            .map(|(l, &w)| l * w as f64)
+            .sum::<f64>();
+        if !loss.is_finite() {
+            return Err(mace_core::Error::NonFiniteLoss { iteration, loss });
+        }
+        let Some((target_mu, target_sigma)) = weighted_moments(&enc, weights)? else {
+            return Ok(loss);
+        };
+        let a = self.step_fraction as f32;
+        let new_mu: Vec<f32> = mu
+            .iter()
+            .zip(&target_mu)
+            .map(|(m, t)| m + a * (t - m))
+            .collect();
+        let new_sigma: Vec<f32> = ls
+            .iter()
+            .zip(&target_sigma)
+            .map(|(l, s)| (l + a * (s.ln() - l)).exp())
+            .collect();
+        let bad_mu = new_mu.iter().any(|x| !x.is_finite());
+        let bad_sigma = new_sigma.iter().any(|x| !(x.is_finite() && *x > 0.0));
+        if bad_mu || bad_sigma {
+            let variable = if bad_mu { 0 } else { 1 };
+            return Err(mace_core::Error::NonFiniteGradient {
+                iteration,
+                variable,
+            });
+        }
+        prior.set_latent(&new_mu, &new_sigma)?;
+        Ok(loss)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mace_core::{GenerativeModel, ModelOptimizer};
+    use rand::SeedableRng;
+
+    fn prior() -> (TunableLatentPrior, Tensor, Vec<f32>) {
+        let vae = PointVae::new(PointVaeConfig::tiny(32), 3).unwrap();
+        let prior = TunableLatentPrior::new(&vae).unwrap();
+        let mut rng = StdRng::seed_from_u64(9);
+        let values: Vec<f32> = (0..6 * 96).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let x = Tensor::from_vec(values, (6, 96), &Device::Cpu).unwrap();
+        let w = vec![0.1f32, 0.3, 0.0, 0.2, 0.25, 0.15];
+        (prior, x, w)
+    }
+
+    /// Σ w_i log p(x_i; θ) (the objective both updates maximise) at the current θ.
+    fn objective(p: &TunableLatentPrior, x: &Tensor, w: &[f32]) -> f64 {
+        let lp = p.log_prob_detached(x).unwrap();
+        lp.iter().zip(w).map(|(l, &w)| *l as f64 * w as f64).sum()
+    }
+
+    #[test]
+    fn log_prob_paths_agree_and_start_at_the_training_prior() {
+        let (p, x, _) = prior();
+        assert!(p.std().unwrap().iter().all(|s| (s - 0.2).abs() < 1e-6));
+        assert!(p.mean().unwrap().iter().all(|m| *m == 0.0));
+        let a = p.log_prob(&x).unwrap().to_vec1::<f32>().unwrap();
+        let b = p.log_prob_detached(&x).unwrap();
+        for (u, v) in a.iter().zip(&b) {
+            assert!((u - v).abs() < 1e-4 * (1.0 + u.abs()), "{u} vs {v}");
+        }
+        // At θ = (0, log 0.2) the term is −KL to the VAE's training prior.
+        let vae_enc = p.encode(&x).unwrap();
+        let m = Tensor::from_vec(vae_enc.mean.clone(), (6, 8), &Device::Cpu).unwrap();
+        let lv = Tensor::from_vec(vae_enc.logvar.clone(), (6, 8), &Device::Cpu).unwrap();
+        let kl = super::super::kl_to_isotropic(&m, &lv, 0.2)
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        for (u, k) in b.iter().zip(&kl) {
+            assert!((u + k).abs() < 1e-4 * (1.0 + k.abs()));
+        }
+    }
+
+    /// The closed form is the formula of the module docs, the gradient vanishes there, and any
+    /// perturbation lowers the objective.
+    #[test]
+    fn exact_update_is_the_closed_form_maximiser() {
+        let (p, x, w) = prior();
+        let enc = p.encode(&x).unwrap();
+        let (mu, sigma) = p.exact_maximiser(&x, &w).unwrap().unwrap();
+        let total: f64 = w.iter().map(|&v| v as f64).sum();
+        for k in 0..8 {
+            let m: f64 = (0..6)
+                .map(|i| w[i] as f64 * enc.mean[i * 8 + k] as f64)
+                .sum::<f64>()
+                / total;
+            let v: f64 = (0..6)
+                .map(|i| {
+                    let dm = enc.mean[i * 8 + k] as f64 - m;
+                    w[i] as f64 * ((enc.logvar[i * 8 + k] as f64).exp() + dm * dm)
+                })
+                .sum::<f64>()
+                / total;
+            assert!((mu[k] as f64 - m).abs() < 1e-5);
+            assert!((sigma[k] as f64 - v.sqrt()).abs() < 1e-5);
+        }
+        let mut opt = ExactLatentOptimizer::new(&p, 1.0).unwrap();
+        opt.step(&x, &w, 0).unwrap();
+        assert_eq!(p.mean().unwrap(), mu);
+        let best = objective(&p, &x, &w);
+        // Zero gradient in θ.
+        let lp = p.log_prob(&x).unwrap();
+        let wt = Tensor::from_slice(&w, 6, &Device::Cpu).unwrap();
+        let grads = (lp * wt).unwrap().sum_all().unwrap().backward().unwrap();
+        for v in p.trainable_vars() {
+            let g = grads.get(v.as_tensor()).unwrap().to_vec1::<f32>().unwrap();
+            assert!(g.iter().all(|g| g.abs() < 1e-3), "{g:?}");
+        }
+        // Perturbations are worse.
+        for (dm, ds) in [(0.05f32, 1.0f32), (-0.05, 1.0), (0.0, 1.1), (0.0, 0.9)] {
+            let m2: Vec<f32> = mu.iter().map(|m| m + dm).collect();
+            let s2: Vec<f32> = sigma.iter().map(|s| s * ds).collect();
+            p.set_latent(&m2, &s2).unwrap();
+            assert!(objective(&p, &x, &w) < best);
+        }
+        // A damped step moves part of the way (in μ and log σ).
+        p.set_latent(&[0.0; 8], &[0.2; 8]).unwrap();
+        let mut half = ExactLatentOptimizer::new(&p, 0.5).unwrap();
+        half.step(&x, &w, 0).unwrap();
+        for (a, m) in p.mean().unwrap().iter().zip(&mu) {
+            assert!((a - 0.5 * m).abs() < 1e-6);
+        }
+        for (s, t) in p.std().unwrap().iter().zip(&sigma) {
+            assert!((s - (0.2f32 * t).sqrt()).abs() < 1e-5);
+        }
+    }
+
+    /// Adam on the paper's objective converges to the exact maximiser on a fixed elite set.
+    #[test]
+    fn sgd_converges_to_the_exact_update() {
+        let (p, x, w) = prior();
+        let (mu, sigma) = p.exact_maximiser(&x, &w).unwrap().unwrap();
+        let mut opt = p.optimizer(0.02).unwrap();
+        for it in 0..1500 {
+            opt.step(&x, &w, it).unwrap();
+        }
+        for (a, b) in p.mean().unwrap().iter().zip(&mu) {
+            assert!((a - b).abs() < 2e-3, "μ {a} vs {b}");
+        }
+        for (a, b) in p.std().unwrap().iter().zip(&sigma) {
+            assert!((a - b).abs() < 2e-3 * b.max(0.1), "σ {a} vs {b}");
+        }
+        let stats = p.cache_stats();
+        assert_eq!(stats.misses, 6, "{stats:?}");
+    }
+
+    #[test]
+    fn frozen_copy_is_independent_and_shares_the_cache() {
+        let (p, x, w) = prior();
+        let frozen = p.frozen_copy().unwrap();
+        let before = frozen.log_prob_detached(&x).unwrap();
+        let mut opt = ExactLatentOptimizer::new(&p, 1.0).unwrap();
+        opt.step(&x, &w, 0).unwrap();
+        assert_eq!(frozen.log_prob_detached(&x).unwrap(), before);
+        assert_ne!(p.log_prob_detached(&x).unwrap(), before);
+        assert_eq!(frozen.cache_stats(), p.cache_stats());
+    }
+
+    #[test]
+    fn sampling_is_seeded_and_follows_theta() {
+        let (p, _, _) = prior();
+        let a = p.sample(5, &mut StdRng::seed_from_u64(1)).unwrap();
+        let b = p.sample(5, &mut StdRng::seed_from_u64(1)).unwrap();
+        assert_eq!(a.to_vec2::<f32>().unwrap(), b.to_vec2::<f32>().unwrap());
+        // With σ → 0 every sample is decode(μ).
+        p.set_latent(&[0.3; 8], &[1e-12; 8]).unwrap();
+        let s = p
+            .sample(3, &mut StdRng::seed_from_u64(2))
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap();
+        assert_eq!(s[0], s[2]);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let (p, x, w) = prior();
+        let narrow = x.narrow(1, 0, 95).unwrap();
+        assert!(p.log_prob(&narrow).is_err());
+        let mut v = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        v[100] = f32::NAN;
+        let bad = Tensor::from_vec(v, (6, 96), &Device::Cpu).unwrap();
+        let err = p.log_prob(&bad).unwrap_err().to_string();
+        assert!(err.contains("non-finite") && err.contains("100"), "{err}");
+        assert!(p.exact_maximiser(&x, &w[..5]).is_err());
+        assert!(ExactLatentOptimizer::new(&p, 0.0).is_err());
+        assert!(p.set_latent(&[0.0; 8], &[0.0; 8]).is_err());
+        // Zero weights: no step.
+        let mut opt = ExactLatentOptimizer::new(&p, 1.0).unwrap();
+        opt.step(&x, &[0.0; 6], 0).unwrap();
+        assert!(p.mean().unwrap().iter().all(|m| *m == 0.0));
+    }
+}
