@@ -1,7 +1,6 @@
 //! End-to-end tests of `mace grasp train|tune` and `mace bench grasp-fig1` on a tiny procedural
 //! set (the shipped-size training is recorded in docs/BENCHMARKS.md, not run here).
 
-#[allow(dead_code)]
 mod common;
 
 use common::{assert_not_blank, load_png, mace, stderr, stdout, temp_dir};
