@@ -94,6 +94,8 @@ fn train_tune_and_fig1_end_to_end() {
         "-q",
         "--json",
         json.to_str().unwrap(),
+        "--out",
+        d.join("fig1").to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
@@ -109,6 +111,12 @@ fn train_tune_and_fig1_end_to_end() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["settings"].as_array().unwrap().len(), 2);
+    assert!(d.join("fig1/table.md").is_file());
+    assert!(d.join("fig1/fig1.json").is_file());
+    for setting in ["in-distribution", "out-of-distribution"] {
+        let png = d.join("fig1").join(setting).join("samples.png");
+        assert_not_blank(&load_png(&png), setting);
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mace_core::NoObserver;
@@ -15,8 +15,8 @@ use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 
 use super::grasp::{
-    evaluate_clouds, grasp_config, grasp_simulator, sample_clouds, tune_latent, GraspObjective,
-    SampleEval, ScoreFormArg,
+    draw_grasp, evaluate_clouds, grasp_config, grasp_simulator, sample_clouds, tune_latent,
+    GraspObjective, SampleEval, ScoreFormArg,
 };
 use super::shapes::{load_shape_cvae, load_shape_prior, ShapeSource};
 use super::tune::TuneKnobs;
@@ -53,6 +53,11 @@ pub(crate) struct Fig1Args {
     /// Write the results as JSON to FILE (`-` = stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Output folder: `table.md`, `fig1.json`, and per setting a picture of the first
+    /// observation's grasp with prior and MACE posterior samples (`in-distribution/samples.png`,
+    /// `out-of-distribution/samples.png`).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -179,6 +184,15 @@ pub(crate) fn run(args: Fig1Args) -> anyhow::Result<()> {
                     &mut NoObserver,
                 )?;
                 let clouds = sample_clouds(&posterior, args.samples, args.seed + 1)?;
+                if let (Some(out), true, "mace") = (&args.out, rows.is_empty(), name) {
+                    let dir = out.join(if ood {
+                        "out-of-distribution"
+                    } else {
+                        "in-distribution"
+                    });
+                    std::fs::create_dir_all(&dir)?;
+                    draw_grasp(&dir, &sim, shape, &target, &prior_clouds, &clouds)?;
+                }
                 models.push((
                     name.to_string(),
                     ModelResult {
@@ -227,7 +241,8 @@ pub(crate) fn run(args: Fig1Args) -> anyhow::Result<()> {
             rows,
         });
     }
-    print_table(&settings, args.samples);
+    let table = table_markdown(&settings, args.samples);
+    print!("{table}");
     let out = Fig1Output {
         data: args.data.describe(),
         prior: prior.dir.clone(),
@@ -240,6 +255,12 @@ pub(crate) fn run(args: Fig1Args) -> anyhow::Result<()> {
     };
     if let Some(json) = &args.json {
         emit_json(json, &out)?;
+    }
+    if let Some(dir) = &args.out {
+        crate::output::write_json(&dir.join("fig1.json"), &out)?;
+        std::fs::write(dir.join("table.md"), &table)
+            .with_context(|| format!("writing {}", dir.join("table.md").display()))?;
+        println!("written to {}", dir.display());
     }
     Ok(())
 }
@@ -289,18 +310,22 @@ fn paper_finding(model: &str, ood: bool) -> &'static str {
     }
 }
 
-fn print_table(settings: &[Setting], samples: usize) {
+fn table_markdown(settings: &[Setting], samples: usize) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
     for s in settings {
-        println!(
+        let _ = writeln!(
+            t,
             "\nFig. 1, {}: {} observations ({} skipped: a finger touched nothing), {samples} samples per model",
             if s.ood { "out of distribution (fifth finger along +x)" } else { "in distribution" },
             s.rows.len(),
             s.skipped.len()
         );
-        println!("| model | mean score (ours) | diversity (ours, mean pairwise Chamfer) | tuning time (ours) | paper (Fig. 1) |");
-        println!("|---|---|---|---|---|");
+        let _ = writeln!(t, "| model | mean score (ours) | diversity (ours, mean pairwise Chamfer) | tuning time (ours) | paper (Fig. 1) |");
+        let _ = writeln!(t, "|---|---|---|---|---|");
         for m in &s.summaries {
-            println!(
+            let _ = writeln!(
+                t,
                 "| {} | {:.3} ± {:.3} | {:.4} ± {:.4} | {} | {} |",
                 m.model,
                 m.score_mean,
@@ -316,4 +341,5 @@ fn print_table(settings: &[Setting], samples: usize) {
             );
         }
     }
+    t
 }
