@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{mace, stderr, temp_dir};
+use common::{assert_not_blank, load_png, mace, stderr, temp_dir};
 
 use std::path::{Path, PathBuf};
 
@@ -177,6 +177,8 @@ fn tune_and_bench_write_their_outputs() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(v["objective"], "exact");
+    assert_not_blank(&load_png(&out.join("samples.png")), "samples.png");
+    assert_not_blank(&load_png(&out.join("curves.png")), "curves.png");
     assert_eq!(v["camera"]["azimuth_deg"], -135.0);
     assert_eq!(v["report"]["iterations"].as_array().unwrap().len(), 4);
     for model in ["prior_eval", "posterior_eval"] {
@@ -220,6 +222,10 @@ fn tune_and_bench_write_their_outputs() {
     assert_eq!(v["bars"][0]["model"], "mace");
     let md = std::fs::read_to_string(dir.join("bench.md")).unwrap();
     assert!(md.contains("| prior |") && md.contains("| is |"), "{md}");
+    assert_not_blank(
+        &load_png(&dir.join("bench_samples.png")),
+        "bench_samples.png",
+    );
     // A bad view is refused.
     let o = mace(&["bench", "completion", "--views", "45;30", "--prior", p]);
     assert!(!o.status.success());

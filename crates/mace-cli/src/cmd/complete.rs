@@ -369,6 +369,15 @@ fn tune(args: CompleteTuneArgs) -> anyhow::Result<()> {
         report: &report,
     };
     write_json(&out.join("report.json"), &record)?;
+    draw_completion(
+        &out.join("samples.png"),
+        &truth,
+        &problem.observed,
+        &prior_clouds,
+        &clouds,
+    )?;
+    let curves = crate::render::render_curves(&report, None, "completion tuning", (900, 640))?;
+    crate::render::save_png(&curves, &out.join("curves.png"))?;
     println!(
         "{shape_name}, view ({}°, {}°): {} of {} points seen; prior {}: {:?} with {} iterations in {:.2} s ({:?})",
         view[0],
@@ -400,6 +409,49 @@ fn tune(args: CompleteTuneArgs) -> anyhow::Result<()> {
     }
     println!("written to {}", out.display());
     Ok(())
+}
+
+/// Writes the PNG `path`: the ground truth with the observed view highlighted, then up to 8
+/// prior and 8 posterior samples, each with the observed view over it.
+pub(crate) fn draw_completion(
+    path: &Path,
+    truth: &PointCloud,
+    observed: &[[f32; 3]],
+    prior: &[PointCloud],
+    posterior: &[PointCloud],
+) -> anyhow::Result<()> {
+    use crate::render::{render_cloud_grid, save_png, CloudPanel};
+    let shown = 8;
+    let titles: Vec<String> = (0..shown)
+        .map(|i| format!("prior {i}"))
+        .chain((0..shown).map(|i| format!("posterior {i}")))
+        .collect();
+    let mut panels = vec![CloudPanel {
+        points: truth.points(),
+        observed,
+        title: Some("truth + observed"),
+        ..Default::default()
+    }];
+    let samples = prior
+        .iter()
+        .take(shown)
+        .zip(&titles[..shown])
+        .chain(posterior.iter().take(shown).zip(&titles[shown..]));
+    for (c, title) in samples {
+        panels.push(CloudPanel {
+            points: c.points(),
+            observed,
+            title: Some(title),
+            ..Default::default()
+        });
+    }
+    let picture = render_cloud_grid(
+        &panels,
+        shown + 1,
+        220,
+        Some("observed view in green; prior (top row) and posterior (bottom row) samples"),
+    )?;
+    save_png(&picture, path)
 }
 
 fn fmt_opt(v: Option<f32>) -> String {
@@ -622,6 +674,16 @@ pub(crate) fn bench(args: CompletionBenchArgs) -> anyhow::Result<()> {
                     &mut NoObserver,
                 )?;
                 let clouds = sample_clouds(&model, n, eval_seed)?;
+                // The first observation's first posterior, drawn beside the JSON.
+                if let (Some(dest), 0, true) = (&args.json, k, posteriors.is_empty()) {
+                    if dest != Path::new("-") {
+                        let stem = dest
+                            .file_stem()
+                            .map_or("completion".into(), |s| s.to_string_lossy().into_owned());
+                        let png = dest.with_file_name(format!("{stem}_samples.png"));
+                        draw_completion(&png, truth, &problem.observed, &prior_clouds, &clouds)?;
+                    }
+                }
                 posteriors.push(PosteriorRow {
                     objective,
                     eval: evaluate_completions(&clouds, truth, camera, &problem.score)?,
