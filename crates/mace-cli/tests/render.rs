@@ -8,7 +8,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use common::{mace, stderr, stdout, temp_dir};
+use common::{
+    assert_not_blank, differing_fraction, grey_variance, load_png, mace, stderr, stdout, temp_dir,
+};
 use mace_core::{IterationStats, Objective, TuneConfig, TuneReport, TuneStatus};
 use tiny_skia::Pixmap;
 
@@ -39,46 +41,6 @@ fn run_ok(args: &[&str]) -> String {
     let o = mace(args);
     assert!(o.status.success(), "mace {args:?} failed: {}", stderr(&o));
     stdout(&o)
-}
-
-fn load(path: &Path) -> Pixmap {
-    Pixmap::load_png(path).unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()))
-}
-
-/// Variance of the grey level (0–255) over the rectangle `(x, y, w, h)` of the picture.
-fn variance(p: &Pixmap, rect: (u32, u32, u32, u32)) -> f64 {
-    let (x0, y0, w, h) = rect;
-    let mut v = Vec::with_capacity((w * h) as usize);
-    for y in y0..y0 + h {
-        for x in x0..x0 + w {
-            let c = p.pixel(x, y).unwrap();
-            v.push((c.red() as f64 + c.green() as f64 + c.blue() as f64) / 3.0);
-        }
-    }
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    v.iter().map(|g| (g - mean) * (g - mean)).sum::<f64>() / v.len() as f64
-}
-
-/// Fraction of pixels of the rectangle that differ between two pictures by more than 8 levels.
-fn differing(a: &Pixmap, ax: u32, b: &Pixmap, bx: u32, y0: u32, w: u32, h: u32) -> f64 {
-    let mut n = 0;
-    for y in y0..y0 + h {
-        for x in 0..w {
-            let (p, q) = (a.pixel(ax + x, y).unwrap(), b.pixel(bx + x, y).unwrap());
-            let d = (p.red() as i32 - q.red() as i32).abs()
-                + (p.green() as i32 - q.green() as i32).abs()
-                + (p.blue() as i32 - q.blue() as i32).abs();
-            if d > 24 {
-                n += 1;
-            }
-        }
-    }
-    n as f64 / (w * h) as f64
-}
-
-fn not_blank(p: &Pixmap) {
-    let v = variance(p, (0, 0, p.width(), p.height()));
-    assert!(v > 100.0, "picture looks blank: grey-level variance {v:.1}");
 }
 
 /// Draws the robot pictures and returns their paths (two-panel, prior only, posterior only).
@@ -144,24 +106,24 @@ fn robot_pictures(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 fn robot_pictures_have_the_stated_size_and_posterior_differs_from_prior() {
     let dir = temp_dir("render-robot");
     let (both, prior, post) = robot_pictures(&dir);
-    let both = load(&both);
+    let both = load_png(&both);
     assert_eq!((both.width(), both.height()), (480, 220));
-    not_blank(&both);
+    assert_not_blank(&both, "picture");
     // The 3-D view of each panel (below the 34 px title band, above the 28 px legend).
     let (y0, h) = (34, 220 - 34 - 28);
-    assert!(variance(&both, (0, y0, 240, h)) > 100.0);
-    assert!(variance(&both, (240, y0, 240, h)) > 100.0);
-    let d = differing(&both, 0, &both, 240, y0, 240, h);
+    assert!(grey_variance(&both, (0, y0, 240, h)) > 100.0);
+    assert!(grey_variance(&both, (240, y0, 240, h)) > 100.0);
+    let d = differing_fraction(&both, 0, &both, 240, y0, 240, h);
     assert!(
         d > 0.01,
         "prior and posterior panels differ in only {d:.4} of pixels"
     );
-    let (prior, post) = (load(&prior), load(&post));
+    let (prior, post) = (load_png(&prior), load_png(&post));
     for p in [&prior, &post] {
         assert_eq!((p.width(), p.height()), (240, 220));
-        not_blank(p);
+        assert_not_blank(p, "picture");
     }
-    let d = differing(&prior, 0, &post, 0, 0, 240, 220);
+    let d = differing_fraction(&prior, 0, &post, 0, 0, 240, 220);
     assert!(
         d > 0.01,
         "prior and posterior pictures differ in only {d:.4} of pixels"
@@ -250,9 +212,9 @@ fn curves_of_a_report_and_of_a_nested_record() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let p = load(&out);
+    let p = load_png(&out);
     assert_eq!((p.width(), p.height()), (600, 400));
-    not_blank(&p);
+    assert_not_blank(&p, "picture");
     // Two reports inside a record, with per-iteration success rates: stacked pictures.
     let mut r = serde_json::to_value(tune_report(30)).unwrap();
     for (i, it) in r["iterations"]
@@ -279,9 +241,9 @@ fn curves_of_a_report_and_of_a_nested_record() {
         out2.to_str().unwrap(),
     ]);
     assert!(text.contains("2 report(s)"), "{text}");
-    let p2 = load(&out2);
+    let p2 = load_png(&out2);
     assert_eq!((p2.width(), p2.height()), (600, 800));
-    not_blank(&p2);
+    assert_not_blank(&p2, "picture");
     let none = write(&dir.join("none.json"), r#"{"a": 1}"#);
     let o = mace(&[
         "render",
@@ -347,10 +309,10 @@ fn cloud_pictures(dir: &Path) -> PathBuf {
 #[test]
 fn cloud_grid_has_the_stated_size() {
     let dir = temp_dir("render-cloud");
-    let p = load(&cloud_pictures(&dir));
+    let p = load_png(&cloud_pictures(&dir));
     // 2 columns × 2 rows of 120 px cells, plus the 40 px title band.
     assert_eq!((p.width(), p.height()), (240, 280));
-    not_blank(&p);
+    assert_not_blank(&p, "picture");
 }
 
 #[test]
@@ -430,6 +392,6 @@ fn chromium_screenshot(report: &Path) {
         "chromium failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let p = load(&shot);
-    not_blank(&p);
+    let p = load_png(&shot);
+    assert_not_blank(&p, "picture");
 }
