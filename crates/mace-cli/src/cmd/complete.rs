@@ -179,7 +179,7 @@ pub(crate) struct CompleteTuneArgs {
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
     /// Output folder: observation.ply, ground_truth.ply, prior/ and posterior/sample_XX.ply,
-    /// report.json.
+    /// report.json, samples.png, curves.png.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// No progress bar.
