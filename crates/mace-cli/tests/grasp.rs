@@ -119,6 +119,83 @@ fn train_tune_and_fig1_end_to_end() {
     }
 }
 
+/// `grasp inspect` measures a prior; `grasp fit-latent` rewrites its latent prior (principal
+/// axes and moments) for a VAE and a CVAE.
+#[test]
+fn inspect_and_refit_the_latent_prior() {
+    let d = temp_dir("grasp-inspect");
+    let (prior, cvae) = tiny_priors(&d);
+    let latent = |dir: &str| -> serde_json::Value {
+        let file = std::path::Path::new(dir).join("latent_prior.json");
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+    };
+    for (dir, extra) in [(&prior, None), (&cvae, Some("--cvae"))] {
+        std::fs::remove_file(std::path::Path::new(dir).join("latent_prior.json")).ok();
+        let mut args = vec!["grasp", "fit-latent", "--shapes", "40", "--prior", dir];
+        args.extend(extra);
+        let o = mace(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let l = latent(dir);
+        let basis = &l["basis"];
+        assert_eq!(basis["dim"], 128);
+        assert_eq!(basis["to_latent"].as_array().unwrap().len(), 128 * 128);
+        let var: Vec<f64> = basis["axis_variance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(var.windows(2).all(|w| w[0] >= w[1]), "axes sorted");
+        assert!(var.iter().all(|&v| v > 0.0));
+    }
+    // In its axes the fitted prior is N(0, I) (moments of the aggregate posterior).
+    let l = latent(&prior);
+    for (m, s) in l["mean"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(l["std"].as_array().unwrap())
+    {
+        assert!(m.as_f64().unwrap().abs() < 1e-3, "{m}");
+        assert!((s.as_f64().unwrap() - 1.0).abs() < 1e-2, "{s}");
+    }
+    let json = d.join("inspect.json");
+    let o = mace(&[
+        "grasp",
+        "inspect",
+        "--shapes",
+        "40",
+        "--count",
+        "4",
+        "--prior",
+        &prior,
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("prior sample diversity"),
+        "{}",
+        stdout(&o)
+    );
+    let q: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(q["shapes"], 4);
+    assert_eq!(q["fitted_latent_prior"], true);
+    for field in [
+        "data_diversity",
+        "reconstruction_error",
+        "mean_shape_error",
+        "sample_diversity",
+    ] {
+        let v = q[field].as_f64().unwrap();
+        assert!(v.is_finite() && v > 0.0, "{field} = {v}");
+    }
+    let o = mace(&["grasp", "inspect", "--count", "1", "--prior", &prior]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--count"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_input_is_reported() {
     let d = temp_dir("grasp-bad");

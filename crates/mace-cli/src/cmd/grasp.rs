@@ -22,7 +22,8 @@ use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 
 use super::shapes::{
-    fit_latent_prior, flatten, load_shape_prior, ShapePrior, ShapeSource, LATENT_PRIOR_FILE,
+    fit_cvae_latent, fit_latent_prior, flatten, load_shape_cvae, load_shape_prior, ShapePrior,
+    ShapeSource, LATENT_PRIOR_FILE,
 };
 use super::tune::TuneKnobs;
 use crate::output::write_json;
@@ -35,6 +36,58 @@ pub(crate) enum GraspCommand {
     Train(TrainArgs),
     /// Tune the shape prior to the contacts of one grasp and sample the posterior.
     Tune(GraspTuneArgs),
+    /// Check a shape prior: reconstruction error and the diversity of its reconstructions and
+    /// samples beside the data's.
+    Inspect(super::inspect::InspectArgs),
+    /// (Re)fit a shape prior's latent prior to the training shapes (writes latent_prior.json;
+    /// `grasp train` does this at the end).
+    FitLatent(FitLatentArgs),
+}
+
+/// Arguments of `mace grasp fit-latent`.
+#[derive(Debug, Args)]
+pub(crate) struct FitLatentArgs {
+    /// Shape prior folder (its latent_prior.json is replaced).
+    #[arg(long, value_name = "DIR")]
+    prior: PathBuf,
+    /// The folder holds a CVAE (fit to its training pairs under the in-distribution grasp).
+    #[arg(long)]
+    cvae: bool,
+    #[command(flatten)]
+    data: ShapeSource,
+}
+
+fn fit_latent(args: FitLatentArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let train_set = args.data.load(Split::Train)?;
+    let latent = if args.cvae {
+        let (cvae, _) = load_shape_cvae(Some(&args.prior))?;
+        let (cond, kept, _) = contacts_of(&GraspSimulator::in_distribution(), &train_set);
+        let kept: Vec<PointCloud> = kept.iter().map(|&i| train_set[i].clone()).collect();
+        fit_cvae_latent(&cvae, &kept, &cond)?
+    } else {
+        let prior = load_shape_prior(Some(&args.prior))?;
+        fit_latent_prior(&prior.vae, &train_set)?
+    };
+    let file = args.prior.join(LATENT_PRIOR_FILE);
+    write_json(&file, &latent)?;
+    let var = latent
+        .basis
+        .as_ref()
+        .map(|b| b.axis_variance.clone())
+        .unwrap_or_default();
+    let total: f32 = var.iter().sum();
+    let top: f32 = var.iter().take(8).sum();
+    println!(
+        "fitted the latent prior to {} training shapes in {:.1} s; the first 8 of {} principal \
+         axes hold {:.1}% of the variance; written to {}",
+        train_set.len(),
+        start.elapsed().as_secs_f64(),
+        var.len(),
+        100.0 * top / total.max(f32::MIN_POSITIVE),
+        file.display()
+    );
+    Ok(())
 }
 
 /// Runs a `mace grasp` subcommand.
@@ -42,6 +95,8 @@ pub(crate) fn run(command: GraspCommand) -> anyhow::Result<()> {
     match command {
         GraspCommand::Train(args) => train(args),
         GraspCommand::Tune(args) => tune(args),
+        GraspCommand::Inspect(args) => super::inspect::inspect(args),
+        GraspCommand::FitLatent(args) => fit_latent(args),
     }
 }
 
@@ -66,13 +121,13 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Sizes::Cpu)]
     sizes: Sizes,
     /// Passes over the training split.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 120)]
     epochs: usize,
     /// Shapes per mini-batch (paper: 64).
     #[arg(long, default_value_t = 64)]
     batch: usize,
-    /// Adam learning rate (paper: 5e-4).
-    #[arg(long, default_value_t = 5e-4)]
+    /// Adam learning rate (paper: 5e-4; our default trains faster with no loss of stability).
+    #[arg(long, default_value_t = 1e-3)]
     lr: f64,
     /// Learning rate at the end as a fraction of --lr (cosine decay; 1 = constant, the paper).
     #[arg(long, default_value_t = 0.1)]
@@ -196,6 +251,8 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             ..record
         };
         save_cvae(&model, Some(&record), dtype, out)?;
+        let latent = fit_cvae_latent(&model, &tr, &train_cond)?;
+        write_json(&out.join(LATENT_PRIOR_FILE), &latent)?;
         record
     } else {
         let model = PointVae::new(sizes, args.seed)?;

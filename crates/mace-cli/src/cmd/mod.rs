@@ -6,6 +6,7 @@ pub(crate) mod demo;
 pub(crate) mod fig1;
 pub(crate) mod grasp;
 pub(crate) mod ik;
+pub(crate) mod inspect;
 pub(crate) mod prior;
 pub(crate) mod render;
 pub(crate) mod report;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use mace_models::vae::checkpoint::{load_cvae, load_point_vae};
-use mace_models::vae::{Cvae, PointVae, TunableLatentPrior};
+use mace_models::vae::{Cvae, Encodings, LatentBasis, PointVae, TunableLatentPrior};
 use mace_shapes::{
     read_point_cloud, split_sizes, AirplaneFamily, LoadOptions, PointCloud, ShapeNetDataset, Split,
 };
@@ -131,14 +131,18 @@ pub(crate) fn resolve_asset(dir: Option<&Path>, shipped: &str) -> PathBuf {
 /// File beside a shape prior's weights holding its fitted latent prior.
 pub(crate) const LATENT_PRIOR_FILE: &str = "latent_prior.json";
 
-/// The latent prior N(μ_z, diag σ_z²) a shape prior samples from: fitted to the aggregate
-/// posterior of the training shapes (see [`fit_latent_prior`]).
+/// The latent prior N(μ, diag σ²) a shape prior samples from: fitted to the aggregate
+/// posterior of the training shapes (see [`fit_latent_prior`]), in the coordinates of `basis`
+/// (its principal axes) when present, else in z.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct LatentPrior {
-    /// μ_z, one per latent dimension.
+    /// μ, one per latent dimension.
     pub(crate) mean: Vec<f32>,
-    /// σ_z, one per latent dimension.
+    /// σ, one per latent dimension.
     pub(crate) std: Vec<f32>,
+    /// The coordinates μ and σ are given in (`None`: z).
+    #[serde(default)]
+    pub(crate) basis: Option<LatentBasis>,
     /// Shapes the moments were taken over.
     pub(crate) shapes: usize,
 }
@@ -155,8 +159,16 @@ pub(crate) struct ShapePrior {
 impl ShapePrior {
     /// A fresh tunable model at the prior (θ = the fitted latent prior, if any).
     pub(crate) fn model(&self) -> anyhow::Result<TunableLatentPrior> {
-        let model = TunableLatentPrior::new(&self.vae)?;
+        let mut model = TunableLatentPrior::new(&self.vae)?;
         if let Some(l) = &self.latent {
+            if let Some(basis) = &l.basis {
+                model = model.with_basis(basis.clone()).with_context(|| {
+                    format!(
+                        "{}: bad latent basis",
+                        self.dir.join(LATENT_PRIOR_FILE).display()
+                    )
+                })?;
+            }
             model.set_latent(&l.mean, &l.std).with_context(|| {
                 format!(
                     "{}: bad latent prior",
@@ -177,68 +189,82 @@ pub(crate) fn load_shape_prior(dir: Option<&Path>) -> anyhow::Result<ShapePrior>
             dir.display()
         )
     })?;
-    let file = dir.join(LATENT_PRIOR_FILE);
-    let latent = if file.is_file() {
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let l: LatentPrior = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a latent prior", file.display()))?;
-        let d = vae.config().latent_dim;
-        if l.mean.len() != d || l.std.len() != d {
-            bail!(
-                "{}: {} means and {} stds for a latent of size {d}",
-                file.display(),
-                l.mean.len(),
-                l.std.len()
-            );
-        }
-        Some(l)
-    } else {
-        None
-    };
+    let latent = read_latent_prior(&dir, vae.config().latent_dim)?;
     Ok(ShapePrior { vae, dir, latent })
 }
 
-/// Fits N(μ_z, diag σ_z²) to the aggregate posterior of `clouds` under `vae`'s encoder: the
-/// closed-form maximiser of Σ_i −KL(q(z | x_i) ‖ N(μ, σ²)), i.e. μ = mean_i m_i and
-/// σ² = mean_i (s_i² + (m_i − μ)²) — the exact MACE-VAE update with every training shape an elite.
+/// The latent prior stored in `dir` (`None` if it has none), checked against `latent_dim`.
+fn read_latent_prior(dir: &Path, latent_dim: usize) -> anyhow::Result<Option<LatentPrior>> {
+    let file = dir.join(LATENT_PRIOR_FILE);
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let l: LatentPrior = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a latent prior", file.display()))?;
+    let d = latent_dim;
+    if l.mean.len() != d || l.std.len() != d {
+        bail!(
+            "{}: {} means and {} stds for a latent of size {d}",
+            file.display(),
+            l.mean.len(),
+            l.std.len()
+        );
+    }
+    if let Some(basis) = &l.basis {
+        basis
+            .validate(d)
+            .with_context(|| format!("{}: bad latent basis", file.display()))?;
+    }
+    Ok(Some(l))
+}
+
+/// Fits the latent prior to the aggregate posterior of `clouds` under `vae`'s encoder: its
+/// principal axes ([`LatentBasis`]), and in them the closed-form maximiser of
+/// Σ_i −KL(q(u | x_i) ‖ N(μ, σ²)) — the exact MACE-VAE update with every training shape an elite
+/// (μ ≈ 0, σ ≈ 1 by construction of the axes).
+///
 /// Sampling from it instead of the training prior N(0, 0.2² I) puts the samples where the
-/// decoder learned shapes (with a small KL weight the encoder need not fill the training prior).
+/// decoder learned shapes: with a small KL weight the encoder neither fills the training prior
+/// nor spreads its codes over independent dimensions (see [`LatentBasis`]).
 pub(crate) fn fit_latent_prior(
     vae: &PointVae,
     clouds: &[PointCloud],
 ) -> anyhow::Result<LatentPrior> {
-    let model = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
-    let d = vae.config().latent_dim;
-    let w = vae.config().cloud_len();
-    let (mut sum, mut sum_sq, mut var) = (vec![0f64; d], vec![0f64; d], vec![0f64; d]);
-    for chunk in clouds.chunks(128) {
-        let x = candle_core::Tensor::from_vec(
-            flatten(chunk),
-            (chunk.len(), w),
-            &candle_core::Device::Cpu,
-        )?;
-        let enc = model.encode(&x)?;
-        for i in 0..enc.n {
-            for j in 0..d {
-                let m = enc.mean[i * d + j] as f64;
-                sum[j] += m;
-                sum_sq[j] += m * m;
-                var[j] += (enc.logvar[i * d + j] as f64).exp();
-            }
+    let encode_all = |model: &TunableLatentPrior| -> anyhow::Result<Encodings> {
+        let w = vae.config().cloud_len();
+        let mut all = Encodings {
+            n: 0,
+            dim: vae.config().latent_dim,
+            mean: Vec::new(),
+            logvar: Vec::new(),
+        };
+        for chunk in clouds.chunks(128) {
+            let x = candle_core::Tensor::from_vec(
+                flatten(chunk),
+                (chunk.len(), w),
+                &candle_core::Device::Cpu,
+            )?;
+            let enc = model.encode(&x)?;
+            all.n += enc.n;
+            all.mean.extend(enc.mean);
+            all.logvar.extend(enc.logvar);
         }
-    }
-    let n = clouds.len().max(1) as f64;
-    let mean: Vec<f32> = sum.iter().map(|s| (s / n) as f32).collect();
-    let std = (0..d)
-        .map(|j| {
-            let m = sum[j] / n;
-            ((var[j] / n + sum_sq[j] / n - m * m).max(1e-12)).sqrt() as f32
-        })
-        .collect();
+        Ok(all)
+    };
+    let plain = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
+    let basis = LatentBasis::principal_axes(&encode_all(&plain)?)?;
+    let model = plain.with_basis(basis.clone())?;
+    let ones = vec![1.0; clouds.len()];
+    let enc = encode_all(&model)?;
+    let (mean, std) = model
+        .maximiser_of(&enc, &ones)?
+        .context("no training shapes to fit the latent prior to")?;
     Ok(LatentPrior {
         mean,
         std,
+        basis: Some(basis),
         shapes: clouds.len(),
     })
 }
@@ -252,7 +278,46 @@ pub(crate) fn load_shape_cvae(dir: Option<&Path>) -> anyhow::Result<(Cvae, PathB
             dir.display()
         )
     })?;
+    let cvae = match read_latent_prior(&dir, cvae.config().latent_dim)?.and_then(|l| l.basis) {
+        Some(basis) => cvae.with_basis(basis)?,
+        None => cvae,
+    };
     Ok((cvae, dir))
+}
+
+/// Principal axes of the CVAE's aggregate posterior over training pairs (`clouds`, `cond`
+/// rows of `cond_dim`): [`Cvae::sample`] then draws z from N(0, I) in them.
+pub(crate) fn fit_cvae_latent(
+    cvae: &Cvae,
+    clouds: &[PointCloud],
+    cond: &[f32],
+) -> anyhow::Result<LatentPrior> {
+    let (w, c, d) = (
+        cvae.config().cloud_len(),
+        cvae.config().cond_dim,
+        cvae.config().latent_dim,
+    );
+    let mut all = Encodings {
+        n: 0,
+        dim: d,
+        mean: Vec::new(),
+        logvar: Vec::new(),
+    };
+    let device = candle_core::Device::Cpu;
+    for (chunk, cond) in clouds.chunks(128).zip(cond.chunks(128 * c)) {
+        let x = candle_core::Tensor::from_vec(flatten(chunk), (chunk.len(), w), &device)?;
+        let cond = candle_core::Tensor::from_slice(cond, (chunk.len(), c), &device)?;
+        let (m, lv) = cvae.encode(&x, &cond)?;
+        all.n += chunk.len();
+        all.mean.extend(m.flatten_all()?.to_vec1::<f32>()?);
+        all.logvar.extend(lv.flatten_all()?.to_vec1::<f32>()?);
+    }
+    Ok(LatentPrior {
+        mean: vec![0.0; d],
+        std: vec![1.0; d],
+        basis: Some(LatentBasis::principal_axes(&all)?),
+        shapes: clouds.len(),
+    })
 }
 
 /// Flattens clouds into rows `(n, 3·points)`.

@@ -5,6 +5,7 @@ use candle_nn::VarMap;
 use rand::{rngs::StdRng, Rng};
 use rand_distr::StandardNormal;
 
+use super::basis::LatentBasis;
 use super::config::PointVaeConfig;
 use super::model::check_latents;
 use super::nets::{check_finite, VaeCore};
@@ -27,6 +28,8 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Cvae {
     pub(crate) core: VaeCore,
+    /// Where [`Self::sample`] draws z from: N(0, I) in these axes (`None`: the training prior).
+    basis: Option<std::sync::Arc<LatentBasis>>,
 }
 
 impl Cvae {
@@ -37,13 +40,14 @@ impl Cvae {
     pub fn new(config: PointVaeConfig, seed: u64) -> Result<Self> {
         check_conditional(&config)?;
         Ok(Self {
+            basis: None,
             core: VaeCore::new(config, seed)?,
         })
     }
 
     pub(crate) fn from_core(core: VaeCore) -> Result<Self> {
         check_conditional(&core.config)?;
-        Ok(Self { core })
+        Ok(Self { core, basis: None })
     }
 
     /// The sizes.
@@ -91,7 +95,24 @@ impl Cvae {
         self.decode(&mu, cond)
     }
 
-    /// `n` clouds `(n, 3N)` for one condition `cond` (`cond_dim` values), z ~ N(0, σ² I).
+    /// Draws z from N(0, I) in the axes of `basis` — the aggregate posterior q(z | x, c) of the
+    /// training pairs it was fitted to (see [`LatentBasis`]) — instead of the training prior.
+    ///
+    /// # Errors
+    /// As [`LatentBasis::validate`].
+    pub fn with_basis(mut self, basis: LatentBasis) -> Result<Self> {
+        basis.validate(self.core.config.latent_dim)?;
+        self.basis = Some(std::sync::Arc::new(basis));
+        Ok(self)
+    }
+
+    /// The axes samples are drawn in (`None`: the training prior).
+    pub fn basis(&self) -> Option<&LatentBasis> {
+        self.basis.as_deref()
+    }
+
+    /// `n` clouds `(n, 3N)` for one condition `cond` (`cond_dim` values), z ~ N(0, σ² I), or
+    /// N(0, I) in the axes of the basis if one is set.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] for a condition of the wrong length, [`Error::NonFinite`].
@@ -107,9 +128,18 @@ impl Cvae {
         check_finite(cond, "condition")?;
         let d = self.core.config.latent_dim;
         let s = self.core.config.prior_std;
-        let z: Vec<f32> = (0..n * d)
-            .map(|_| s * rng.sample::<f32, _>(StandardNormal))
-            .collect();
+        let z = match &self.basis {
+            None => (0..n * d)
+                .map(|_| s * rng.sample::<f32, _>(StandardNormal))
+                .collect(),
+            Some(basis) => {
+                let mut u: Vec<f32> = (0..n * d)
+                    .map(|_| rng.sample::<f32, _>(StandardNormal))
+                    .collect();
+                basis.latents_from_axes(&mut u);
+                u
+            }
+        };
         let z = Tensor::from_vec(z, (n, d), &self.core.device)?;
         let cond = Tensor::from_slice(cond, (1, c), &self.core.device)?.broadcast_as((n, c))?;
         self.decode(&z, &cond.contiguous()?)

@@ -10,6 +10,8 @@
 //! - [`TunableLatentPrior`]: the frozen VAE with a tunable latent prior N(μ_z, σ_z²), a
 //!   [`mace_core::GenerativeModel`]; [`LatentUpdate::Exact`] swaps Adam for the closed-form
 //!   maximiser ([`ExactLatentOptimizer`]).
+//! - [`LatentBasis`]: principal axes of the codes, the coordinates a fitted latent prior lives
+//!   in (a diagonal Gaussian in z draws off-data codes; see its module docs).
 //! - [`Cvae`]: conditional VAE q(x | c), the amortised baseline.
 //! - [`checkpoint`]: `weights.safetensors` (f32 or f16) + `config.json`, written atomically.
 //!
@@ -45,6 +47,7 @@
 //! (the 8 elites of a fresh sample stay the same for 8 steps); exact update 6.4 ms; IS 36 ms
 //! with the cache, 322 ms without (it evaluates every fresh sample under θ0 and θ).
 
+mod basis;
 mod config;
 mod cvae;
 mod fast;
@@ -56,6 +59,7 @@ mod train;
 pub mod chamfer;
 pub mod checkpoint;
 
+pub use basis::LatentBasis;
 pub use config::PointVaeConfig;
 pub use cvae::Cvae;
 pub use model::{kl_to_isotropic, PointVae};

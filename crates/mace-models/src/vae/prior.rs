@@ -30,6 +30,7 @@ use rand::{rngs::StdRng, Rng};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+use super::basis::LatentBasis;
 use super::model::PointVae;
 use super::nets::{check_finite, VaeNets};
 use super::PointVaeConfig;
@@ -105,6 +106,7 @@ pub struct TunableLatentPrior {
     log_sigma: Var,
     cache: Arc<Mutex<EncoderCache>>,
     update: LatentUpdate,
+    basis: Option<Arc<LatentBasis>>,
 }
 
 /// Default capacity of the encoder cache, rows (each holds 2 · latent floats).
@@ -132,7 +134,30 @@ impl TunableLatentPrior {
                 ..Default::default()
             })),
             update: LatentUpdate::Adam,
+            basis: None,
         })
+    }
+
+    /// Puts the latent prior in the coordinates u of `basis` (z = offset + B u; see
+    /// [`LatentBasis`]): θ, samples' noise and encodings all live in u from now on, and θ is
+    /// reset to N(0, I) there — the aggregate posterior the basis was fitted to. A fresh,
+    /// empty encoder cache.
+    ///
+    /// # Errors
+    /// As [`LatentBasis::validate`].
+    pub fn with_basis(mut self, basis: LatentBasis) -> Result<Self> {
+        basis.validate(self.config.latent_dim)?;
+        let d = self.config.latent_dim;
+        self.basis = Some(Arc::new(basis));
+        let capacity = self.cache.lock().expect("cache lock").capacity;
+        self = self.with_encoder_cache(capacity);
+        self.set_latent(&vec![0.0; d], &vec![1.0; d])?;
+        Ok(self)
+    }
+
+    /// The coordinates the latent prior lives in (`None`: z itself).
+    pub fn basis(&self) -> Option<&LatentBasis> {
+        self.basis.as_deref()
     }
 
     /// Chooses how the optimiser moves θ.
@@ -254,8 +279,16 @@ impl TunableLatentPrior {
                 .collect();
             let x = Tensor::from_vec(rows, (missing.len(), w), &self.device)?;
             let (m, lv) = self.nets.encode_points(&self.nets.eval_points(&x)?, None)?;
-            let m = m.flatten_all()?.to_vec1::<f32>()?;
-            let lv = lv.flatten_all()?.to_vec1::<f32>()?;
+            let mut fresh = Encodings {
+                n: missing.len(),
+                dim: d,
+                mean: m.flatten_all()?.to_vec1::<f32>()?,
+                logvar: lv.flatten_all()?.to_vec1::<f32>()?,
+            };
+            if let Some(basis) = &self.basis {
+                basis.encodings_to_axes(&mut fresh);
+            }
+            let (m, lv) = (fresh.mean, fresh.logvar);
             if use_cache && cache.map.len() + missing.len() > cache.capacity {
                 cache.map.clear();
             }
@@ -302,14 +335,31 @@ impl TunableLatentPrior {
         weighted_moments(&enc, weights)
     }
 
-    /// z = μ_z + σ_z ε for ε `(n, latent)` from `rng`, and their decoded clouds.
+    /// [`Self::exact_maximiser`] for encodings already computed (by [`Self::encode`]).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for a wrong number of weights, [`Error::NonFinite`] for a
+    /// negative or non-finite weight.
+    pub fn maximiser_of(
+        &self,
+        enc: &Encodings,
+        weights: &[f32],
+    ) -> Result<Option<(Vec<f32>, Vec<f32>)>> {
+        weighted_moments(enc, weights)
+    }
+
+    /// z = μ_z + σ_z ε for ε `(n, latent)` from `rng` (mapped through the basis, if any), and
+    /// their decoded clouds.
     fn draw(&self, n: usize, rng: &mut StdRng) -> Result<Tensor> {
         let d = self.config.latent_dim;
         let mu = self.mean()?;
         let sigma = self.std()?;
-        let z: Vec<f32> = (0..n * d)
+        let mut z: Vec<f32> = (0..n * d)
             .map(|k| mu[k % d] + sigma[k % d] * rng.sample::<f32, _>(StandardNormal))
             .collect();
+        if let Some(basis) = &self.basis {
+            basis.latents_from_axes(&mut z);
+        }
         let z = Tensor::from_vec(z, (n, d), &self.device)?;
         Ok(self.nets.decode(&z, None)?)
     }
@@ -657,6 +707,52 @@ mod tests {
             .to_vec2::<f32>()
             .unwrap();
         assert_eq!(s[0], s[2]);
+    }
+
+    /// In a basis, encodings are the basis' transform of the plain ones, θ starts at N(0, I),
+    /// and a sample at σ → 0 decodes offset + B μ.
+    #[test]
+    fn a_basis_moves_encodings_and_samples_to_its_axes() {
+        let (plain, x, w) = prior();
+        let mut rng = StdRng::seed_from_u64(4);
+        let more: Vec<f32> = (0..40 * 96).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let fit_x = Tensor::from_vec(more, (40, 96), &Device::Cpu).unwrap();
+        let basis = LatentBasis::principal_axes(&plain.encode(&fit_x).unwrap()).unwrap();
+        let p = plain.clone().with_basis(basis.clone()).unwrap();
+        assert_eq!(p.mean().unwrap(), vec![0.0; 8]);
+        assert!(p.std().unwrap().iter().all(|s| (s - 1.0).abs() < 1e-6));
+        let mut expected = plain.encode(&x).unwrap();
+        basis.encodings_to_axes(&mut expected);
+        let got = p.encode(&x).unwrap();
+        assert_eq!(got.mean, expected.mean);
+        assert_eq!(got.logvar, expected.logvar);
+        // The exact update works in the axes too.
+        let (mu, _) = p.exact_maximiser(&x, &w).unwrap().unwrap();
+        let mut opt = ExactLatentOptimizer::new(&p, 1.0).unwrap();
+        opt.step(&x, &w, 0).unwrap();
+        assert_eq!(p.mean().unwrap(), mu);
+        p.set_latent(&mu, &[1e-12; 8]).unwrap();
+        let sample = p.sample(1, &mut StdRng::seed_from_u64(5)).unwrap();
+        let mut z = mu.clone();
+        basis.latents_from_axes(&mut z);
+        let vae_decoded = p
+            .nets
+            .decode(&Tensor::from_vec(z, (1, 8), &Device::Cpu).unwrap(), None)
+            .unwrap();
+        let diff: f32 = (sample - vae_decoded)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(diff < 1e-5, "{diff}");
+        // A basis of another size is refused.
+        let (other, _, _) = prior();
+        let mut wrong = basis.clone();
+        wrong.dim = 7;
+        assert!(other.with_basis(wrong).is_err());
     }
 
     #[test]
