@@ -217,7 +217,17 @@ fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let methods = v["methods"].as_array().unwrap();
     let rows: Vec<&str> = methods.iter().map(|m| m["row"].as_str().unwrap()).collect();
-    assert_eq!(rows, ["prior", "prior-20", "numeric", "hybrid", "mace"]);
+    assert_eq!(
+        rows,
+        [
+            "prior",
+            "prior-paper-acc",
+            "prior-20",
+            "numeric",
+            "hybrid",
+            "mace"
+        ]
+    );
     for m in methods {
         assert_eq!(m["summary"]["trials"], 2);
         assert_eq!(m["reports"].as_array().unwrap().len(), 2);
