@@ -223,7 +223,7 @@ fn read_latent_prior(dir: &Path, latent_dim: usize) -> anyhow::Result<Option<Lat
 /// Fits the latent prior to the aggregate posterior of `clouds` under `vae`'s encoder: its
 /// principal axes ([`LatentBasis`]), and in them the closed-form maximiser of
 /// Σ_i −KL(q(u | x_i) ‖ N(μ, σ²)) — the exact MACE-VAE update with every training shape an elite
-/// (μ ≈ 0, σ ≈ 1 by construction of the axes).
+/// (μ ≈ 0, σ ≈ the training prior's 0.2 by construction of the axes).
 ///
 /// Sampling from it instead of the training prior N(0, 0.2² I) puts the samples where the
 /// decoder learned shapes: with a small KL weight the encoder neither fills the training prior
@@ -254,7 +254,7 @@ pub(crate) fn fit_latent_prior(
         Ok(all)
     };
     let plain = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
-    let basis = LatentBasis::principal_axes(&encode_all(&plain)?)?;
+    let basis = LatentBasis::principal_axes(&encode_all(&plain)?, vae.config().prior_std)?;
     let model = plain.with_basis(basis.clone())?;
     let ones = vec![1.0; clouds.len()];
     let enc = encode_all(&model)?;
@@ -286,7 +286,7 @@ pub(crate) fn load_shape_cvae(dir: Option<&Path>) -> anyhow::Result<(Cvae, PathB
 }
 
 /// Principal axes of the CVAE's aggregate posterior over training pairs (`clouds`, `cond`
-/// rows of `cond_dim`): [`Cvae::sample`] then draws z from N(0, I) in them.
+/// rows of `cond_dim`): [`Cvae::sample`] then draws z from N(0, 0.2² I) in them.
 pub(crate) fn fit_cvae_latent(
     cvae: &Cvae,
     clouds: &[PointCloud],
@@ -314,8 +314,8 @@ pub(crate) fn fit_cvae_latent(
     }
     Ok(LatentPrior {
         mean: vec![0.0; d],
-        std: vec![1.0; d],
-        basis: Some(LatentBasis::principal_axes(&all)?),
+        std: vec![cvae.config().prior_std; d],
+        basis: Some(LatentBasis::principal_axes(&all, cvae.config().prior_std)?),
         shapes: clouds.len(),
     })
 }

@@ -28,7 +28,8 @@ use crate::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Cvae {
     pub(crate) core: VaeCore,
-    /// Where [`Self::sample`] draws z from: N(0, I) in these axes (`None`: the training prior).
+    /// Where [`Self::sample`] draws z from: N(0, s² I) in these axes (`None`: the training
+    /// prior).
     basis: Option<std::sync::Arc<LatentBasis>>,
 }
 
@@ -95,7 +96,7 @@ impl Cvae {
         self.decode(&mu, cond)
     }
 
-    /// Draws z from N(0, I) in the axes of `basis` — the aggregate posterior q(z | x, c) of the
+    /// Draws z from N(0, s² I) (s = `basis.axis_std`) in the axes of `basis` — the aggregate posterior q(z | x, c) of the
     /// training pairs it was fitted to (see [`LatentBasis`]) — instead of the training prior.
     ///
     /// # Errors
@@ -112,7 +113,7 @@ impl Cvae {
     }
 
     /// `n` clouds `(n, 3N)` for one condition `cond` (`cond_dim` values), z ~ N(0, σ² I), or
-    /// N(0, I) in the axes of the basis if one is set.
+    /// N(0, s² I) in the axes of the basis if one is set.
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] for a condition of the wrong length, [`Error::NonFinite`].
@@ -133,8 +134,9 @@ impl Cvae {
                 .map(|_| s * rng.sample::<f32, _>(StandardNormal))
                 .collect(),
             Some(basis) => {
+                let s = basis.axis_std;
                 let mut u: Vec<f32> = (0..n * d)
-                    .map(|_| rng.sample::<f32, _>(StandardNormal))
+                    .map(|_| s * rng.sample::<f32, _>(StandardNormal))
                     .collect();
                 basis.latents_from_axes(&mut u);
                 u

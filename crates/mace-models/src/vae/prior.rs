@@ -140,8 +140,8 @@ impl TunableLatentPrior {
 
     /// Puts the latent prior in the coordinates u of `basis` (z = offset + B u; see
     /// [`LatentBasis`]): θ, samples' noise and encodings all live in u from now on, and θ is
-    /// reset to N(0, I) there — the aggregate posterior the basis was fitted to. A fresh,
-    /// empty encoder cache.
+    /// reset to N(0, s² I) there (s = `basis.axis_std`) — the aggregate posterior the basis was
+    /// fitted to. A fresh, empty encoder cache.
     ///
     /// # Errors
     /// As [`LatentBasis::validate`].
@@ -151,7 +151,8 @@ impl TunableLatentPrior {
         self.basis = Some(Arc::new(basis));
         let capacity = self.cache.lock().expect("cache lock").capacity;
         self = self.with_encoder_cache(capacity);
-        self.set_latent(&vec![0.0; d], &vec![1.0; d])?;
+        let s = self.basis.as_ref().map_or(1.0, |b| b.axis_std);
+        self.set_latent(&vec![0.0; d], &vec![s; d])?;
         Ok(self)
     }
 
@@ -709,7 +710,7 @@ mod tests {
         assert_eq!(s[0], s[2]);
     }
 
-    /// In a basis, encodings are the basis' transform of the plain ones, θ starts at N(0, I),
+    /// In a basis, encodings are the basis' transform of the plain ones, θ starts at N(0, 0.2² I),
     /// and a sample at σ → 0 decodes offset + B μ.
     #[test]
     fn a_basis_moves_encodings_and_samples_to_its_axes() {
@@ -717,10 +718,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(4);
         let more: Vec<f32> = (0..40 * 96).map(|_| rng.random_range(-1.0..1.0)).collect();
         let fit_x = Tensor::from_vec(more, (40, 96), &Device::Cpu).unwrap();
-        let basis = LatentBasis::principal_axes(&plain.encode(&fit_x).unwrap()).unwrap();
+        let basis = LatentBasis::principal_axes(&plain.encode(&fit_x).unwrap(), 0.2).unwrap();
         let p = plain.clone().with_basis(basis.clone()).unwrap();
         assert_eq!(p.mean().unwrap(), vec![0.0; 8]);
-        assert!(p.std().unwrap().iter().all(|s| (s - 1.0).abs() < 1e-6));
+        assert!(p.std().unwrap().iter().all(|s| (s - 0.2).abs() < 1e-6));
         let mut expected = plain.encode(&x).unwrap();
         basis.encodings_to_axes(&mut expected);
         let got = p.encode(&x).unwrap();
