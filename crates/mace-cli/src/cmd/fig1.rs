@@ -221,10 +221,20 @@ pub(crate) fn run(args: Fig1Args) -> anyhow::Result<()> {
                 },
             ));
             let mace_score = models[1].1.eval.mean_score;
-            bar.set_message(format!(
+            let message = format!(
                 "shape {index}: prior {:.3} → MACE {:.3}",
                 models[0].1.eval.mean_score, mace_score
-            ));
+            );
+            // A hidden bar (-q, or stderr not a terminal) shows nothing: log a line instead.
+            if bar.is_hidden() && !args.quiet {
+                eprintln!(
+                    "{} {}/{} {message}",
+                    if ood { "OOD" } else { "in-dist" },
+                    rows.len() + skipped.len() + 1,
+                    shapes.len()
+                );
+            }
+            bar.set_message(message);
             rows.push(ObservationRow {
                 shape: index,
                 observation: target,
