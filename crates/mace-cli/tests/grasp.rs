@@ -117,6 +117,36 @@ fn train_tune_and_fig1_end_to_end() {
         let png = d.join("fig1").join(setting).join("samples.png");
         assert_not_blank(&load_png(&png), setting);
     }
+    // A subset of the models: the prior (the reference) and the chosen ones only.
+    let common = [
+        "bench",
+        "grasp-fig1",
+        "--shapes",
+        "40",
+        "--observations",
+        "1",
+        "--samples",
+        "4",
+        "--prior",
+        &prior,
+        "--cvae",
+        &cvae,
+        "-q",
+    ];
+    let o = mace(&[&common[..], &["--models", "cvae"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(
+        table.contains("| prior |") && table.contains("| cvae |"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("| mace |") && !table.contains("| is |"),
+        "{table}"
+    );
+    let o = mace(&[&common[..], &["--models", "mace,bogus"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bogus"), "{}", stderr(&o));
 }
 
 /// `grasp inspect` measures a prior; `grasp fit-latent` rewrites its latent prior (principal

@@ -299,6 +299,8 @@ struct CompleteTuneRecord<'a> {
     observed_points: usize,
     prior_eval: CompletionEval,
     posterior_eval: CompletionEval,
+    /// θ of the tuned latent prior: μ and σ per axis, in the coordinates of the prior's
+    /// `latent_prior.json` basis (its principal axes) when it has one, else in z.
     posterior_mean: Vec<f32>,
     posterior_std: Vec<f32>,
     report: &'a TuneReport,

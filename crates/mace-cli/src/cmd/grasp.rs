@@ -466,6 +466,8 @@ struct GraspTuneRecord<'a> {
     observation: &'a [f32],
     prior_eval: SampleEval,
     posterior_eval: SampleEval,
+    /// θ of the tuned latent prior: μ and σ per axis, in the coordinates of the prior's
+    /// `latent_prior.json` basis (its principal axes) when it has one, else in z.
     posterior_mean: Vec<f32>,
     posterior_std: Vec<f32>,
     report: &'a TuneReport,
