@@ -203,7 +203,7 @@ fn tune_and_bench_write_their_outputs() {
         "--views",
         "-135,20",
         "--objectives",
-        "mace,is",
+        "mace,is,best-of",
         "--iterations",
         "2",
         "--eval-samples",
@@ -218,10 +218,20 @@ fn tune_and_bench_write_their_outputs() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["rows"].as_array().unwrap().len(), 2);
-    assert_eq!(v["summary"].as_array().unwrap().len(), 3);
+    assert_eq!(v["summary"].as_array().unwrap().len(), 4);
     assert_eq!(v["bars"][0]["model"], "mace");
+    // best-of: the top 3 of 2 × 128 prior samples by score, no tuning.
+    let summary = v["summary"].as_array().unwrap();
+    assert_eq!(summary[3]["model"], "best-of");
+    assert!(
+        summary[3]["score"].as_f64().unwrap() >= summary[0]["score"].as_f64().unwrap(),
+        "{summary:?}"
+    );
     let md = std::fs::read_to_string(dir.join("bench.md")).unwrap();
-    assert!(md.contains("| prior |") && md.contains("| is |"), "{md}");
+    assert!(
+        md.contains("| prior |") && md.contains("| is |") && md.contains("| best-of |"),
+        "{md}"
+    );
     assert_not_blank(
         &load_png(&dir.join("bench_samples.png")),
         "bench_samples.png",

@@ -15,6 +15,7 @@
 //! # Ok::<(), mace_core::Error>(())
 //! ```
 
+mod best_of;
 mod config;
 mod elite;
 mod error;
@@ -24,6 +25,7 @@ pub mod toy;
 mod traits;
 mod tuner;
 
+pub use best_of::prior_best_of;
 pub use config::{Objective, TuneConfig};
 pub use elite::{select_elites, Elites};
 pub use error::{Error, Result};

@@ -244,7 +244,7 @@ impl Tuner {
 }
 
 /// Checks that there is one score per sample and that each is finite and in [0, 1].
-fn validate_scores(scores: &[f32], expected: usize) -> Result<()> {
+pub(crate) fn validate_scores(scores: &[f32], expected: usize) -> Result<()> {
     if scores.len() != expected {
         return Err(Error::ScoreCount {
             expected,

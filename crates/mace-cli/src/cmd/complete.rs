@@ -10,13 +10,14 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use mace_core::{NoObserver, TuneConfig, TuneReport};
+use mace_core::{prior_best_of, NoObserver, TuneConfig, TuneReport};
 use mace_models::vae::TunableLatentPrior;
 use mace_shapes::{
-    add_depth_noise, chamfer, completion_evidence, observe_partial, pairwise_diversity,
-    write_point_cloud, CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig,
-    PointCloud, Split,
+    add_depth_noise, chamfer, clouds_from_tensor, completion_evidence, observe_partial,
+    pairwise_diversity, write_point_cloud, CompletionScore, CompletionScoreConfig, DepthCamera,
+    DepthCameraConfig, PointCloud, Split,
 };
+use rand::{rngs::StdRng, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -279,12 +280,23 @@ impl Problem {
         config: &TuneConfig,
         observer: &mut dyn mace_core::TuneObserver,
     ) -> anyhow::Result<(TunableLatentPrior, TuneReport)> {
-        let evidence = completion_evidence(
+        tune_latent(
+            prior,
+            &self.evidence()?,
+            objective,
+            step_fraction,
+            config,
+            observer,
+        )
+    }
+
+    /// The observation as tuning evidence (render the view, score it).
+    fn evidence(&self) -> anyhow::Result<impl mace_core::Evidence> {
+        Ok(completion_evidence(
             self.camera.clone(),
             self.observed.clone(),
             self.score.config(),
-        )?;
-        tune_latent(prior, &evidence, objective, step_fraction, config, observer)
+        )?)
     }
 }
 
@@ -515,8 +527,8 @@ pub(crate) struct CompletionBenchArgs {
     depth_noise: f32,
     #[command(flatten)]
     score: ScoreArgs,
-    /// Tuned posteriors to compare with the prior.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["mace", "exact", "is"])]
+    /// Tuned posteriors (and the tuning-free `best-of` baseline) to compare with the prior.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["mace", "exact", "is", "best-of"])]
     objectives: Vec<GraspObjective>,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.
     #[arg(long, default_value_t = 0.5)]
@@ -668,6 +680,26 @@ pub(crate) fn bench(args: CompletionBenchArgs) -> anyhow::Result<()> {
             let mut posteriors = Vec::new();
             for &objective in &args.objectives {
                 base_config.seed = args.seed.wrapping_add(k);
+                if objective == GraspObjective::BestOf {
+                    let started = Instant::now();
+                    let (x, _) = prior_best_of(
+                        &prior.model()?,
+                        &problem.evidence()?,
+                        base_config.iterations * base_config.sample_size,
+                        n,
+                        base_config.sample_size,
+                        &mut StdRng::seed_from_u64(base_config.seed),
+                    )?;
+                    let clouds = clouds_from_tensor(&x)?;
+                    posteriors.push(PosteriorRow {
+                        objective,
+                        eval: evaluate_completions(&clouds, truth, camera, &problem.score)?,
+                        tuning_s: started.elapsed().as_secs_f64(),
+                        iterations: 0,
+                        final_score_mean: None,
+                    });
+                    continue;
+                }
                 let (model, report) = problem.tune(
                     &prior,
                     objective,
@@ -802,7 +834,7 @@ fn summarise(rows: &[ObservationRow], objectives: &[GraspObjective]) -> Vec<Mode
     )];
     for (j, o) in objectives.iter().enumerate() {
         out.push(summarise_evals(
-            format!("{o:?}").to_lowercase(),
+            o.label().to_string(),
             rows.iter()
                 .map(move |r| (&r.posteriors[j].eval, Some(r.posteriors[j].tuning_s))),
         ));

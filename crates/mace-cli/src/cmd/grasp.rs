@@ -327,15 +327,32 @@ pub(crate) enum GraspObjective {
     Exact,
     /// Importance sampling (paper Eq. 2) with Adam.
     Is,
+    /// No tuning: the best of as many prior samples as a tuner simulates (iterations × sample
+    /// size), by score. A baseline of the benches; it yields samples, not a posterior.
+    #[value(name = "best-of")]
+    #[serde(rename = "best-of")]
+    BestOf,
 }
 
 impl GraspObjective {
     /// The tuner objective and the latent update rule.
-    pub(crate) fn parts(self, step_fraction: f64) -> (Objective, LatentUpdate) {
-        match self {
+    /// `None` for [`GraspObjective::BestOf`], which tunes nothing.
+    pub(crate) fn parts(self, step_fraction: f64) -> Option<(Objective, LatentUpdate)> {
+        Some(match self {
             GraspObjective::Mace => (Objective::Mace, LatentUpdate::Adam),
             GraspObjective::Exact => (Objective::Mace, LatentUpdate::Exact { step_fraction }),
             GraspObjective::Is => (Objective::Is, LatentUpdate::Adam),
+            GraspObjective::BestOf => return None,
+        })
+    }
+
+    /// The name on the command line and in tables.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            GraspObjective::Mace => "mace",
+            GraspObjective::Exact => "exact",
+            GraspObjective::Is => "is",
+            GraspObjective::BestOf => "best-of",
         }
     }
 }
@@ -452,7 +469,9 @@ pub(crate) fn tune_latent(
     config: &TuneConfig,
     observer: &mut dyn mace_core::TuneObserver,
 ) -> anyhow::Result<(TunableLatentPrior, TuneReport)> {
-    let (objective, update) = objective.parts(step_fraction);
+    let Some((objective, update)) = objective.parts(step_fraction) else {
+        bail!("best-of tunes nothing: it is a baseline of `mace bench completion` (choose mace, exact or is)");
+    };
     let model = prior.model()?.with_update(update);
     let report = Tuner::new(config.clone(), objective)?.run(&model, evidence, observer)?;
     Ok((model, report))
