@@ -232,7 +232,7 @@ fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
         assert_eq!(m["summary"]["trials"], 2);
         assert_eq!(m["reports"].as_array().unwrap().len(), 2);
     }
-    assert_eq!(methods[4]["tuning"].as_array().unwrap().len(), 2);
+    assert_eq!(methods[5]["tuning"].as_array().unwrap().len(), 2);
     assert!(v["prior_load_s"].as_f64().unwrap() > 0.0);
     // `--out`: the table, the JSON and the answers of each method, one panel per method.
     let md = std::fs::read_to_string(folder.join("table.md")).unwrap();
@@ -240,9 +240,9 @@ fn table2_bench_prints_the_paper_beside_ours_and_writes_json() {
     let again: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("table2.json")).unwrap())
             .unwrap();
-    assert_eq!(again["methods"].as_array().unwrap().len(), 5);
+    assert_eq!(again["methods"].as_array().unwrap().len(), 6);
     let png = load_png(&folder.join("answers.png"));
-    assert_eq!((png.width(), png.height()), (5 * 520, 450));
+    assert_eq!((png.width(), png.height()), (6 * 520, 450));
     assert_not_blank(&png, "answers.png");
     let o = mace(&["bench", "ik-table2", "--trials", "0"]);
     assert!(!o.status.success());
