@@ -85,7 +85,6 @@ pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     let samples = clouds_from_tensor(&model.sample(args.count, &mut rng)?)?;
 
-    let pts = |c: &PointCloud| c.points().to_vec();
     let mean_of = |v: Vec<f32>| v.iter().map(|&d| d as f64).sum::<f64>() / v.len() as f64;
     let mut recon_err = Vec::new();
     let mut mean_err = Vec::new();
@@ -105,11 +104,11 @@ pub(crate) fn inspect(args: InspectArgs) -> anyhow::Result<()> {
         prior: prior.dir.display().to_string(),
         data: args.data.describe(),
         shapes: shapes.len(),
-        data_diversity: pairwise_diversity(&shapes.iter().map(pts).collect::<Vec<_>>())?,
+        data_diversity: pairwise_diversity(&shapes)?,
         reconstruction_error: mean_of(recon_err),
-        reconstruction_diversity: pairwise_diversity(&recon.iter().map(pts).collect::<Vec<_>>())?,
+        reconstruction_diversity: pairwise_diversity(&recon)?,
         mean_shape_error: mean_of(mean_err),
-        sample_diversity: pairwise_diversity(&samples.iter().map(pts).collect::<Vec<_>>())?,
+        sample_diversity: pairwise_diversity(&samples)?,
         sample_to_nearest_shape: mean_of(nearest),
         fitted_latent_prior: prior.latent.is_some(),
         seconds: start.elapsed().as_secs_f64(),

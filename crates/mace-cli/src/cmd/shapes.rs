@@ -232,34 +232,15 @@ pub(crate) fn fit_latent_prior(
     vae: &PointVae,
     clouds: &[PointCloud],
 ) -> anyhow::Result<LatentPrior> {
-    let encode_all = |model: &TunableLatentPrior| -> anyhow::Result<Encodings> {
-        let w = vae.config().cloud_len();
-        let mut all = Encodings {
-            n: 0,
-            dim: vae.config().latent_dim,
-            mean: Vec::new(),
-            logvar: Vec::new(),
-        };
-        for chunk in clouds.chunks(128) {
-            let x = candle_core::Tensor::from_vec(
-                flatten(chunk),
-                (chunk.len(), w),
-                &candle_core::Device::Cpu,
-            )?;
-            let enc = model.encode(&x)?;
-            all.n += enc.n;
-            all.mean.extend(enc.mean);
-            all.logvar.extend(enc.logvar);
-        }
-        Ok(all)
-    };
     let plain = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
-    let basis = LatentBasis::principal_axes(&encode_all(&plain)?, vae.config().prior_std)?;
-    let model = plain.with_basis(basis.clone())?;
-    let ones = vec![1.0; clouds.len()];
-    let enc = encode_all(&model)?;
-    let (mean, std) = model
-        .maximiser_of(&enc, &ones)?
+    let mut enc = encode_chunks(clouds, vae.config().cloud_len(), |x, _| {
+        let e = plain.encode(&x)?;
+        Ok((e.mean, e.logvar))
+    })?;
+    let basis = LatentBasis::principal_axes(&enc, vae.config().prior_std)?;
+    basis.encodings_to_axes(&mut enc);
+    let (mean, std) = plain
+        .maximiser_of(&enc, &vec![1.0; clouds.len()])?
         .context("no training shapes to fit the latent prior to")?;
     Ok(LatentPrior {
         mean,
@@ -267,6 +248,37 @@ pub(crate) fn fit_latent_prior(
         basis: Some(basis),
         shapes: clouds.len(),
     })
+}
+
+/// Encodings of `clouds` in chunks of 128 rows: `encode(clouds (B, width), rows)` gives the
+/// chunk's μ and log σ², each `(B, latent)` row-major.
+fn encode_chunks(
+    clouds: &[PointCloud],
+    width: usize,
+    mut encode: impl FnMut(
+        candle_core::Tensor,
+        std::ops::Range<usize>,
+    ) -> anyhow::Result<(Vec<f32>, Vec<f32>)>,
+) -> anyhow::Result<Encodings> {
+    let mut all = Encodings {
+        n: 0,
+        dim: 0,
+        mean: Vec::new(),
+        logvar: Vec::new(),
+    };
+    for chunk in clouds.chunks(128) {
+        let x = candle_core::Tensor::from_vec(
+            flatten(chunk),
+            (chunk.len(), width),
+            &candle_core::Device::Cpu,
+        )?;
+        let (mean, logvar) = encode(x, all.n..all.n + chunk.len())?;
+        all.dim = mean.len() / chunk.len();
+        all.n += chunk.len();
+        all.mean.extend(mean);
+        all.logvar.extend(logvar);
+    }
+    Ok(all)
 }
 
 /// Loads the CVAE baseline (`None` = the shipped one).
@@ -292,30 +304,31 @@ pub(crate) fn fit_cvae_latent(
     clouds: &[PointCloud],
     cond: &[f32],
 ) -> anyhow::Result<LatentPrior> {
-    let (w, c, d) = (
-        cvae.config().cloud_len(),
+    let (c, d, std) = (
         cvae.config().cond_dim,
         cvae.config().latent_dim,
+        cvae.config().prior_std,
     );
-    let mut all = Encodings {
-        n: 0,
-        dim: d,
-        mean: Vec::new(),
-        logvar: Vec::new(),
-    };
-    let device = candle_core::Device::Cpu;
-    for (chunk, cond) in clouds.chunks(128).zip(cond.chunks(128 * c)) {
-        let x = candle_core::Tensor::from_vec(flatten(chunk), (chunk.len(), w), &device)?;
-        let cond = candle_core::Tensor::from_slice(cond, (chunk.len(), c), &device)?;
-        let (m, lv) = cvae.encode(&x, &cond)?;
-        all.n += chunk.len();
-        all.mean.extend(m.flatten_all()?.to_vec1::<f32>()?);
-        all.logvar.extend(lv.flatten_all()?.to_vec1::<f32>()?);
+    if cond.len() != clouds.len() * c {
+        bail!(
+            "{} condition values for {} clouds of {c} contacts each",
+            cond.len(),
+            clouds.len()
+        );
     }
+    let all = encode_chunks(clouds, cvae.config().cloud_len(), |x, rows| {
+        let cond = candle_core::Tensor::from_slice(
+            &cond[rows.start * c..rows.end * c],
+            (rows.len(), c),
+            &candle_core::Device::Cpu,
+        )?;
+        let (m, lv) = cvae.encode(&x, &cond)?;
+        Ok((m.flatten_all()?.to_vec1()?, lv.flatten_all()?.to_vec1()?))
+    })?;
     Ok(LatentPrior {
         mean: vec![0.0; d],
-        std: vec![cvae.config().prior_std; d],
-        basis: Some(LatentBasis::principal_axes(&all, cvae.config().prior_std)?),
+        std: vec![std; d],
+        basis: Some(LatentBasis::principal_axes(&all, std)?),
         shapes: clouds.len(),
     })
 }
