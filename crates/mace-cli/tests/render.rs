@@ -188,6 +188,7 @@ fn tune_report(n: usize) -> TuneReport {
         status: TuneStatus::Completed,
         steps_taken: n,
         resamples: n / 4,
+        restored_from: None,
         timings: Default::default(),
         iterations,
     }

@@ -67,6 +67,10 @@ pub struct TuneReport {
     pub steps_taken: usize,
     /// Fresh samples drawn.
     pub resamples: usize,
+    /// With [`TuneConfig::keep_best`]: the iteration whose parameters were restored at the end
+    /// (its fresh sample scored best on average); `None` if the last parameters were kept.
+    #[serde(default)]
+    pub restored_from: Option<usize>,
     /// Time split.
     pub timings: Timings,
     /// One entry per iteration that ran.

@@ -82,6 +82,16 @@ pub trait ModelOptimizer {
     /// [`crate::Error::NonFiniteLoss`] / [`crate::Error::NonFiniteGradient`] with `iteration`:
     /// the step is then **not** applied, so the model keeps its last finite parameters.
     fn step(&mut self, samples: &Tensor, weights: &[f32], iteration: usize) -> Result<f64>;
+
+    /// Makes the model's variables reflect every step taken so far. Optimisers that keep their
+    /// own copy of the weights may defer writing them back until this is called; the tuner
+    /// calls it before it samples or reads the variables. The default does nothing.
+    ///
+    /// # Errors
+    /// Whatever writing the variables raises.
+    fn sync(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The default [`ModelOptimizer`]: candle autograd through [`GenerativeModel::log_prob`] and

@@ -94,6 +94,8 @@ impl Tuner {
         let mut status = TuneStatus::Completed;
         let (mut steps_taken, mut resamples) = (0, 0);
         let mut pool: Option<Pool> = None;
+        let mut best: Option<BestParameters> = None;
+        let mut last_sample_mean = 0.0;
 
         for iteration in 0..cfg.iterations {
             if cfg.time_budget().is_some_and(|b| start.elapsed() >= b) {
@@ -106,11 +108,16 @@ impl Tuner {
                     (0, Some(first)) => first,
                     _ => cfg.sample_size,
                 };
+                optimizer.sync()?;
                 let fresh =
                     self.draw_pool(model, frozen.as_ref(), evidence, n, &mut rng, &mut timings)?;
                 resamples += 1;
                 let mean = mean(&fresh.scores);
                 pool = Some(fresh);
+                last_sample_mean = mean;
+                if cfg.keep_best && best.as_ref().is_none_or(|b| mean > b.sample_mean) {
+                    best = Some(BestParameters::of(model, mean, iteration)?);
+                }
                 if cfg.stop_at_score.is_some_and(|target| mean >= target) {
                     status = TuneStatus::ReachedScore;
                     break;
@@ -127,7 +134,11 @@ impl Tuner {
                 &pool.order[..]
             };
             let batch_scores: Vec<f32> = batch.iter().map(|&i| pool.scores[i]).collect();
-            let elites = select_elites(&batch_scores, elite_count);
+            let mut elites = select_elites(&batch_scores, elite_count);
+            if let Some(ratio) = cfg.elite_min_ratio {
+                let best = batch_scores.iter().copied().fold(0.0, f32::max);
+                elites.indices.retain(|&j| batch_scores[j] >= ratio * best);
+            }
             let (members, weights): (Vec<usize>, Vec<f32>) = match self.objective {
                 Objective::Mace => {
                     let members: Vec<usize> = elites.indices.iter().map(|&j| batch[j]).collect();
@@ -183,8 +194,15 @@ impl Tuner {
             observer.on_iteration(&stats);
             iterations.push(stats);
         }
+        optimizer.sync()?;
+        drop(optimizer);
+        let restored_from = match best {
+            Some(b) if b.sample_mean > last_sample_mean => Some(b.restore(model)?),
+            _ => None,
+        };
         timings.total_s = start.elapsed().as_secs_f64();
         Ok(TuneReport {
+            restored_from,
             objective: self.objective,
             config: cfg.clone(),
             status,
@@ -240,6 +258,36 @@ impl Tuner {
             log_weights,
             order,
         })
+    }
+}
+
+/// A copy of the trainable parameters under which a fresh sample scored `sample_mean`.
+struct BestParameters {
+    values: Vec<Tensor>,
+    sample_mean: f32,
+    iteration: usize,
+}
+
+impl BestParameters {
+    fn of<M: GenerativeModel>(model: &M, sample_mean: f32, iteration: usize) -> Result<Self> {
+        let values = model
+            .trainable_vars()
+            .iter()
+            .map(|v| v.as_tensor().copy())
+            .collect::<candle_core::Result<_>>()?;
+        Ok(Self {
+            values,
+            sample_mean,
+            iteration,
+        })
+    }
+
+    /// Writes the copy back into `model`'s variables; returns the iteration it was taken at.
+    fn restore<M: GenerativeModel>(self, model: &M) -> Result<usize> {
+        for (var, value) in model.trainable_vars().iter().zip(&self.values) {
+            var.set(value)?;
+        }
+        Ok(self.iteration)
     }
 }
 

@@ -539,13 +539,15 @@ impl JointTrainer {
 }
 
 /// The tuner's optimiser for a [`crate::ConditionedArGmm`]: Adam on the hand-written gradients,
-/// writing the weights back into the model's variables after every step (so the next sample
-/// sees them). Equivalent to [`mace_core::AutogradAdam`], several times faster.
+/// writing the weights back into the model's variables when the tuner syncs it (before each
+/// sample, so the next sample sees them). Equivalent to [`mace_core::AutogradAdam`], several times faster.
 #[derive(Debug)]
 pub struct FastAdam {
     trainer: FastTrainer,
     context: Vec<f32>,
     lr: f32,
+    /// Steps taken since the last write-back into the model's variables.
+    dirty: bool,
 }
 
 impl FastAdam {
@@ -559,6 +561,7 @@ impl FastAdam {
             trainer: FastTrainer::new_partial(model, tuned_joints)?,
             context: context.to_vec(),
             lr: lr as f32,
+            dirty: false,
         })
     }
 }
@@ -579,7 +582,7 @@ impl mace_core::ModelOptimizer for FastAdam {
             .step_weighted(&rows, &batch, Some(weights), self.lr)
         {
             StepOutcome::Applied(loss) => {
-                self.trainer.write_back()?;
+                self.dirty = true;
                 Ok(loss)
             }
             StepOutcome::NonFiniteLoss(loss) => {
@@ -590,6 +593,16 @@ impl mace_core::ModelOptimizer for FastAdam {
                 variable: 0,
             }),
         }
+    }
+
+    /// Writes the weights back into the model's variables if a step moved them since the last
+    /// call (a write-back per step cost ≈ 10% of a 900-step IK tuning).
+    fn sync(&mut self) -> mace_core::Result<()> {
+        if self.dirty {
+            self.trainer.write_back()?;
+            self.dirty = false;
+        }
+        Ok(())
     }
 }
 
@@ -720,6 +733,8 @@ mod tests {
             let ls = slow.step(&x, &w, it).unwrap();
             assert!((lf - ls).abs() < 1e-4 * (1.0 + ls.abs()), "{lf} vs {ls}");
         }
+        // The steps reach the model's variables at the next sync (the tuner's, before sampling).
+        fast.sync().unwrap();
         for (va, vb) in a.model().vars().iter().zip(b.model().vars()) {
             let (pa, pb) = (
                 va.flatten_all().unwrap().to_vec1::<f32>().unwrap(),

@@ -20,12 +20,17 @@ pub struct IkObservation {
     pub flags: Vec<CollisionFlags>,
     /// Tool-centre-point position per configuration, metres, base frame: `(n, 3)`.
     pub tcp: Vec<Vec3>,
+    /// With a margin model ([`IkSimulator::with_margin`]): per configuration, whether it is free
+    /// of contact in the scene but not in the scene grown by the margin. Empty without one.
+    pub within_margin: Vec<bool>,
 }
 
 /// Forward kinematics + collision of joint configurations against one scene.
 #[derive(Debug, Clone)]
 pub struct IkSimulator {
     model: CollisionModel,
+    /// The scene grown by a safety margin, to flag free configurations that come too close.
+    margin_model: Option<CollisionModel>,
 }
 
 impl IkSimulator {
@@ -33,6 +38,18 @@ impl IkSimulator {
     pub fn new(chain: &KinematicChain, scene: &Scene) -> IkSimulator {
         IkSimulator {
             model: CollisionModel::new(chain, scene),
+            margin_model: None,
+        }
+    }
+
+    /// Also flags the configurations that are free in the scene but touch it with its boxes
+    /// grown by `margin` metres per side ([`IkObservation::within_margin`], [`Scene::inflated`]):
+    /// those within `margin` of a box, and near its edges and corners up to √3 · `margin`.
+    pub fn with_margin(self, scene: &Scene, margin: f32) -> IkSimulator {
+        let margin_model = self.model.for_scene(&scene.inflated(margin));
+        IkSimulator {
+            margin_model: Some(margin_model),
+            ..self
         }
     }
 
@@ -52,8 +69,32 @@ impl IkSimulator {
             });
         }
         let r = self.model.check_with_tcp_batch(q)?;
-        let (flags, tcp) = r.into_iter().unzip();
-        Ok(IkObservation { flags, tcp })
+        let (flags, tcp): (Vec<CollisionFlags>, Vec<Vec3>) = r.into_iter().unzip();
+        let within_margin = match &self.margin_model {
+            None => Vec::new(),
+            Some(margin_model) => {
+                // Only the free configurations need the second check.
+                let dof = self.model.chain().dof();
+                let free: Vec<usize> = (0..flags.len()).filter(|&i| !flags[i].any()).collect();
+                let q_free: Vec<f32> = free
+                    .iter()
+                    .flat_map(|&i| q[i * dof..(i + 1) * dof].iter().copied())
+                    .collect();
+                let mut within = vec![false; flags.len()];
+                if !free.is_empty() {
+                    let hits = margin_model.collides_batch(&q_free)?;
+                    for (&i, hit) in free.iter().zip(hits) {
+                        within[i] = hit;
+                    }
+                }
+                within
+            }
+        };
+        Ok(IkObservation {
+            flags,
+            tcp,
+            within_margin,
+        })
     }
 }
 
@@ -92,6 +133,9 @@ pub struct IkScore {
     /// ranks scores, so λ changes its elites only through ties and stop thresholds; it matters
     /// for importance sampling, whose weights are the scores.
     pub length_scale: f32,
+    /// What a free configuration that comes within the simulator's margin costs, metres of
+    /// extra TCP distance (`exp(−(d + penalty)/λ)`); `None`: it scores 0, like a collision.
+    pub margin_penalty: Option<f32>,
 }
 
 impl IkScore {
@@ -100,15 +144,17 @@ impl IkScore {
         IkScore {
             target,
             length_scale: 1.0,
+            margin_penalty: None,
         }
     }
 
-    /// The score for one observation.
-    pub fn score_one(&self, flags: &CollisionFlags, tcp: Vec3) -> f32 {
-        if flags.any() {
-            0.0
-        } else {
-            (-norm(sub(self.target, tcp)) / self.length_scale).exp()
+    /// The score for one observation; `within_margin` as [`IkObservation::within_margin`].
+    pub fn score_one(&self, flags: &CollisionFlags, tcp: Vec3, within_margin: bool) -> f32 {
+        let distance = norm(sub(self.target, tcp));
+        match (flags.any(), within_margin, self.margin_penalty) {
+            (true, _, _) | (false, true, None) => 0.0,
+            (false, true, Some(penalty)) => (-(distance + penalty) / self.length_scale).exp(),
+            (false, false, _) => (-distance / self.length_scale).exp(),
         }
     }
 }
@@ -118,7 +164,8 @@ impl mace_core::Score<IkObservation> for IkScore {
         Ok(o.flags
             .iter()
             .zip(&o.tcp)
-            .map(|(f, &t)| self.score_one(f, t))
+            .enumerate()
+            .map(|(i, (f, &t))| self.score_one(f, t, o.within_margin.get(i) == Some(&true)))
             .collect())
     }
 }
@@ -140,7 +187,31 @@ pub fn ik_evidence_for(
     mace_core::SimulatedEvidence::new(
         IkSimulator {
             model: model.for_scene(scene),
+            margin_model: None,
         },
         IkScore::new(scene.target),
     )
+}
+
+/// The IK evidence of `scene` with a soft safety margin: a free configuration that comes
+/// within `margin` metres of a box scores as if its TCP were `penalty` metres further from the
+/// target (instead of 0, as with [`ik_evidence_for`] on [`Scene::inflated`]). Ranking then
+/// prefers configurations clear of the margin, yet still prefers a near-target one that is only
+/// just free to a clear one further than `penalty` away. Reuses `model`'s prepared pairs.
+pub fn ik_evidence_with_margin(
+    model: &CollisionModel,
+    scene: &Scene,
+    margin: f32,
+    penalty: f32,
+) -> mace_core::SimulatedEvidence<IkSimulator, IkScore> {
+    let simulator = IkSimulator {
+        model: model.for_scene(scene),
+        margin_model: None,
+    }
+    .with_margin(scene, margin);
+    let score = IkScore {
+        margin_penalty: Some(penalty),
+        ..IkScore::new(scene.target)
+    };
+    mace_core::SimulatedEvidence::new(simulator, score)
 }

@@ -36,7 +36,9 @@ pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain};
 pub use collision::{CollisionFlags, CollisionModel, Distances};
 pub use dataset::{Dataset, DatasetConfig};
 pub use error::{Error, Result};
-pub use evidence::{ik_evidence, ik_evidence_for, IkObservation, IkScore, IkSimulator};
+pub use evidence::{
+    ik_evidence, ik_evidence_for, ik_evidence_with_margin, IkObservation, IkScore, IkSimulator,
+};
 pub use geometry::{Capsule, Obb};
 pub use ik::{IkConfig, IkReport, IkSolver, IkStatus};
 pub use math::Pose;

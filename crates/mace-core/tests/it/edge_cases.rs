@@ -321,3 +321,65 @@ fn a_warm_start_sample_is_used_whole_as_the_first_batch() {
     assert_eq!(report.resamples, 2);
     assert_eq!(sizes, vec![500, 500, 64, 64]);
 }
+
+#[test]
+fn the_elite_window_drops_elites_far_below_the_best_of_the_batch() {
+    let model = ToyProblem::standard().prior().unwrap();
+    // 16 elites by quantile; of them only the scores ≥ 0.9 × 1.0 are close enough to the best.
+    let mut scores = vec![0.5; 64];
+    scores[..5].copy_from_slice(&[1.0, 0.95, 0.91, 0.89, 0.6]);
+    let run = |ratio| {
+        let cfg = TuneConfig {
+            elite_min_ratio: ratio,
+            ..small(1)
+        };
+        Tuner::new(cfg, Objective::Mace)
+            .unwrap()
+            .run(&model, &Fixed(scores.clone()), &mut NoObserver)
+            .unwrap()
+            .iterations[0]
+            .elite_count
+    };
+    assert_eq!(run(Some(0.9)), 3);
+    // Without the window, the threshold 0.5 admits every sample tied at it.
+    assert_eq!(run(None), 64);
+}
+
+/// Evidence whose first call scores every sample 1 and every later call 0.5: the tuner's
+/// best fresh sample is the first one.
+struct Worsening(Cell<usize>);
+
+impl Evidence for Worsening {
+    fn evaluate(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        let calls = self.0.get();
+        self.0.set(calls + 1);
+        Ok(vec![if calls == 0 { 1.0 } else { 0.5 }; samples.dims()[0]])
+    }
+}
+
+#[test]
+fn keep_best_restores_the_parameters_of_the_best_fresh_sample() {
+    let run = |keep_best| {
+        let model = ToyProblem::standard().prior().unwrap();
+        let before = means(&model);
+        let cfg = TuneConfig {
+            keep_best,
+            ..small(6)
+        };
+        let report = Tuner::new(cfg, Objective::Mace)
+            .unwrap()
+            .run(&model, &Worsening(Cell::new(0)), &mut NoObserver)
+            .unwrap();
+        assert_eq!(report.steps_taken, 6);
+        (before, means(&model), report.restored_from)
+    };
+    let (before, after, restored) = run(true);
+    assert_eq!(restored, Some(0));
+    assert_eq!(
+        after, before,
+        "the parameters the first sample was drawn with"
+    );
+    let (before, after, restored) = run(false);
+    assert_eq!(restored, None);
+    assert_ne!(after, before);
+}

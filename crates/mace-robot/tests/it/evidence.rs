@@ -91,3 +91,59 @@ fn simulator_rejects_bad_batches() {
     let e = sim.simulate(&empty).unwrap_err().to_string();
     assert!(e.contains("empty batch"), "{e}");
 }
+
+/// The soft margin: a configuration that is free but within the margin of a box scores as if
+/// its TCP were `penalty` further away (0 with the hard margin); one clear of the margin scores
+/// as usual; a colliding one scores 0. Checked against signed obstacle distances.
+#[test]
+fn the_soft_margin_penalises_free_samples_near_a_box() {
+    use mace_robot::{ik_evidence_for, ik_evidence_with_margin, CollisionModel};
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+    let chain = KinematicChain::panda();
+    let scene = Scene::by_name("wall").unwrap();
+    let model = CollisionModel::new(&chain, &scene);
+    let (margin, penalty) = (0.02, 0.1);
+    let soft = ik_evidence_with_margin(&model, &scene, margin, penalty);
+    let hard = ik_evidence_for(&model, &scene.inflated(margin));
+    let mut rng = StdRng::seed_from_u64(3);
+    let (lo, hi) = (chain.lower(), chain.upper());
+    let n = 4000;
+    let q: Vec<f32> = (0..n)
+        .flat_map(|_| {
+            (0..7)
+                .map(|j| rng.random_range(lo[j]..hi[j]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let batch = Tensor::from_vec(q.clone(), (n, 7), &Device::Cpu).unwrap();
+    let (s_soft, s_hard) = (
+        soft.evaluate(&batch).unwrap(),
+        hard.evaluate(&batch).unwrap(),
+    );
+    let obs = IkSimulator::new(&chain, &scene).simulate(&batch).unwrap();
+    let distances = model.distances_batch(&q).unwrap();
+    let plain = IkScore::new(scene.target).score(&obs).unwrap();
+    let (mut near, mut clear) = (0, 0);
+    for i in 0..n {
+        let d_obstacle = distances[i].obstacle_distance;
+        if obs.flags[i].any() {
+            assert_eq!((s_soft[i], s_hard[i]), (0.0, 0.0), "sample {i} collides");
+        } else if d_obstacle < margin - 1e-3 {
+            near += 1;
+            let expected = plain[i] * (-penalty).exp();
+            assert!(
+                (s_soft[i] - expected).abs() < 1e-5,
+                "sample {i}: {} vs {expected}",
+                s_soft[i]
+            );
+            assert_eq!(s_hard[i], 0.0);
+        } else if d_obstacle > margin * 3f32.sqrt() + 1e-3 {
+            // Grown boxes keep square corners: near an edge or a corner the margin reaches up to
+            // √2 or √3 times further, so only beyond that is a sample surely clear of it.
+            clear += 1;
+            assert_eq!(s_soft[i], plain[i]);
+            assert_eq!(s_hard[i], plain[i]);
+        }
+    }
+    assert!(near > 20 && clear > 200, "near {near}, clear {clear}");
+}
