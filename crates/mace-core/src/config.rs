@@ -60,6 +60,11 @@ pub struct TuneConfig {
     /// the first elites are the best ⌈q·bsz⌉ of a larger draw (useful when good samples are rare
     /// under the prior). Later samples have `sample_size`.
     pub first_sample_size: Option<usize>,
+    /// Optional warm start only where good samples are scarce: if fewer than ⌈q·bsz⌉ samples of
+    /// the first sample score above zero, it is topped up to this size and used whole as one
+    /// batch (like `first_sample_size`, which it excludes). Where the prior already finds
+    /// enough, the run is the same as without a warm start.
+    pub first_sample_max: Option<usize>,
     /// Optional elite window r ∈ (0, 1]: an elite must also score at least r × the batch's best
     /// score. Without it, when good samples are rare the top quantile fills up with whatever
     /// scores above zero (on IK: collision-free poses far from the target) and pulls the model
@@ -84,6 +89,7 @@ impl Default for TuneConfig {
             time_budget_s: None,
             stop_at_score: None,
             first_sample_size: None,
+            first_sample_max: None,
             elite_min_ratio: None,
             keep_best: false,
         }
@@ -96,10 +102,10 @@ impl TuneConfig {
         Self::default()
     }
 
-    /// Our settings for the IK prior on 2 CPU cores: samples of 1024 redrawn every 4 steps,
-    /// 32 elites within 0.5% of the batch's best score, lr 3e-4, at most 900 steps, stopping
-    /// once a fresh sample scores 0.96 on average, keeping the best parameters (the trade-offs,
-    /// and a warm start, are measured in docs/BENCHMARKS.md).
+    /// Our settings for the IK prior on 2 CPU cores: a first sample of up to 8192 where good
+    /// samples are scarce, then samples of 1024 redrawn every 4 steps, 32 elites within 0.5% of the batch's best score, lr 3e-4, at most
+    /// 900 steps, stopping once a fresh sample scores 0.96 on average, keeping the best
+    /// parameters (the trade-offs are measured in docs/BENCHMARKS.md).
     pub fn panda_ik_fast() -> Self {
         Self {
             iterations: 900,
@@ -111,6 +117,7 @@ impl TuneConfig {
             stop_at_score: Some(0.96),
             elite_min_ratio: Some(0.995),
             keep_best: true,
+            first_sample_max: Some(8192),
             ..Self::default()
         }
     }
@@ -189,6 +196,14 @@ impl TuneConfig {
         }
         if self.first_sample_size == Some(0) {
             return bad("first_sample_size", 0, "must be at least 1");
+        }
+        if let Some(max) = self.first_sample_max {
+            if max == 0 {
+                return bad("first_sample_max", 0, "must be at least 1");
+            }
+            if self.first_sample_size.is_some() {
+                return bad("first_sample_max", max, "excludes first_sample_size");
+            }
         }
         if let Some(r) = self.elite_min_ratio {
             if !(r > 0.0 && r <= 1.0) {
@@ -291,6 +306,14 @@ mod tests {
                 ..d()
             }),
             "first_sample_size"
+        );
+        assert_eq!(
+            field_of(TuneConfig {
+                first_sample_size: Some(100),
+                first_sample_max: Some(1000),
+                ..d()
+            }),
+            "first_sample_max"
         );
         for ratio in [0.0, 1.5, f32::NAN] {
             assert_eq!(

@@ -39,6 +39,22 @@ struct Pool {
     order: Vec<usize>,
 }
 
+impl Pool {
+    /// Samples with a positive score.
+    fn positives(&self) -> usize {
+        self.scores.iter().filter(|&&s| s > 0.0).count()
+    }
+
+    /// Appends `other` (a warm-start sample is used whole, so the order is just 0..len).
+    fn extend(&mut self, other: Pool) -> Result<()> {
+        self.samples = Tensor::cat(&[&self.samples, &other.samples], 0)?;
+        self.scores.extend(other.scores);
+        self.log_weights.extend(other.log_weights);
+        self.order = (0..self.scores.len()).collect();
+        Ok(())
+    }
+}
+
 impl Tuner {
     /// A tuner for `config` and `objective`.
     ///
@@ -109,8 +125,22 @@ impl Tuner {
                     _ => cfg.sample_size,
                 };
                 optimizer.sync()?;
-                let fresh =
+                let mut fresh =
                     self.draw_pool(model, frozen.as_ref(), evidence, n, &mut rng, &mut timings)?;
+                if let (0, Some(max)) = (resamples, cfg.first_sample_max) {
+                    if fresh.positives() < elite_count && fresh.scores.len() < max {
+                        let more = max - fresh.scores.len();
+                        let extra = self.draw_pool(
+                            model,
+                            frozen.as_ref(),
+                            evidence,
+                            more,
+                            &mut rng,
+                            &mut timings,
+                        )?;
+                        fresh.extend(extra)?;
+                    }
+                }
                 resamples += 1;
                 let mean = mean(&fresh.scores);
                 pool = Some(fresh);

@@ -378,10 +378,10 @@ fn solve_with_mace(
 pub(crate) const SOLVE_TUNE_STOP: f32 = 0.1;
 
 /// The tuner settings of `--method mace`: `mace ik tune`'s defaults, but stopping at
-/// [`SOLVE_TUNE_STOP`] and without the elite window (in the box, 30 trials, seed 1000: 17/30
-/// solved without it, 8/30 with it: early on, the window keeps only the few free samples
-/// nearest the best one, and the short tuning ends on them), with `knobs` applied, and the solve
-/// budget as time budget unless one is given.
+/// [`SOLVE_TUNE_STOP`] and without the elite window or the warm start (in the box, 30 trials:
+/// 17/30 solved without the window, 8/30 with it; 12/30 with a warm start of 8192: early on,
+/// both keep only the few free samples nearest the best one, and the short tuning ends on
+/// them), with `knobs` applied, and the solve budget as time budget unless one is given.
 pub(crate) fn solve_tune_config(
     knobs: &super::tune::TuneKnobs,
     budget: f64,
@@ -390,6 +390,7 @@ pub(crate) fn solve_tune_config(
     let base = mace_core::TuneConfig {
         stop_at_score: Some(SOLVE_TUNE_STOP),
         elite_min_ratio: None,
+        first_sample_max: None,
         ..mace_core::TuneConfig::panda_ik_fast()
     };
     let mut config = knobs.apply(base, seed);

@@ -68,6 +68,10 @@ pub(crate) struct TuneKnobs {
     /// Size of the first (warm-start) sample.
     #[arg(long)]
     first_sample_size: Option<usize>,
+    /// Size of the first sample when good samples are scarce: if fewer samples than the elite
+    /// count score above zero, it is topped up to N (`0` = off; `TuneConfig::first_sample_max`).
+    #[arg(long, value_name = "N")]
+    first_sample_max: Option<usize>,
     /// Elite window in (0, 1]: an elite must also score at least this fraction of the batch's
     /// best score (see `TuneConfig::elite_min_ratio`); `0` turns the window off.
     #[arg(long, value_name = "R")]
@@ -95,6 +99,11 @@ impl TuneKnobs {
             time_budget_s: self.time_budget.or(base.time_budget_s),
             stop_at_score: self.stop_at_score.or(base.stop_at_score),
             first_sample_size: self.first_sample_size.or(base.first_sample_size),
+            // A fixed warm start given on the command line replaces the adaptive one.
+            first_sample_max: match (self.first_sample_size, self.first_sample_max) {
+                (_, Some(0)) | (Some(_), None) => None,
+                (_, given) => given.or(base.first_sample_max),
+            },
             elite_min_ratio: match self.elite_min_ratio {
                 Some(0.0) => None,
                 given => given.or(base.elite_min_ratio),

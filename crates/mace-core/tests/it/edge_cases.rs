@@ -383,3 +383,38 @@ fn keep_best_restores_the_parameters_of_the_best_fresh_sample() {
     assert_eq!(restored, None);
     assert_ne!(after, before);
 }
+
+/// Evidence scoring 1 the first `k` samples of every call, 0 the rest.
+struct FirstK(usize);
+
+impl Evidence for FirstK {
+    fn evaluate(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+        let n = samples.dims()[0];
+        Ok((0..n).map(|i| if i < self.0 { 1.0 } else { 0.0 }).collect())
+    }
+}
+
+#[test]
+fn the_adaptive_warm_start_applies_only_where_positive_scores_are_scarce() {
+    let first_batch = |positives_per_draw, max| {
+        let model = ToyProblem::standard().prior().unwrap();
+        let cfg = TuneConfig {
+            first_sample_max: Some(max),
+            grad_steps: 2,
+            ..small(3)
+        };
+        let mut sizes = Vec::new();
+        let mut observer = |s: &mace_core::IterationStats| sizes.push(s.batch);
+        Tuner::new(cfg, Objective::Mace)
+            .unwrap()
+            .run(&model, &FirstK(positives_per_draw), &mut observer)
+            .unwrap();
+        sizes
+    };
+    // 16 elites wanted (q = 0.25 of 64): 5 positives in the first 64 are too few, so the first
+    // sample is topped up to the maximum.
+    assert_eq!(first_batch(5, 1000), vec![1000, 1000, 64]);
+    assert_eq!(first_batch(15, 150), vec![150, 150, 64]);
+    // Enough positives at once: no warm start at all.
+    assert_eq!(first_batch(16, 1000), vec![64, 64, 64]);
+}
