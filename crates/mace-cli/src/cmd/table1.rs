@@ -64,6 +64,10 @@ struct TargetRow {
 #[derive(Serialize)]
 struct Table1 {
     config: TuneConfig,
+    /// Obstacle margin of the tuning score, metres (evaluation uses the true scene).
+    tune_margin_m: f32,
+    /// Soft margin's distance penalty, metres (`None`: hard margin).
+    margin_penalty_m: Option<f32>,
     targets_tried: usize,
     rows: Vec<TargetRow>,
 }
@@ -181,6 +185,8 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
     }
     let table = Table1 {
         config,
+        tune_margin_m: scope.margin,
+        margin_penalty_m: scope.margin_penalty.filter(|_| scope.margin > 0.0),
         targets_tried: tried,
         rows,
     };
@@ -264,8 +270,20 @@ fn format_table(t: &Table1) -> String {
     let _ = writeln!(
         md,
 
-        "\nTuning: {} iterations max, sample {} (bsz {}), quantile {}, lr {}, {} steps per sample, stop at score {:?}; paper: 7–65 s per problem on a GTX 1080 Ti.",
-        c.iterations, c.sample_size, c.bsz, c.quantile, c.lr, c.grad_steps, c.stop_at_score
+        "\nTuning: {} iterations max, sample {} (bsz {}; first sample up to {} where scarce), quantile {}, elite window {}, lr {}, {} steps per sample, stop at score {}, keep best {}, obstacle margin {} m ({}); paper: 7–65 s per problem on a GTX 1080 Ti.",
+        c.iterations,
+        c.sample_size,
+        c.bsz,
+        c.first_sample_max.map_or("-".to_string(), |n| n.to_string()),
+        c.quantile,
+        c.elite_min_ratio.map_or("off".to_string(), |r| r.to_string()),
+        c.lr,
+        c.grad_steps,
+        c.stop_at_score.map_or("-".to_string(), |s| s.to_string()),
+        c.keep_best,
+        t.tune_margin_m,
+        t.margin_penalty_m
+            .map_or("hard".to_string(), |p| format!("soft, penalty {p} m")),
     );
     md
 }
