@@ -396,12 +396,16 @@ impl Solver {
             }
             let q = self.draw(target, self.config.batch_size, sampler, rng, &mut w)?;
             let dof = self.dof();
+            // Nearly every sample may collide (the box: 99.7%), so the whole batch is checked
+            // at once on all cores rather than one candidate at a time (a batch with a
+            // non-finite value falls back to the one-by-one check, which skips such rows).
+            let collides = self.model.collides_batch(&q).ok();
             for (err, i) in self.ranked(target, &q, &mut w) {
                 if w.best_free.as_ref().is_some_and(|c| err >= c.error) {
                     break;
                 }
                 let row = &q[i * dof..(i + 1) * dof];
-                if self.acceptable(row, &mut w) {
+                if collides.as_ref().is_none_or(|c| !c[i]) && self.acceptable(row, &mut w) {
                     w.best_free = Some(Candidate {
                         error: err,
                         q: row.to_vec(),
