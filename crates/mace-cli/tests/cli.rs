@@ -253,3 +253,25 @@ fn demo_writes_pictures_with_out() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo.json")).unwrap()).unwrap();
     assert_eq!(v["box_solves"].as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn bad_tuning_knobs_are_named_and_nothing_is_written() {
+    let dir = temp_dir("tune-bad-knobs");
+    for (args, expected) in [
+        (vec!["--elite-min-ratio", "1.5"], "elite_min_ratio"),
+        (vec!["--margin-penalty", "-1"], "--margin-penalty"),
+        (
+            vec!["--first-sample-size", "4096", "--first-sample-max", "8192"],
+            "first_sample_max",
+        ),
+    ] {
+        let out = dir.join(expected.trim_start_matches('-'));
+        let mut all = vec!["ik", "tune", "--scene", "wall", "-q", "--out"];
+        all.push(out.to_str().unwrap());
+        all.extend(args);
+        let o = mace(&all);
+        assert!(!o.status.success(), "{expected}");
+        assert!(stderr(&o).contains(expected), "{expected}: {}", stderr(&o));
+        assert!(!out.join("report.json").exists(), "{expected}");
+    }
+}

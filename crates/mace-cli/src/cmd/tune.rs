@@ -129,7 +129,7 @@ pub(crate) struct IkScopeArgs {
     pub(crate) tune_margin: Option<f32>,
     /// The margin is soft: a free sample within it scores as if its TCP were P metres further
     /// from the target (see `mace_robot::ik_evidence_with_margin`).
-    #[arg(long, value_name = "P", default_value_t = MARGIN_PENALTY)]
+    #[arg(long, value_name = "P", default_value_t = MARGIN_PENALTY, allow_negative_numbers = true)]
     pub(crate) margin_penalty: f32,
     /// A hard margin instead: a free sample within it scores 0, like a collision.
     #[arg(long)]
