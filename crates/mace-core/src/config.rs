@@ -69,6 +69,7 @@ pub struct TuneConfig {
     /// score. Without it, when good samples are rare the top quantile fills up with whatever
     /// scores above zero (on IK: collision-free poses far from the target) and pulls the model
     /// away from the few good ones; with it, only samples near the best of the batch teach.
+    /// MACE only (IS has no elites).
     pub elite_min_ratio: Option<f32>,
     /// Keep the best parameters: at the end of the run, restore the parameters under which a
     /// fresh sample scored best on average (if a later sample scored worse). Guards against a

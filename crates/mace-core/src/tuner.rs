@@ -168,6 +168,7 @@ impl Tuner {
             if let Some(ratio) = cfg.elite_min_ratio {
                 let best = batch_scores.iter().copied().fold(0.0, f32::max);
                 elites.indices.retain(|&j| batch_scores[j] >= ratio * best);
+                elites.threshold = elites.threshold.max(ratio * best);
             }
             let (members, weights): (Vec<usize>, Vec<f32>) = match self.objective {
                 Objective::Mace => {
@@ -188,7 +189,8 @@ impl Tuner {
                             let w = pool.log_weights[i]
                                 .clamp(-MAX_LOG_WEIGHT, MAX_LOG_WEIGHT)
                                 .exp();
-                            pool.scores[i] * w / cfg.bsz as f32
+                            // Per sample of the batch (a warm-start batch is larger than bsz).
+                            pool.scores[i] * w / batch.len() as f32
                         })
                         .collect();
                     (members, coef)
@@ -200,7 +202,15 @@ impl Tuner {
                 let index: Vec<u32> = members.iter().map(|&i| i as u32).collect();
                 let index = Tensor::from_vec(index, members.len(), pool.samples.device())?;
                 let x = pool.samples.index_select(&index, 0)?;
-                let value = optimizer.step(&x, &weights, iteration)?;
+                let value = match optimizer.step(&x, &weights, iteration) {
+                    Ok(value) => value,
+                    Err(e) => {
+                        // The model keeps the parameters of its last finite step (a failed
+                        // write-back must not hide the error that stopped the run).
+                        let _ = optimizer.sync();
+                        return Err(e);
+                    }
+                };
                 steps_taken += 1;
                 Some(value)
             };

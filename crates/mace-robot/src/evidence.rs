@@ -45,6 +45,7 @@ impl IkSimulator {
     /// Also flags the configurations that are free in the scene but touch it with its boxes
     /// grown by `margin` metres per side ([`IkObservation::within_margin`], [`Scene::inflated`]):
     /// those within `margin` of a box, and near its edges and corners up to √3 · `margin`.
+    /// `scene` must be the scene this simulator was made for.
     pub fn with_margin(self, scene: &Scene, margin: f32) -> IkSimulator {
         let margin_model = self.model.for_scene(&scene.inflated(margin));
         IkSimulator {

@@ -5,7 +5,8 @@ use std::cell::Cell;
 use candle_core::{Device, Tensor, Var};
 use mace_core::toy::ToyProblem;
 use mace_core::{
-    Error, Evidence, GenerativeModel, NoObserver, Objective, TuneConfig, TuneStatus, Tuner,
+    Error, Evidence, GenerativeModel, ModelOptimizer, NoObserver, Objective, TuneConfig,
+    TuneStatus, Tuner,
 };
 use rand::rngs::StdRng;
 
@@ -417,4 +418,82 @@ fn the_adaptive_warm_start_applies_only_where_positive_scores_are_scarce() {
     assert_eq!(first_batch(15, 150), vec![150, 150, 64]);
     // Enough positives at once: no warm start at all.
     assert_eq!(first_batch(16, 1000), vec![64, 64, 64]);
+}
+
+/// A one-parameter model whose optimiser keeps its own copy and writes it back only on
+/// `sync` (as the AR-GMM's hand-written Adam does); each step adds 1, the third one fails.
+struct Deferred {
+    a: Var,
+}
+
+struct DeferringOptimizer<'a> {
+    var: &'a Var,
+    value: f32,
+    steps: usize,
+}
+
+impl ModelOptimizer for DeferringOptimizer<'_> {
+    fn step(&mut self, _x: &Tensor, _w: &[f32], iteration: usize) -> mace_core::Result<f64> {
+        self.steps += 1;
+        if self.steps == 3 {
+            return Err(Error::NonFiniteLoss {
+                iteration,
+                loss: f64::NAN,
+            });
+        }
+        self.value += 1.0;
+        Ok(0.0)
+    }
+    fn sync(&mut self) -> mace_core::Result<()> {
+        self.var
+            .set(&Tensor::from_vec(vec![self.value], 1, &Device::Cpu)?)?;
+        Ok(())
+    }
+}
+
+impl GenerativeModel for Deferred {
+    fn sample(&self, n: usize, _rng: &mut StdRng) -> mace_core::Result<Tensor> {
+        Ok(Tensor::zeros(
+            (n, 1),
+            candle_core::DType::F32,
+            &Device::Cpu,
+        )?)
+    }
+    fn log_prob(&self, x: &Tensor) -> mace_core::Result<Tensor> {
+        Ok(x.sum(1)?)
+    }
+    fn trainable_vars(&self) -> Vec<Var> {
+        vec![self.a.clone()]
+    }
+    fn frozen_copy(&self) -> mace_core::Result<Self> {
+        Ok(Self {
+            a: Var::from_tensor(&self.a.as_tensor().copy()?)?,
+        })
+    }
+    fn optimizer(&self, _lr: f64) -> mace_core::Result<Box<dyn ModelOptimizer + '_>> {
+        Ok(Box::new(DeferringOptimizer {
+            var: &self.a,
+            value: 0.0,
+            steps: 0,
+        }))
+    }
+}
+
+#[test]
+fn a_failed_step_still_writes_back_the_finite_steps_of_a_deferring_optimiser() {
+    let model = Deferred {
+        a: Var::zeros(1, candle_core::DType::F32, &Device::Cpu).unwrap(),
+    };
+    // One sample for all steps: the two finite steps are not yet written back when the third
+    // fails.
+    let cfg = TuneConfig {
+        grad_steps: 8,
+        ..small(8)
+    };
+    let err = Tuner::new(cfg, Objective::Mace)
+        .unwrap()
+        .run(&model, &Constant(0.5), &mut NoObserver)
+        .unwrap_err();
+    assert!(matches!(err, Error::NonFiniteLoss { .. }), "{err}");
+    assert_eq!(model.a.as_tensor().to_vec1::<f32>().unwrap(), vec![2.0]);
 }
