@@ -76,7 +76,7 @@ fn train_tune_and_fig1_end_to_end() {
         assert_not_blank(&load_png(&out.join("curves.png")), "curves.png");
     }
     let json = d.join("fig1.json");
-    let o = mace(&[
+    let common = [
         "bench",
         "grasp-fig1",
         "--shapes",
@@ -85,18 +85,27 @@ fn train_tune_and_fig1_end_to_end() {
         "1",
         "--samples",
         "4",
-        "--iterations",
-        "8",
         "--prior",
         &prior,
         "--cvae",
         &cvae,
         "-q",
-        "--json",
-        json.to_str().unwrap(),
-        "--out",
-        d.join("fig1").to_str().unwrap(),
-    ]);
+    ];
+    let fig1_dir = d.join("fig1");
+    let o = mace(
+        &[
+            &common[..],
+            &[
+                "--iterations",
+                "8",
+                "--json",
+                json.to_str().unwrap(),
+                "--out",
+                fig1_dir.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
     for s in [
@@ -118,21 +127,6 @@ fn train_tune_and_fig1_end_to_end() {
         assert_not_blank(&load_png(&png), setting);
     }
     // A subset of the models: the prior (the reference) and the chosen ones only.
-    let common = [
-        "bench",
-        "grasp-fig1",
-        "--shapes",
-        "40",
-        "--observations",
-        "1",
-        "--samples",
-        "4",
-        "--prior",
-        &prior,
-        "--cvae",
-        &cvae,
-        "-q",
-    ];
     let o = mace(&[&common[..], &["--models", "cvae"]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);

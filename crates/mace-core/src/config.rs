@@ -104,9 +104,10 @@ impl TuneConfig {
     }
 
     /// Our settings for the IK prior on 2 CPU cores: a first sample of up to 8192 where good
-    /// samples are scarce, then samples of 1024 redrawn every 4 steps, 32 elites within 0.5% of the batch's best score, lr 3e-4, at most
-    /// 900 steps, stopping once a fresh sample scores 0.96 on average, keeping the best
-    /// parameters (the trade-offs are measured in docs/BENCHMARKS.md).
+    /// samples are scarce, then samples of 1024 redrawn every 4 steps, 32 elites within 0.5% of
+    /// the batch's best score, lr 3e-4, at most 900 steps, stopping once a fresh sample scores
+    /// 0.96 on average, keeping the best parameters (the trade-offs are measured in
+    /// docs/BENCHMARKS.md).
     pub fn panda_ik_fast() -> Self {
         Self {
             iterations: 900,

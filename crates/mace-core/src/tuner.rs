@@ -111,7 +111,6 @@ impl Tuner {
         let (mut steps_taken, mut resamples) = (0, 0);
         let mut pool: Option<Pool> = None;
         let mut best: Option<BestParameters> = None;
-        let mut last_sample_mean = 0.0;
 
         for iteration in 0..cfg.iterations {
             if cfg.time_budget().is_some_and(|b| start.elapsed() >= b) {
@@ -144,7 +143,6 @@ impl Tuner {
                 resamples += 1;
                 let mean = mean(&fresh.scores);
                 pool = Some(fresh);
-                last_sample_mean = mean;
                 if cfg.keep_best && best.as_ref().is_none_or(|b| mean > b.sample_mean) {
                     best = Some(BestParameters::of(model, mean, iteration)?);
                 }
@@ -236,6 +234,7 @@ impl Tuner {
         }
         optimizer.sync()?;
         drop(optimizer);
+        let last_sample_mean = pool.as_ref().map_or(0.0, |p| mean(&p.scores));
         let restored_from = match best {
             Some(b) if b.sample_mean > last_sample_mean => Some(b.restore(model)?),
             _ => None,

@@ -540,7 +540,8 @@ impl JointTrainer {
 
 /// The tuner's optimiser for a [`crate::ConditionedArGmm`]: Adam on the hand-written gradients,
 /// writing the weights back into the model's variables when the tuner syncs it (before each
-/// sample, so the next sample sees them). Equivalent to [`mace_core::AutogradAdam`], several times faster.
+/// sample, so the next sample sees them). Equivalent to [`mace_core::AutogradAdam`], several
+/// times faster.
 #[derive(Debug)]
 pub struct FastAdam {
     trainer: FastTrainer,

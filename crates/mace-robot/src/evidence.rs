@@ -20,8 +20,8 @@ pub struct IkObservation {
     pub flags: Vec<CollisionFlags>,
     /// Tool-centre-point position per configuration, metres, base frame: `(n, 3)`.
     pub tcp: Vec<Vec3>,
-    /// With a margin model ([`IkSimulator::with_margin`]): per configuration, whether it is free
-    /// of contact in the scene but not in the scene grown by the margin. Empty without one.
+    /// With a margin ([`ik_evidence_with_margin`]): per configuration, whether it is free of
+    /// contact in the scene but not in the scene grown by the margin. Empty without one.
     pub within_margin: Vec<bool>,
 }
 
@@ -29,7 +29,8 @@ pub struct IkObservation {
 #[derive(Debug, Clone)]
 pub struct IkSimulator {
     model: CollisionModel,
-    /// The scene grown by a safety margin, to flag free configurations that come too close.
+    /// The scene with its boxes grown by a safety margin, to flag free configurations that come
+    /// too close: within the margin of a box, and near its edges and corners up to √3 × it.
     margin_model: Option<CollisionModel>,
 }
 
@@ -39,18 +40,6 @@ impl IkSimulator {
         IkSimulator {
             model: CollisionModel::new(chain, scene),
             margin_model: None,
-        }
-    }
-
-    /// Also flags the configurations that are free in the scene but touch it with its boxes
-    /// grown by `margin` metres per side ([`IkObservation::within_margin`], [`Scene::inflated`]):
-    /// those within `margin` of a box, and near its edges and corners up to √3 · `margin`.
-    /// `scene` must be the scene this simulator was made for.
-    pub fn with_margin(self, scene: &Scene, margin: f32) -> IkSimulator {
-        let margin_model = self.model.for_scene(&scene.inflated(margin));
-        IkSimulator {
-            margin_model: Some(margin_model),
-            ..self
         }
     }
 
@@ -195,7 +184,8 @@ pub fn ik_evidence_for(
 }
 
 /// The IK evidence of `scene` with a soft safety margin: a free configuration that comes
-/// within `margin` metres of a box scores as if its TCP were `penalty` metres further from the
+/// within `margin` metres of a box (up to √3 × `margin` near its corners: the boxes are grown
+/// as in [`Scene::inflated`]) scores as if its TCP were `penalty` metres further from the
 /// target (instead of 0, as with [`ik_evidence_for`] on [`Scene::inflated`]). Ranking then
 /// prefers configurations clear of the margin, yet still prefers a near-target one that is only
 /// just free to a clear one further than `penalty` away. Reuses `model`'s prepared pairs.
@@ -207,9 +197,8 @@ pub fn ik_evidence_with_margin(
 ) -> mace_core::SimulatedEvidence<IkSimulator, IkScore> {
     let simulator = IkSimulator {
         model: model.for_scene(scene),
-        margin_model: None,
-    }
-    .with_margin(scene, margin);
+        margin_model: Some(model.for_scene(&scene.inflated(margin))),
+    };
     let score = IkScore {
         margin_penalty: Some(penalty),
         ..IkScore::new(scene.target)

@@ -186,7 +186,7 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
     let table = Table1 {
         config,
         tune_margin_m: scope.margin,
-        margin_penalty_m: scope.margin_penalty.filter(|_| scope.margin > 0.0),
+        margin_penalty_m: scope.margin_penalty,
         targets_tried: tried,
         rows,
     };
