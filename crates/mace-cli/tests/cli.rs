@@ -260,6 +260,7 @@ fn bad_tuning_knobs_are_named_and_nothing_is_written() {
     for (args, expected) in [
         (vec!["--elite-min-ratio", "1.5"], "elite_min_ratio"),
         (vec!["--margin-penalty", "-1"], "--margin-penalty"),
+        (vec!["--logit-lr-scale", "0"], "--logit-lr-scale"),
         (
             vec!["--first-sample-size", "4096", "--first-sample-max", "8192"],
             "first_sample_max",

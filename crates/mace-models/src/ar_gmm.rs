@@ -436,6 +436,7 @@ impl ArGmm {
             context: context.to_vec(),
             context_t,
             tuned_joints: self.config.dim(),
+            logit_lr_scale: 1.0,
         })
     }
 }
@@ -499,6 +500,8 @@ pub struct ConditionedArGmm {
     context_t: Tensor,
     /// Tuning moves the networks of the first `tuned_joints` coordinates only.
     tuned_joints: usize,
+    /// The tuner's optimiser moves the mixture logits at this multiple of its learning rate.
+    logit_lr_scale: f32,
 }
 
 impl ConditionedArGmm {
@@ -511,6 +514,23 @@ impl ConditionedArGmm {
     pub fn with_tuned_joints(mut self, n: usize) -> Self {
         self.tuned_joints = n.clamp(1, self.model.config.dim());
         self
+    }
+
+    /// The tuner's optimiser ([`mace_core::GenerativeModel::optimizer`]) moves the mixture
+    /// logits at `scale` × its learning rate, means and widths at the learning rate (default
+    /// 1: all alike). With a larger scale, tuning drops the mixture components its elites do
+    /// not use much sooner (see [`crate::fast_train::FastTrainer::set_logit_lr_scale`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] unless `scale` is finite and positive.
+    pub fn with_logit_lr_scale(mut self, scale: f32) -> Result<Self> {
+        self.logit_lr_scale = crate::fast_train::checked_logit_lr_scale(scale)?;
+        Ok(self)
+    }
+
+    /// The multiplier of the learning rate of the mixture logits.
+    pub fn logit_lr_scale(&self) -> f32 {
+        self.logit_lr_scale
     }
 
     /// The number of leading coordinates whose networks tuning moves.
@@ -579,6 +599,7 @@ impl mace_core::GenerativeModel for ConditionedArGmm {
             &self.context,
             lr,
             self.tuned_joints,
+            self.logit_lr_scale,
         )?))
     }
 
@@ -620,6 +641,80 @@ mod tests {
             range_slack: 1.1,
             chain: None,
         }
+    }
+
+    /// Scores 1 where the first coordinate exceeds 0.8, else 0.
+    struct RightEdge;
+
+    impl mace_core::Evidence for RightEdge {
+        fn evaluate(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+            let x = samples.to_vec2::<f32>()?;
+            Ok(x.iter().map(|r| f32::from(r[0] > 0.8)).collect())
+        }
+    }
+
+    /// Fraction of 4000 samples of `model` that [`RightEdge`] accepts.
+    fn right_edge_fraction(model: &ConditionedArGmm) -> f32 {
+        use mace_core::Evidence;
+        let x = model.sample(4000, &mut StdRng::seed_from_u64(9)).unwrap();
+        let s = RightEdge.evaluate(&x).unwrap();
+        s.iter().sum::<f32>() / s.len() as f32
+    }
+
+    /// On the same tuning budget, moving the mixture logits faster puts more of the mass in
+    /// the elites' region (the components that do not reach it lose their weight sooner).
+    #[test]
+    fn logit_lr_scale_sharpens_the_posterior_faster() {
+        let tuned = |seed: u64, scale: f32| {
+            let model = ArGmm::new(tiny_config(), seed)
+                .unwrap()
+                .conditioned(&[0.0])
+                .unwrap()
+                .with_logit_lr_scale(scale)
+                .unwrap();
+            let config = mace_core::TuneConfig {
+                iterations: 60,
+                sample_size: 256,
+                bsz: 256,
+                grad_steps: 2,
+                quantile: 0.1,
+                lr: 1e-3,
+                ..mace_core::TuneConfig::default()
+            };
+            mace_core::Tuner::new(config, mace_core::Objective::Mace)
+                .unwrap()
+                .run(&model, &RightEdge, &mut mace_core::NoObserver)
+                .unwrap();
+            right_edge_fraction(&model)
+        };
+        // Measured over model seeds 0–5: the gain over the prior is 1.35–2.3× as large.
+        for seed in 0..4 {
+            let before = right_edge_fraction(
+                &ArGmm::new(tiny_config(), seed)
+                    .unwrap()
+                    .conditioned(&[0.0])
+                    .unwrap(),
+            );
+            let (plain, fast) = (tuned(seed, 1.0), tuned(seed, 30.0));
+            assert!(plain > before, "seed {seed}: {plain} vs {before}");
+            assert!(
+                fast - before > 1.25 * (plain - before),
+                "seed {seed}: prior {before}, scale 1 {plain}, scale 30 {fast}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_logit_lr_scale_rejects_bad_values() {
+        let m = ArGmm::new(tiny_config(), 0)
+            .unwrap()
+            .conditioned(&[0.0])
+            .unwrap();
+        for bad in [0.0, -2.0, f32::NAN] {
+            let e = m.clone().with_logit_lr_scale(bad).unwrap_err().to_string();
+            assert!(e.contains("logit_lr_scale"), "{e}");
+        }
+        assert_eq!(m.with_logit_lr_scale(4.0).unwrap().logit_lr_scale(), 4.0);
     }
 
     /// The density integrates to ~1 over the (slack-extended) box: a numeric check of the
