@@ -68,6 +68,8 @@ struct Table1 {
     tune_margin_m: f32,
     /// Soft margin's distance penalty, metres (`None`: hard margin).
     margin_penalty_m: Option<f32>,
+    /// Learning-rate multiplier of the prior's mixture logits during tuning.
+    logit_lr_scale: f32,
     targets_tried: usize,
     rows: Vec<TargetRow>,
 }
@@ -187,6 +189,7 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
         config,
         tune_margin_m: scope.margin,
         margin_penalty_m: scope.margin_penalty,
+        logit_lr_scale: scope.logit_lr_scale,
         targets_tried: tried,
         rows,
     };
@@ -270,7 +273,7 @@ fn format_table(t: &Table1) -> String {
     let _ = writeln!(
         md,
 
-        "\nTuning: {} iterations max, sample {} (bsz {}; first sample up to {} where scarce), quantile {}, elite window {}, lr {}, {} steps per sample, stop at score {}, keep best {}, obstacle margin {} m ({}); paper: 7–65 s per problem on a GTX 1080 Ti.",
+        "\nTuning: {} iterations max, sample {} (bsz {}; first sample up to {} where scarce), quantile {}, elite window {}, lr {}, {} steps per sample, stop at score {}, keep best {}, mixture logits at {}× lr, obstacle margin {} m ({}); paper: 7–65 s per problem on a GTX 1080 Ti.",
         c.iterations,
         c.sample_size,
         c.bsz,
@@ -281,6 +284,7 @@ fn format_table(t: &Table1) -> String {
         c.grad_steps,
         c.stop_at_score.map_or("-".to_string(), |s| s.to_string()),
         c.keep_best,
+        t.logit_lr_scale,
         t.tune_margin_m,
         t.margin_penalty_m
             .map_or("hard".to_string(), |p| format!("soft, penalty {p} m")),
