@@ -1,8 +1,49 @@
 //! A validated kinematic chain: the serial path of movable joints from a base link to a tip link,
 //! plus every link rigidly attached to that path (e.g. a gripper's fingers), with collision shapes.
 
+use std::sync::Arc;
+
 use crate::geometry::Capsule;
+use crate::hull::ConvexHull;
 use crate::math::{Pose, Vec3};
+
+/// One collision element of a link, in the link's frame (metres).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkShape {
+    /// A capsule or sphere (URDF `sphere`, `capsule`, and `cylinder` as the capsule of the same
+    /// axis and radius).
+    Capsule(Capsule),
+    /// A convex solid: a URDF `mesh` as its convex hull grown by [`crate::hull::MESH_MARGIN`],
+    /// or a `box` exactly (no margin).
+    Hull(Arc<ConvexHull>),
+}
+
+impl LinkShape {
+    /// A capsule containing the shape (the shape itself for a capsule), link frame.
+    pub fn bounding_capsule(&self) -> &Capsule {
+        match self {
+            LinkShape::Capsule(c) => c,
+            LinkShape::Hull(h) => h.bounding_capsule(),
+        }
+    }
+
+    /// Capsules whose union contains the shape (the shape itself for a capsule), link frame:
+    /// tighter than [`LinkShape::bounding_capsule`] for a hull.
+    pub fn cover(&self) -> &[Capsule] {
+        match self {
+            LinkShape::Capsule(c) => std::slice::from_ref(c),
+            LinkShape::Hull(h) => h.cover(),
+        }
+    }
+
+    /// The convex hull, if the shape is one.
+    pub fn hull(&self) -> Option<&ConvexHull> {
+        match self {
+            LinkShape::Capsule(_) => None,
+            LinkShape::Hull(h) => Some(h),
+        }
+    }
+}
 
 /// How a link moves relative to its parent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,8 +79,8 @@ pub struct ChainLink {
     pub origin: Pose,
     /// Motion of the joint.
     pub kind: JointKind,
-    /// Collision shapes in this link's frame (metres).
-    pub collision: Vec<Capsule>,
+    /// Collision shapes in this link's frame (metres); the link's solid is their union.
+    pub collision: Vec<LinkShape>,
 }
 
 /// A movable joint of the chain: name and limits.
@@ -77,11 +118,6 @@ impl KinematicChain {
         &self.links
     }
 
-    /// Mutable access to the links' collision shapes (e.g. for fitting); kinematics stay fixed.
-    pub fn collision_mut(&mut self, link: usize) -> &mut Vec<Capsule> {
-        &mut self.links[link].collision
-    }
-
     /// The movable joints, in configuration order.
     pub fn joints(&self) -> &[JointSpec] {
         &self.joints
@@ -102,7 +138,9 @@ impl KinematicChain {
         self.links.iter().position(|l| l.name == name)
     }
 
-    /// Names of links whose mesh collision elements were skipped (meshes are not supported).
+    /// Names of links whose mesh collision elements were skipped: meshes of a URDF read from a
+    /// string ([`KinematicChain::from_urdf_str`]), or in a format that cannot be read
+    /// ([`crate::mesh_file::MESH_EXTENSIONS`]).
     pub fn ignored_meshes(&self) -> &[String] {
         &self.ignored_meshes
     }

@@ -6,18 +6,25 @@
 //! - **obstacle**: every link with geometry (the base included) against every scene box;
 //! - **ground**: every link with geometry except the base against the half-space `z ≤ 0`.
 //!
-//! A configuration collides when a signed distance is negative. The boolean paths
-//! ([`CollisionModel::collides`], [`CollisionModel::check`]) cull with one bounding sphere per
-//! link before testing capsules and stop at the first hit; [`CollisionModel::distances`] computes
-//! the exact signed minima of the capsule model. Batched entry points fuse forward kinematics and
-//! collision per configuration and split the batch across rayon threads.
+//! A configuration collides when a signed distance is negative. A link's solid is the union of
+//! its shapes: capsules, and convex hulls (meshes, boxes; see [`crate::hull`]). Every query runs
+//! in three stages, each exact about what it rules out: one bounding sphere per link, then each
+//! shape's bounding capsule (for a capsule, the shape itself), and only where both overlap, the
+//! hull itself (GJK/EPA). The boolean paths ([`CollisionModel::collides`],
+//! [`CollisionModel::check`]) stop at the first hit; [`CollisionModel::distances`] computes the
+//! exact signed minima, skipping pairs whose capsule bound cannot beat the current minimum.
+//! Batched entry points fuse forward kinematics and collision per configuration and split the
+//! batch across rayon threads.
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chain::KinematicChain;
+use crate::chain::{KinematicChain, LinkShape};
 use crate::error::Result;
 use crate::fk::{validate_batch, CHUNK};
 use crate::geometry::{capsule_capsule_signed_distance, capsules_intersect, Capsule, Obb};
+use crate::hull::{ConvexHull, PlacedHull};
 use crate::math::{add, dot, norm, sub, Pose, Vec3};
 use crate::scene::Scene;
 
@@ -57,7 +64,11 @@ pub struct CollisionModel {
     chain: KinematicChain,
     /// Links with geometry (indices into the chain's links).
     geo: Vec<usize>,
-    /// Capsules of link `geo[k]` are `caps[cap_range[k].0 .. cap_range[k].1]` (link frame).
+    /// Shapes of link `geo[k]` are `shapes[shape_range[k].0 .. shape_range[k].1]`.
+    shapes: Vec<Shape>,
+    shape_range: Vec<(usize, usize)>,
+    /// The capsules covering every shape (link frame), shape after shape: link `geo[k]`'s are
+    /// `caps[cap_range[k].0 .. cap_range[k].1]`.
     caps: Vec<Capsule>,
     cap_range: Vec<(usize, usize)>,
     /// Per capsule: half its segment length plus its radius (bounding sphere about the midpoint).
@@ -71,6 +82,15 @@ pub struct CollisionModel {
     obbs: Vec<Obb>,
     /// Bounding sphere radius of each box (centre = box centre).
     obb_radius: Vec<f32>,
+}
+
+/// One collision shape of a link: the capsules covering it, and the hull inside them (none for a
+/// capsule shape, which is its own cover).
+#[derive(Debug, Clone)]
+struct Shape {
+    /// Range of its covering capsules in `CollisionModel::caps` (and `Scratch::world`).
+    caps: (usize, usize),
+    hull: Option<Arc<ConvexHull>>,
 }
 
 /// Scratch space for one thread: poses, world capsules and world bounding-sphere centres.
@@ -107,14 +127,27 @@ impl CollisionModel {
         let geo: Vec<usize> = (0..links.len())
             .filter(|&i| !links[i].collision.is_empty())
             .collect();
+        let mut shapes = Vec::new();
+        let mut shape_range = Vec::new();
         let mut caps = Vec::new();
         let mut cap_range = Vec::new();
         let mut bounds = Vec::new();
         for &li in &geo {
-            let start = caps.len();
-            caps.extend_from_slice(&links[li].collision);
-            cap_range.push((start, caps.len()));
-            bounds.push(bounding_sphere(&links[li].collision));
+            let (first_shape, first_cap) = (shapes.len(), caps.len());
+            for shape in &links[li].collision {
+                let start = caps.len();
+                caps.extend_from_slice(shape.cover());
+                shapes.push(Shape {
+                    caps: (start, caps.len()),
+                    hull: match shape {
+                        LinkShape::Capsule(_) => None,
+                        LinkShape::Hull(h) => Some(Arc::clone(h)),
+                    },
+                });
+            }
+            shape_range.push((first_shape, shapes.len()));
+            cap_range.push((first_cap, caps.len()));
+            bounds.push(bounding_sphere(&caps[first_cap..]));
         }
         // Nearest ancestor with geometry, as an index into geo.
         let geo_parent = |li: usize| -> Option<usize> {
@@ -144,6 +177,8 @@ impl CollisionModel {
         let mut model = CollisionModel {
             chain: chain.clone(),
             geo,
+            shapes,
+            shape_range,
             caps,
             cap_range,
             cap_bound,
@@ -177,7 +212,7 @@ impl CollisionModel {
     /// pairs with one or two such joints, the distance is evaluated on a grid over their limits
     /// (4001 or 201 values per joint); it is Lipschitz in each joint value `q_j` with a constant
     /// `L_j` bounded by the reach of the moving side from the joint (sum of the link offsets below
-    /// it plus the farthest capsule point and radius; 1 for a prismatic joint). A point of the
+    /// it plus the farthest bounding-capsule point and radius; 1 for a prismatic joint). A point of the
     /// joint box is within `δ_j / 2` of a grid point along each joint, so if the grid minimum exceeds
     /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped.
     fn prune_unreachable_pairs(&mut self) {
@@ -264,16 +299,12 @@ impl CollisionModel {
                 let mut poses = std::mem::take(&mut scratch.poses);
                 self.chain.link_poses_into(&q, &mut poses);
                 self.place(&poses, &mut scratch);
+                // Exact shapes: bounding capsules alone would keep pairs that only come close.
+                let d = self.pair_distance(&poses, &scratch, a, b, 2.0 * margin);
                 scratch.poses = poses;
-                let (a0, a1) = self.cap_range[a];
-                let (b0, b1) = self.cap_range[b];
-                for x in &scratch.world[a0..a1] {
-                    for y in &scratch.world[b0..b1] {
-                        if capsule_capsule_signed_distance(x, y) <= margin {
-                            reachable = true;
-                            break 'grid;
-                        }
-                    }
+                if d <= margin {
+                    reachable = true;
+                    break 'grid;
                 }
             }
             if reachable {
@@ -384,24 +415,110 @@ impl CollisionModel {
         }
         self.ensure(poses, s, a);
         self.ensure(poses, s, b);
-        let (a0, a1) = self.cap_range[a];
-        let (b0, b1) = self.cap_range[b];
-        for i in a0..a1 {
-            let x = &s.world[i];
-            for j in b0..b1 {
-                let y = &s.world[j];
+        let (a0, a1) = self.shape_range[a];
+        let (b0, b1) = self.shape_range[b];
+        (a0..a1).any(|x| {
+            (b0..b1).any(|y| self.covers_meet(s, x, y) && self.shapes_hit(poses, s, (a, x), (b, y)))
+        })
+    }
+
+    /// Whether a covering capsule of shape `x` overlaps one of shape `y` (placed in `s.world`).
+    #[inline]
+    fn covers_meet(&self, s: &Scratch, x: usize, y: usize) -> bool {
+        let (x0, x1) = self.shapes[x].caps;
+        let (y0, y1) = self.shapes[y].caps;
+        (x0..x1).any(|i| {
+            let p = &s.world[i];
+            (y0..y1).any(|j| {
+                let q = &s.world[j];
                 // Midpoint spheres first: 4× cheaper than the segment test.
                 let r = self.cap_bound[i] + self.cap_bound[j];
-                let d = sub(add(x.a, x.b), add(y.a, y.b));
-                if dot(d, d) >= 4.0 * r * r {
-                    continue;
-                }
-                if capsules_intersect(x, y) {
-                    return true;
-                }
+                let d = sub(add(p.a, p.b), add(q.a, q.b));
+                dot(d, d) < 4.0 * r * r && capsules_intersect(p, q)
+            })
+        })
+    }
+
+    /// Lower bound of the signed distance between shapes `x` and `y`: their covers' distance.
+    fn covers_distance(&self, s: &Scratch, x: usize, y: usize) -> f32 {
+        let (x0, x1) = self.shapes[x].caps;
+        let (y0, y1) = self.shapes[y].caps;
+        let mut d = f32::INFINITY;
+        for p in &s.world[x0..x1] {
+            for q in &s.world[y0..y1] {
+                d = d.min(capsule_capsule_signed_distance(p, q));
             }
         }
-        false
+        d
+    }
+
+    /// The hull of shape `x` placed with its link (geo index `k`), if the shape is a hull.
+    #[inline]
+    fn placed<'a>(&'a self, poses: &[Pose], k: usize, x: usize) -> Option<PlacedHull<'a>> {
+        self.shapes[x]
+            .hull
+            .as_deref()
+            .map(|h| PlacedHull::new(h, &poses[self.geo[k]]))
+    }
+
+    /// A capsule shape's capsule placed in the world.
+    #[inline]
+    fn world_capsule<'a>(&self, s: &'a Scratch, x: usize) -> &'a Capsule {
+        &s.world[self.shapes[x].caps.0]
+    }
+
+    /// Whether shape `x` of geo link `a` and shape `y` of geo link `b` overlap (their capsules
+    /// placed in `s.world`).
+    fn shapes_hit(
+        &self,
+        poses: &[Pose],
+        s: &Scratch,
+        (a, x): (usize, usize),
+        (b, y): (usize, usize),
+    ) -> bool {
+        match (self.placed(poses, a, x), self.placed(poses, b, y)) {
+            (None, None) => true, // the covers are the shapes, and they meet
+            (Some(h), None) => h.hits_capsule(self.world_capsule(s, y)),
+            (None, Some(h)) => h.hits_capsule(self.world_capsule(s, x)),
+            (Some(g), Some(h)) => g.hits_hull(&h),
+        }
+    }
+
+    /// Signed distance between shape `x` of geo link `a` and shape `y` of geo link `b`, metres.
+    fn shapes_distance(
+        &self,
+        poses: &[Pose],
+        s: &Scratch,
+        (a, x): (usize, usize),
+        (b, y): (usize, usize),
+    ) -> f32 {
+        match (self.placed(poses, a, x), self.placed(poses, b, y)) {
+            (None, None) => {
+                capsule_capsule_signed_distance(self.world_capsule(s, x), self.world_capsule(s, y))
+            }
+            (Some(h), None) => h.distance_to_capsule(self.world_capsule(s, y)),
+            (None, Some(h)) => h.distance_to_capsule(self.world_capsule(s, x)),
+            (Some(g), Some(h)) => g.distance_to_hull(&h),
+        }
+    }
+
+    /// Lowest `z` of shape `x`'s covering capsules: a lower bound of its height.
+    #[inline]
+    fn cover_height(&self, s: &Scratch, x: usize) -> f32 {
+        let (c0, c1) = self.shapes[x].caps;
+        s.world[c0..c1]
+            .iter()
+            .map(Capsule::min_z)
+            .fold(f32::INFINITY, f32::min)
+    }
+
+    /// Signed distance of shape `x` (of geo link `k`) to the ground plane.
+    #[inline]
+    fn shape_height(&self, poses: &[Pose], s: &Scratch, k: usize, x: usize) -> f32 {
+        match self.shapes[x].hull.as_deref() {
+            None => self.world_capsule(s, x).min_z(),
+            Some(h) => h.min_z(&poses[self.geo[k]]),
+        }
     }
 
     #[inline]
@@ -410,13 +527,13 @@ impl CollisionModel {
             return false;
         }
         self.ensure(poses, s, k);
-        let (a, b) = self.cap_range[k];
-        s.world[a..b].iter().any(|c| c.min_z() < 0.0)
+        let (x0, x1) = self.shape_range[k];
+        (x0..x1).any(|x| self.cover_height(s, x) < 0.0 && self.shape_height(poses, s, k, x) < 0.0)
     }
 
     #[inline]
     fn obstacle_hits(&self, poses: &[Pose], s: &mut Scratch, k: usize) -> bool {
-        let (a, b) = self.cap_range[k];
+        let (x0, x1) = self.shape_range[k];
         let rk = self.bounds[k].1;
         for (o, &ro) in self.obbs.iter().zip(&self.obb_radius) {
             let d = sub(s.centers[k], o.pose.trans);
@@ -425,7 +542,12 @@ impl CollisionModel {
                 continue;
             }
             self.ensure(poses, s, k);
-            if s.world[a..b].iter().any(|c| o.intersects_capsule(c)) {
+            let hit = (x0..x1).any(|x| {
+                let (c0, c1) = self.shapes[x].caps;
+                s.world[c0..c1].iter().any(|c| o.intersects_capsule(c))
+                    && self.placed(poses, k, x).is_none_or(|h| h.hits_box(o))
+            });
+            if hit {
                 return true;
             }
         }
@@ -476,44 +598,77 @@ impl CollisionModel {
         self.check_with(poses, &mut self.scratch())
     }
 
-    /// Exact signed minimum distances of the capsule model for one configuration (metres).
+    /// Exact signed minimum distances for one configuration (metres).
     pub fn distances_with(&self, poses: &[Pose], s: &mut Scratch) -> Distances {
+        self.distances_below(poses, s, f32::INFINITY)
+    }
+
+    /// Signed minimum distances for one configuration, exact where below `cutoff` metres and
+    /// otherwise `cutoff` or more: pairs whose bounds clear the cutoff are skipped, so this is
+    /// much cheaper than [`CollisionModel::distances_with`] when only contact matters (a
+    /// clearance check, a repair step).
+    pub fn distances_below(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Distances {
         self.place(poses, s);
-        let mut self_distance = f32::INFINITY;
+        let mut self_distance = if self.self_pairs.is_empty() {
+            f32::INFINITY
+        } else {
+            cutoff
+        };
         for &(a, b) in &self.self_pairs {
             // Bounding spheres give a lower bound: skip pairs that cannot beat the current minimum.
             let lb = norm(sub(s.centers[a], s.centers[b])) - self.bounds[a].1 - self.bounds[b].1;
             if lb >= self_distance {
                 continue;
             }
-            let (a0, a1) = self.cap_range[a];
-            let (b0, b1) = self.cap_range[b];
-            for x in &s.world[a0..a1] {
-                for y in &s.world[b0..b1] {
-                    self_distance = self_distance.min(capsule_capsule_signed_distance(x, y));
-                }
-            }
+            self_distance = self_distance.min(self.pair_distance(poses, s, a, b, self_distance));
         }
-        let mut ground_distance = f32::INFINITY;
+        let mut ground_distance = if self.ground_links.is_empty() {
+            f32::INFINITY
+        } else {
+            cutoff
+        };
         for &k in &self.ground_links {
-            let (a, b) = self.cap_range[k];
-            for c in &s.world[a..b] {
-                ground_distance = ground_distance.min(c.min_z());
+            let (x0, x1) = self.shape_range[k];
+            for x in x0..x1 {
+                // A shape's cover is never higher than the shape.
+                if self.cover_height(s, x) < ground_distance {
+                    ground_distance = ground_distance.min(self.shape_height(poses, s, k, x));
+                }
             }
         }
-        let mut obstacle_distance = f32::INFINITY;
+        let mut obstacle_distance = if self.obbs.is_empty() {
+            f32::INFINITY
+        } else {
+            cutoff
+        };
         for o in &self.obbs {
-            for (c, &bound) in s.world.iter().zip(&self.cap_bound) {
-                // The box's signed distance is 1-Lipschitz: a lower bound from the capsule's midpoint.
-                let mid = [
-                    0.5 * (c.a[0] + c.b[0]),
-                    0.5 * (c.a[1] + c.b[1]),
-                    0.5 * (c.a[2] + c.b[2]),
-                ];
-                if o.signed_distance_point(mid) - bound >= obstacle_distance {
-                    continue;
+            for k in 0..self.geo.len() {
+                let (x0, x1) = self.shape_range[k];
+                for x in x0..x1 {
+                    // Lower bounds first: the covering capsules' distances to the box, each
+                    // skipped when the box's 1-Lipschitz distance at its midpoint rules it out.
+                    let (c0, c1) = self.shapes[x].caps;
+                    let mut bound = f32::INFINITY;
+                    for i in c0..c1 {
+                        let c = &s.world[i];
+                        let mid = [
+                            0.5 * (c.a[0] + c.b[0]),
+                            0.5 * (c.a[1] + c.b[1]),
+                            0.5 * (c.a[2] + c.b[2]),
+                        ];
+                        if o.signed_distance_point(mid) - self.cap_bound[i] < obstacle_distance {
+                            bound = bound.min(o.signed_distance_capsule(c));
+                        }
+                    }
+                    if bound >= obstacle_distance {
+                        continue;
+                    }
+                    let d = match self.placed(poses, k, x) {
+                        None => bound,
+                        Some(h) => h.distance_to_box(o),
+                    };
+                    obstacle_distance = obstacle_distance.min(d);
                 }
-                obstacle_distance = obstacle_distance.min(o.signed_distance_capsule(c));
             }
         }
         Distances {
@@ -523,6 +678,22 @@ impl CollisionModel {
         }
     }
 
+    /// Signed distance between geo links `a` and `b` (shapes placed in `s.world`), or a value
+    /// ≥ `beat` when it cannot be below `beat`.
+    fn pair_distance(&self, poses: &[Pose], s: &Scratch, a: usize, b: usize, beat: f32) -> f32 {
+        let (a0, a1) = self.shape_range[a];
+        let (b0, b1) = self.shape_range[b];
+        let mut d = beat;
+        for x in a0..a1 {
+            for y in b0..b1 {
+                if self.covers_distance(s, x, y) < d {
+                    d = d.min(self.shapes_distance(poses, s, (a, x), (b, y)));
+                }
+            }
+        }
+        d
+    }
+
     /// Signed distance of every self-collision pair for one configuration (metres), in the order
     /// of [`CollisionModel::self_pair_names`].
     pub fn self_pair_distances(&self, poses: &[Pose]) -> Vec<f32> {
@@ -530,17 +701,7 @@ impl CollisionModel {
         self.place(poses, &mut s);
         self.self_pairs
             .iter()
-            .map(|&(a, b)| {
-                let (a0, a1) = self.cap_range[a];
-                let (b0, b1) = self.cap_range[b];
-                let mut d = f32::INFINITY;
-                for x in &s.world[a0..a1] {
-                    for y in &s.world[b0..b1] {
-                        d = d.min(capsule_capsule_signed_distance(x, y));
-                    }
-                }
-                d
-            })
+            .map(|&(a, b)| self.pair_distance(poses, &s, a, b, f32::INFINITY))
             .collect()
     }
 

@@ -24,15 +24,17 @@ pub mod error;
 pub mod evidence;
 pub mod fk;
 pub mod geometry;
+pub mod hull;
 pub mod ik;
 pub mod math;
+pub mod mesh_file;
 pub mod prior_eval;
 pub mod scene;
 pub mod serial;
 pub mod solve;
 pub mod urdf;
 
-pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain};
+pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain, LinkShape};
 pub use collision::{CollisionFlags, CollisionModel, Distances};
 pub use dataset::{Dataset, DatasetConfig};
 pub use error::{Error, Result};
@@ -40,6 +42,7 @@ pub use evidence::{
     ik_evidence, ik_evidence_for, ik_evidence_with_margin, IkObservation, IkScore, IkSimulator,
 };
 pub use geometry::{Capsule, Obb};
+pub use hull::{ConvexHull, MESH_MARGIN};
 pub use ik::{IkConfig, IkReport, IkSolver, IkStatus};
 pub use math::Pose;
 pub use scene::{Scene, SceneBox};

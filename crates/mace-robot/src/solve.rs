@@ -4,10 +4,10 @@
 //!
 //! The prior is any sampler closure `FnMut(target, n, &mut StdRng) -> Vec<f32>` returning `n`
 //! configurations `(n, dof)` row-major (rad), so this crate does not depend on the models crate.
-//! Every answer is checked against the [`CollisionModel`] (self, scene boxes, ground) and, with a
-//! [`SolveConfig::clearance`] > 0, also against a safety margin on the signed distances
-//! ([`CollisionModel::distances_with`]): the capsule model is close to, but not exactly, the
-//! reference's mesh model near contact. All solves are bounded by [`SolveConfig::time_budget`] and
+//! Every answer is checked against the [`CollisionModel`] (self, scene boxes, ground: the
+//! reference's mesh hulls, exactly) and, with a [`SolveConfig::clearance`] > 0, also against a
+//! safety margin on the signed distances ([`CollisionModel::distances_below`]). All solves are
+//! bounded by [`SolveConfig::time_budget`] and
 //! never hang; seeded randomness makes `prior` and `hybrid` reproducible for a given seed (up to
 //! the time budget cutting a run short).
 //!
@@ -586,9 +586,11 @@ impl Solver {
         let h = 1e-3f32;
         let l2 = self.config.ik.damping * self.config.ik.damping;
         let mut q = q0.to_vec();
+        // Distances beyond the goal do not steer the repair: only contact is computed exactly.
+        let cutoff = goal + REPAIR_MARGIN;
         let probe = |q: &[f32], w: &mut Work| -> (Vec3, f32) {
             chain.link_poses_into(q, &mut w.poses);
-            let d = self.model.distances_with(&w.poses, &mut w.scratch);
+            let d = self.model.distances_below(&w.poses, &mut w.scratch, cutoff);
             (
                 w.poses[chain.tip()].trans,
                 d.self_distance
@@ -785,7 +787,9 @@ impl Solver {
             return false;
         }
         self.config.clearance <= 0.0 || {
-            let d = self.model.distances_with(&w.poses, &mut w.scratch);
+            let d = self
+                .model
+                .distances_below(&w.poses, &mut w.scratch, self.config.clearance);
             clear(&d, self.config.clearance)
         }
     }

@@ -1,15 +1,63 @@
 //! Reading kinematic chains from URDF (via `urdf-rs`), with validation and clear errors.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::chain::{ChainLink, JointKind, JointSpec, KinematicChain};
+use crate::chain::{ChainLink, JointKind, JointSpec, KinematicChain, LinkShape};
 use crate::error::{Error, Result};
 use crate::geometry::Capsule;
-use crate::math::{normalize_f64, Pose};
+use crate::hull::{ConvexHull, MESH_MARGIN};
+use crate::math::{normalize_f64, Pose, Vec3};
+use crate::mesh_file;
 
 /// The built-in Panda description, `assets/robots/panda.urdf`.
 pub const PANDA_URDF: &str = include_str!("../../../assets/robots/panda.urdf");
+
+/// The built-in Panda's collision meshes (convex hulls of the reference's meshes), by the file
+/// names its URDF gives.
+const PANDA_MESHES: [(&str, &[u8]); 10] = [
+    (
+        "panda/collision/link0.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link0.obj"),
+    ),
+    (
+        "panda/collision/link1.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link1.obj"),
+    ),
+    (
+        "panda/collision/link2.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link2.obj"),
+    ),
+    (
+        "panda/collision/link3.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link3.obj"),
+    ),
+    (
+        "panda/collision/link4.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link4.obj"),
+    ),
+    (
+        "panda/collision/link5.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link5.obj"),
+    ),
+    (
+        "panda/collision/link6.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link6.obj"),
+    ),
+    (
+        "panda/collision/link7.obj",
+        include_bytes!("../../../assets/robots/panda/collision/link7.obj"),
+    ),
+    (
+        "panda/collision/hand.obj",
+        include_bytes!("../../../assets/robots/panda/collision/hand.obj"),
+    ),
+    (
+        "panda/collision/finger.obj",
+        include_bytes!("../../../assets/robots/panda/collision/finger.obj"),
+    ),
+];
 
 /// Name of the Panda's base link.
 pub const PANDA_BASE: &str = "panda_link0";
@@ -17,23 +65,114 @@ pub const PANDA_BASE: &str = "panda_link0";
 pub const PANDA_TIP: &str = "panda_grasptarget";
 
 pub(crate) fn panda() -> KinematicChain {
-    KinematicChain::from_urdf_str(PANDA_URDF, PANDA_BASE, PANDA_TIP)
-        .expect("the built-in panda.urdf is valid (tested)")
+    parse(
+        PANDA_URDF,
+        "<built-in panda.urdf>",
+        PANDA_BASE,
+        PANDA_TIP,
+        &Meshes::Embedded(&PANDA_MESHES),
+    )
+    .expect("the built-in panda.urdf is valid (tested)")
+}
+
+/// Where the mesh files named by a URDF's collision elements come from.
+enum Meshes<'a> {
+    /// None: mesh elements are skipped (text without a folder).
+    Unavailable,
+    /// Files relative to the URDF's folder.
+    Folder(&'a Path),
+    /// Compiled-in files, by name.
+    Embedded(&'a [(&'a str, &'a [u8])]),
+}
+
+impl Meshes<'_> {
+    /// The bytes of mesh `filename`, or `None` if meshes are unavailable or the format cannot be
+    /// read (the element is then skipped).
+    fn read(
+        &self,
+        filename: &str,
+        origin: &str,
+        field: &dyn Fn() -> String,
+    ) -> Result<Option<Vec<u8>>> {
+        if !mesh_file::is_supported(filename) {
+            return Ok(None);
+        }
+        match self {
+            Meshes::Unavailable => Ok(None),
+            Meshes::Embedded(files) => files
+                .iter()
+                .find(|(name, _)| *name == filename)
+                .map(|(_, bytes)| Some(bytes.to_vec()))
+                .ok_or_else(|| {
+                    invalid(origin, field(), format!("no built-in mesh \"{filename}\""))
+                }),
+            Meshes::Folder(dir) => {
+                let tried = mesh_candidates(dir, filename);
+                for path in &tried {
+                    if path.is_file() {
+                        return std::fs::read(path).map(Some).map_err(|source| Error::Io {
+                            path: path.clone(),
+                            source,
+                        });
+                    }
+                }
+                let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+                Err(invalid(
+                    origin,
+                    field(),
+                    format!("mesh \"{filename}\" not found (tried {})", list.join(", ")),
+                ))
+            }
+        }
+    }
+}
+
+/// Paths where a URDF in `dir` may mean mesh `filename`: `file://` and absolute paths as
+/// they are; relative paths from `dir`; `package://PKG/PATH` as `PATH` from `dir` and from its
+/// parent (the usual `PKG/urdf/robot.urdf` + `PKG/meshes/…` layout).
+fn mesh_candidates(dir: &Path, filename: &str) -> Vec<PathBuf> {
+    if let Some(path) = filename.strip_prefix("file://") {
+        return vec![PathBuf::from(path)];
+    }
+    if let Some(rest) = filename.strip_prefix("package://") {
+        let inside = rest.split_once('/').map_or(rest, |(_, p)| p);
+        let mut v = vec![dir.join(inside)];
+        if let Some(parent) = dir.parent() {
+            v.push(parent.join(inside));
+        }
+        return v;
+    }
+    vec![dir.join(filename)]
 }
 
 impl KinematicChain {
-    /// Reads the chain from `base` to `tip` out of a URDF file.
+    /// Reads the chain from `base` to `tip` out of a URDF file; mesh collision elements are read
+    /// from files next to it (see [`KinematicChain::from_urdf_str`] for the rest).
+    ///
+    /// A mesh's `filename` is looked up relative to the URDF's folder; `package://PKG/PATH` as
+    /// `PATH` in that folder or its parent; `file://PATH` and absolute paths as they are. OBJ
+    /// and STL meshes are read ([`crate::mesh_file`]) and collide as their convex hull grown by
+    /// [`MESH_MARGIN`]; meshes in other formats are skipped and listed in
+    /// [`KinematicChain::ignored_meshes`].
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be read, otherwise as [`KinematicChain::from_urdf_str`],
-    /// with the file path as origin.
+    /// [`Error::Io`] if a file cannot be read; [`Error::InvalidRobot`] naming the link and file
+    /// for a mesh that is missing, malformed or degenerate; otherwise as
+    /// [`KinematicChain::from_urdf_str`], with the file path as origin.
     pub fn from_urdf_file(path: impl AsRef<Path>, base: &str, tip: &str) -> Result<KinematicChain> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        parse(&text, &path.display().to_string(), base, tip)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        parse(
+            &text,
+            &path.display().to_string(),
+            base,
+            tip,
+            &Meshes::Folder(dir),
+        )
     }
 
     /// Reads the chain from `base` to `tip` out of URDF text.
@@ -43,18 +182,19 @@ impl KinematicChain {
     /// through fixed joints only (so a gripper's fixed fingers take part in collision). Links hanging
     /// off the path through other movable joints are left out.
     ///
-    /// Collision elements become capsules in the link frame: `sphere` and `capsule` exactly (a
-    /// capsule's axis is its local z, `length` the length of the cylinder part); a `cylinder` becomes
-    /// the capsule with the same axis and radius (it adds hemispherical caps); a `box` becomes its
-    /// enclosing capsule along its longest edge. `mesh` elements are skipped and listed in
-    /// [`KinematicChain::ignored_meshes`].
+    /// Collision elements, in the link frame: `sphere` and `capsule` exactly (a capsule's axis is
+    /// its local z, `length` the length of the cylinder part); a `cylinder` becomes the capsule
+    /// with the same axis and radius (it adds hemispherical caps); a `box` exactly. Text has no
+    /// folder to read meshes from, so `mesh` elements are skipped and listed in
+    /// [`KinematicChain::ignored_meshes`]: use [`KinematicChain::from_urdf_file`] for them.
     ///
     /// # Errors
     /// [`Error::Urdf`] for malformed XML; [`Error::InvalidRobot`] naming the field for an unknown
     /// base or tip, a tip that does not descend from the base, duplicate names, a zero axis,
-    /// inverted or non-finite limits, or an unsupported joint type on the path.
+    /// inverted or non-finite limits, an unsupported joint type on the path, or a non-positive
+    /// shape size.
     pub fn from_urdf_str(text: &str, base: &str, tip: &str) -> Result<KinematicChain> {
-        parse(text, "<string>", base, tip)
+        parse(text, "<string>", base, tip, &Meshes::Unavailable)
     }
 }
 
@@ -66,7 +206,13 @@ fn invalid(origin: &str, field: impl Into<String>, reason: impl Into<String>) ->
     }
 }
 
-fn parse(text: &str, origin: &str, base: &str, tip: &str) -> Result<KinematicChain> {
+fn parse(
+    text: &str,
+    origin: &str,
+    base: &str,
+    tip: &str,
+    meshes: &Meshes<'_>,
+) -> Result<KinematicChain> {
     let robot = urdf_rs::read_from_string(text).map_err(|source| Error::Urdf {
         origin: origin.to_string(),
         source,
@@ -136,7 +282,7 @@ fn parse(text: &str, origin: &str, base: &str, tip: &str) -> Result<KinematicCha
     let mut ignored_meshes = Vec::new();
     let mut index_of: HashMap<&str, usize> = HashMap::new();
 
-    let make_link = |name: &str, ignored: &mut Vec<String>| -> Result<Vec<Capsule>> {
+    let make_link = |name: &str, ignored: &mut Vec<String>| -> Result<Vec<LinkShape>> {
         let l = &robot.links[link_by_name[name]];
         let mut shapes = Vec::new();
         for (ci, c) in l.collision.iter().enumerate() {
@@ -148,46 +294,68 @@ fn parse(text: &str, origin: &str, base: &str, tip: &str) -> Result<KinematicCha
                     pose.transform_point([0.0, 0.0, half as f32]),
                 )
             };
-            let cap = match &c.geometry {
+            let shape = match &c.geometry {
                 urdf_rs::Geometry::Sphere { radius } => {
                     check_positive(origin, field(), "radius", *radius)?;
-                    Capsule::sphere(pose.trans, *radius as f32)
+                    LinkShape::Capsule(Capsule::sphere(pose.trans, *radius as f32))
                 }
                 urdf_rs::Geometry::Capsule { radius, length }
                 | urdf_rs::Geometry::Cylinder { radius, length } => {
                     check_positive(origin, field(), "radius", *radius)?;
                     check_nonneg(origin, field(), "length", *length)?;
                     let (a, b) = seg(length / 2.0);
-                    Capsule {
+                    LinkShape::Capsule(Capsule {
                         a,
                         b,
                         radius: *radius as f32,
-                    }
+                    })
                 }
                 urdf_rs::Geometry::Box { size } => {
                     for &s in size.iter() {
-                        check_nonneg(origin, field(), "size", s)?;
+                        check_positive(origin, field(), "size", s)?;
                     }
-                    let mut axes = [0usize, 1, 2];
-                    axes.sort_by(|&i, &j| size[j].total_cmp(&size[i]));
-                    let long = axes[0];
-                    let r = 0.5 * (size[axes[1]].powi(2) + size[axes[2]].powi(2)).sqrt();
-                    let mut e = [0.0f32; 3];
-                    e[long] = (size[long] / 2.0) as f32;
-                    let a = pose.transform_point([-e[0], -e[1], -e[2]]);
-                    let b = pose.transform_point(e);
-                    Capsule {
-                        a,
-                        b,
-                        radius: r as f32,
-                    }
+                    let h = size.map(|s| (s / 2.0) as f32);
+                    let corners: Vec<Vec3> = (0..8)
+                        .map(|k| {
+                            let sign = |bit: usize| if k >> bit & 1 == 1 { 1.0 } else { -1.0 };
+                            pose.transform_point([sign(0) * h[0], sign(1) * h[1], sign(2) * h[2]])
+                        })
+                        .collect();
+                    let hull = ConvexHull::new(&corners, 0.0)
+                        .map_err(|reason| invalid(origin, field(), reason))?;
+                    LinkShape::Hull(Arc::new(hull))
                 }
-                urdf_rs::Geometry::Mesh { .. } => {
-                    ignored.push(name.to_string());
-                    continue;
+                urdf_rs::Geometry::Mesh { filename, scale } => {
+                    let Some(bytes) = meshes.read(filename, origin, &field)? else {
+                        ignored.push(name.to_string());
+                        continue;
+                    };
+                    let field = || format!("link \"{name}\" collision[{ci}] mesh \"{filename}\"");
+                    let scale = scale.map_or([1.0f32; 3], |s| s.map(|x| x as f32));
+                    if scale.iter().any(|x| !(x.is_finite() && *x != 0.0)) {
+                        return Err(invalid(
+                            origin,
+                            field(),
+                            format!("scale must be finite and non-zero, got {scale:?}"),
+                        ));
+                    }
+                    let points: Vec<Vec3> = mesh_file::read_vertices(filename, &bytes)
+                        .map_err(|reason| invalid(origin, field(), reason))?
+                        .into_iter()
+                        .map(|v| {
+                            pose.transform_point([
+                                v[0] * scale[0],
+                                v[1] * scale[1],
+                                v[2] * scale[2],
+                            ])
+                        })
+                        .collect();
+                    let hull = ConvexHull::new(&points, MESH_MARGIN)
+                        .map_err(|reason| invalid(origin, field(), reason))?;
+                    LinkShape::Hull(Arc::new(hull))
                 }
             };
-            shapes.push(cap);
+            shapes.push(shape);
         }
         Ok(shapes)
     };

@@ -13,11 +13,12 @@ never need it.
     python3 mesh_check.py validate [--data DIR]
         recompute the labels and signed distances of the shipped reference files; exits 1 on a
         disagreement, so a changed engine cannot silently change what "collision-free" means.
-    python3 mesh_check.py check --scene box|wall|window|FILE.toml FILE.json [FILE.json ...]
-        read every configuration in our JSON outputs (`mace ik solve --json`: reports[].q;
-        `mace ik sample --json`: samples[].q; or any list of 7-vectors under "q"/"configs") and
-        report how many collide in the mesh model, with the smallest signed distances; exits 1 if
-        any collides (--allow N tolerates N).
+    python3 mesh_check.py check --scene box|wall|window|FILE.toml [--key K] FILE.json [...]
+        read every configuration in our JSON outputs (every list of 7 numbers in the document,
+        e.g. `mace ik solve --json`'s reports[].q; with --key K only those under keys named K,
+        e.g. `--key posterior` for `mace ik tune`'s samples.json) and report how many collide in
+        the mesh model, with the smallest signed distances; exits 1 if any collides (--allow N
+        tolerates N).
 """
 import argparse
 import json
@@ -134,27 +135,26 @@ def load_scene(arg):
     return scene_from_toml(arg)
 
 
-def configurations(doc):
-    """Every 7-vector found under a "q" key (or in a "configs" list) anywhere in a JSON document."""
+def configurations(doc, key=None):
+    """Every list of 7 numbers in a JSON document (only under keys named `key`, if given)."""
     out = []
 
     def is_q(v):
-        return isinstance(v, list) and len(v) == 7 and all(isinstance(x, (int, float)) for x in v)
+        return isinstance(v, list) and len(v) == 7 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
 
-    def walk(v):
-        if isinstance(v, dict):
+    def walk(v, inside):
+        if is_q(v):
+            if inside:
+                out.append(v)
+        elif isinstance(v, dict):
             for k, x in v.items():
-                if k == "q" and is_q(x):
-                    out.append(x)
-                elif k in ("q", "configs") and isinstance(x, list) and all(is_q(y) for y in x):
-                    out.extend(x)
-                else:
-                    walk(x)
+                walk(x, inside or k == key)
         elif isinstance(v, list):
             for x in v:
-                walk(x)
+                walk(x, inside)
 
-    walk(doc)
+    walk(doc, key is None)
     return out
 
 
@@ -178,14 +178,14 @@ def validate(data_dir):
     return 0 if ok else 1
 
 
-def check(scene_arg, files, allow):
+def check(scene_arg, files, allow, key):
     model = MeshModel(load_scene(scene_arg))
     qs = []
     for path in files:
         with open(path) as f:
-            qs.extend(configurations(json.load(f)))
+            qs.extend(configurations(json.load(f), key))
     if not qs:
-        print("no configurations found (looked for 7-vectors under \"q\" or \"configs\")")
+        print("no configurations found (lists of 7 numbers%s)" % (f" under {key!r}" if key else ""))
         return 2
     results = [model.check(q) for q in qs]
     colliding = [i for i, r in enumerate(results) if r["collides"]]
@@ -206,11 +206,12 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--scene", required=True)
     c.add_argument("--allow", type=int, default=0)
+    c.add_argument("--key")
     c.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "validate":
         return validate(a.data)
-    return check(a.scene, a.files, a.allow)
+    return check(a.scene, a.files, a.allow, a.key)
 
 
 if __name__ == "__main__":

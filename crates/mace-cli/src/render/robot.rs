@@ -77,8 +77,9 @@ impl RobotScene {
         }
     }
 
-    /// The collision capsules of each configuration in the world frame: a flat `(n, dof)` batch in,
-    /// `n` lists of capsules out (every link with geometry, base included).
+    /// The capsules drawn for each configuration, world frame: a flat `(n, dof)` batch in, `n`
+    /// lists of capsules out (every link with geometry, base included; a mesh link as the
+    /// capsules covering its hull, slightly fuller than the link).
     ///
     /// # Errors
     /// If `q` is not a finite `(n, dof)` batch.
@@ -91,7 +92,12 @@ impl RobotScene {
                 links
                     .iter()
                     .zip(p)
-                    .flat_map(|(l, pose)| l.collision.iter().map(move |c| c.transformed(pose)))
+                    .flat_map(|(l, pose)| {
+                        l.collision
+                            .iter()
+                            .flat_map(|c| c.cover())
+                            .map(move |c| c.transformed(pose))
+                    })
                     .collect()
             })
             .collect())
@@ -686,7 +692,13 @@ mod tests {
         let q = [0.0f32, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785];
         let caps = rs.world_capsules(&q).unwrap();
         assert_eq!(caps.len(), 1);
-        let n: usize = rs.chain.links().iter().map(|l| l.collision.len()).sum();
+        let n: usize = rs
+            .chain
+            .links()
+            .iter()
+            .flat_map(|l| &l.collision)
+            .map(|c| c.cover().len())
+            .sum();
         assert_eq!(caps[0].len(), n);
         // The highest capsule point is well above the base and below 1.2 m.
         let top = caps[0]

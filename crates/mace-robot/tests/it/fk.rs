@@ -71,11 +71,17 @@ fn planar_arm_fk_hand_computed() {
     assert!(
         (r[0][0] - (a + b + c).cos()).abs() < 1e-6 && (r[1][0] - (a + b + c).sin()).abs() < 1e-6
     );
-    // Collision shapes: cylinder → capsule, box → enclosing capsule, sphere.
-    let l2 = &chain.links()[chain.link_index("l2").unwrap()].collision[0];
-    assert!((l2.radius - 0.5 * (0.04f32 * 0.04 * 2.0).sqrt()).abs() < 1e-6);
-    assert!((l2.a[0] - 0.0).abs() < 1e-6 && (l2.b[0] - 0.3).abs() < 1e-6);
-    let l1 = &chain.links()[chain.link_index("l1").unwrap()].collision[0];
+    // Collision shapes: box → exact hull (its 8 corners, no margin), cylinder → capsule.
+    let l2 = chain.links()[chain.link_index("l2").unwrap()].collision[0]
+        .hull()
+        .expect("a box is a hull");
+    let mut corners: Vec<[f32; 3]> = l2.vertices().collect();
+    corners.sort_by(|p, q| p.partial_cmp(q).unwrap());
+    assert_eq!(corners.len(), 8);
+    assert!((corners[0][0] - 0.0).abs() < 1e-6 && (corners[7][0] - 0.3).abs() < 1e-6);
+    assert!((corners[0][1] + 0.02).abs() < 1e-6 && (corners[7][2] - 0.02).abs() < 1e-6);
+    assert_eq!(l2.margin(), 0.0);
+    let l1 = chain.links()[chain.link_index("l1").unwrap()].collision[0].bounding_capsule();
     assert!((l1.a[0].min(l1.b[0]) - 0.0).abs() < 1e-6 && (l1.a[0].max(l1.b[0]) - 0.5).abs() < 1e-6);
 }
 
