@@ -15,3 +15,5 @@ mod evidence;
 mod fk;
 /// Scene files: built-ins equal DESIGN.md and the reference's boxes.
 mod scenes;
+/// URDF collision meshes: OBJ and STL files found next to the URDF, and clear errors.
+mod urdf_meshes;
