@@ -1,8 +1,8 @@
-//! Collision primitives and their distance kernels: capsules (robot links), oriented boxes
-//! (obstacles), and the exact distances between them.
+//! Collision primitives and their distance kernels: capsules (robot links, and the broad phase of
+//! mesh hulls), oriented boxes (obstacles), and the exact distances between them.
 //!
-//! Every robot collision element is stored as a [`Capsule`] (a segment swept by a sphere): a
-//! sphere is a capsule whose segment has zero length. All distances are **signed**, in metres:
+//! A [`Capsule`] is a segment swept by a sphere: a sphere is a capsule whose segment has zero
+//! length. All distances are **signed**, in metres:
 //! positive = gap, negative = penetration depth (for capsule–box the negative value is exact
 //! inside the box's Minkowski sum with the sphere, as for a signed distance field).
 

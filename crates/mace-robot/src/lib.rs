@@ -1,6 +1,6 @@
 //! Robot simulator for MACE's inverse-kinematics experiments: kinematic chains from URDF, batched
-//! forward kinematics, capsule-based collision against scenes of boxes and the ground, and the IK
-//! evidence (simulator + score) for the tuner.
+//! forward kinematics, exact collision of the links' convex hulls (meshes) and capsules against
+//! scenes of boxes and the ground, and the IK evidence (simulator + score) for the tuner.
 //!
 //! # Example
 //! ```

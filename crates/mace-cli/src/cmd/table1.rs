@@ -14,7 +14,9 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::cmd::prior::load_prior;
-use crate::cmd::tune::{evaluate_model, picture_rows, save_robot_picture, tune_scene, TuneKnobs};
+use crate::cmd::tune::{
+    config_lists, evaluate_model, picture_rows, save_robot_picture, tune_scene, TuneKnobs,
+};
 use crate::output::{emit_json, write_atomic, write_json};
 use crate::render::Panel;
 
@@ -41,7 +43,7 @@ pub(crate) struct Table1Args {
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
     json: Option<PathBuf>,
     /// Output folder: `table.md`, `table1.json`, and per target `target_XX.png` (prior | MACE |
-    /// IS samples over the wall).
+    /// IS samples over the wall) and `target_XX_samples.json` (every evaluated configuration).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -157,6 +159,16 @@ pub(crate) fn run(args: Table1Args) -> anyhow::Result<()> {
                     panel("IS posterior", &is_q),
                 ],
                 &dir.join(format!("target_{:02}.png", rows.len() + 1)),
+            )?;
+            // Every evaluated configuration, for checks in another engine (tools/mesh_check.py).
+            write_json(
+                &dir.join(format!("target_{:02}_samples.json", rows.len() + 1)),
+                &serde_json::json!({
+                    "target": target,
+                    "prior": config_lists(&prior_q, dof),
+                    "mace": config_lists(&mace_q, dof),
+                    "is": config_lists(&is_q, dof),
+                }),
             )?;
             picture_s += start.elapsed().as_secs_f64();
         }
