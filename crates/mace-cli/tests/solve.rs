@@ -99,12 +99,30 @@ fn nan_target_is_rejected() {
 }
 
 #[test]
-fn unreachable_target_fails_after_the_budget() {
+fn unreachable_target_fails_at_once() {
     for method in ["prior", "numeric", "hybrid"] {
         let start = Instant::now();
         let o = mace(&[
             "ik", "solve", "--scene", "box", "--target", "3", "0", "0.5", "--method", method,
-            "--budget", "0.2",
+        ]);
+        assert!(!o.status.success(), "{method}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("unreachable") && e.contains("reaches at most"),
+            "{method}: {e}"
+        );
+        // Before any search: far below the 1 s budget (and the prior's loading).
+        assert!(start.elapsed() < Duration::from_secs(5), "{method}");
+    }
+}
+
+#[test]
+fn no_collision_free_solution_fails_after_the_budget() {
+    // The wall scene's own target: the reference found no collision-free configuration either.
+    for method in ["prior", "numeric", "hybrid"] {
+        let start = Instant::now();
+        let o = mace(&[
+            "ik", "solve", "--scene", "wall", "--method", method, "--budget", "0.2",
         ]);
         assert!(!o.status.success(), "{method}");
         let e = stderr(&o);

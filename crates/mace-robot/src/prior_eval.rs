@@ -266,6 +266,8 @@ pub struct SceneSampleEval {
     pub success_rate: f32,
     /// Median TCP error of the collision-free ones, metres.
     pub median_error_success: Option<f32>,
+    /// Smallest TCP error of the collision-free ones, metres.
+    pub min_error_success: Option<f32>,
     /// Mean pairwise joint distance of the collision-free ones (at most 300), rad.
     pub diversity: Option<f32>,
 }
@@ -301,6 +303,7 @@ pub fn evaluate_in_scene(
         mean_score: (score / n.max(1) as f64) as f32,
         success_rate: free.len() as f32 / n.max(1) as f32,
         median_error_success: (!errors.is_empty()).then(|| median_sorted(&errors)),
+        min_error_success: errors.first().copied(),
         diversity: mean_pairwise_distance(&free),
     })
 }

@@ -479,6 +479,7 @@ fn solve(args: SolveArgs) -> anyhow::Result<()> {
         config.batch_size = n;
         config.hybrid_batch_size = n;
     }
+    super::prior::check_reachable(&chain, target)?;
     warn_target_inside(&scene, target);
     let prior = if args.method.needs_prior() {
         Some(load_solve_prior(args.prior.as_deref())?)

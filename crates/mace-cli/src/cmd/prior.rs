@@ -67,12 +67,24 @@ pub(crate) struct TrainArgs {
 /// Arguments of `mace ik sample`.
 #[derive(Debug, Args)]
 pub(crate) struct SampleArgs {
-    /// Target TCP position, metres, base frame.
-    #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
+    /// Target TCP position, metres, base frame (with `--posterior`: the tuned target).
+    #[arg(
+        long,
+        num_args = 3,
+        value_names = ["X", "Y", "Z"],
+        allow_negative_numbers = true,
+        required_unless_present = "posterior",
+        conflicts_with = "posterior"
+    )]
     target: Vec<f32>,
-    /// Scene whose collisions to report (`wall`, `window`, `box` or a TOML file); none: self and ground only.
+    /// Scene whose collisions to report (`wall`, `window`, `box` or a TOML file); none: self and
+    /// ground only (with `--posterior`: the tuned scene).
     #[arg(long)]
     scene: Option<String>,
+    /// Sample a tuned posterior instead: the output folder of `mace ik tune` (its `posterior/`
+    /// weights, and the target and scene of its `report.json`).
+    #[arg(long, value_name = "DIR", conflicts_with = "prior")]
+    posterior: Option<PathBuf>,
     /// Number of samples.
     #[arg(long, default_value_t = 10)]
     n: usize,
@@ -291,6 +303,22 @@ pub(crate) fn parse_target(values: &[f32]) -> anyhow::Result<[f32; 3]> {
     }
 }
 
+/// An error if `target` lies beyond the arm's reach (the sphere around its first joint).
+pub(crate) fn check_reachable(chain: &KinematicChain, target: [f32; 3]) -> anyhow::Result<()> {
+    let (centre, radius) = chain.reach_sphere();
+    let distance = (0..3)
+        .map(|i| (target[i] - centre[i]).powi(2))
+        .sum::<f32>()
+        .sqrt();
+    if distance > radius {
+        bail!(
+            "target {target:?} is unreachable: {distance:.3} m from the first joint at {centre:?}, \
+             the arm reaches at most {radius:.3} m"
+        );
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct SampleRecord {
     q: Vec<f32>,
@@ -302,24 +330,43 @@ struct SampleRecord {
     ground_collision: bool,
 }
 
+/// What `mace ik sample --posterior DIR` reads from `DIR/report.json`.
+#[derive(serde::Deserialize)]
+struct TunedProblem {
+    scene: String,
+    target: [f32; 3],
+}
+
 pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
-    let target = parse_target(&args.target)?;
-    let (model, _, dir) = load_prior(args.prior.as_deref())?;
+    let (target, scene_name, model_dir) = match &args.posterior {
+        Some(dir) => {
+            let path = dir.join("report.json");
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "cannot read {} (is {} the output folder of `mace ik tune`?)",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
+            let tuned: TunedProblem = serde_json::from_str(&text)
+                .with_context(|| format!("{}: no scene and target", path.display()))?;
+            let target = parse_target(&tuned.target)?;
+            let scene = args.scene.clone().unwrap_or(tuned.scene);
+            (target, Some(scene), Some(dir.join("posterior")))
+        }
+        None => (
+            parse_target(&args.target)?,
+            args.scene.clone(),
+            args.prior.clone(),
+        ),
+    };
+    let (model, _, dir) = load_prior(model_dir.as_deref())?;
     let chain = KinematicChain::panda();
-    let scene = match &args.scene {
+    let scene = match &scene_name {
         Some(s) => Scene::by_name(s)?,
         None => Scene::empty(target),
     };
-    let (centre, radius) = chain.reach_sphere();
-    let distance = (0..3)
-        .map(|i| (target[i] - centre[i]).powi(2))
-        .sum::<f32>()
-        .sqrt();
-    if distance > radius {
-        bail!(
-            "target {target:?} is unreachable: {distance:.3} m from the first joint at {centre:?}, the arm reaches at most {radius:.3} m"
-        );
-    }
+    check_reachable(&chain, target)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
     let q = ArGmmSampler::new(&model)?.sample(&target, args.n, &mut rng);

@@ -191,6 +191,10 @@ pub(crate) fn scene_with_target(name: &str, target: Option<&[f32]>) -> anyhow::R
     Ok(scene)
 }
 
+/// `mace ik tune` fails unless a collision-free posterior sample comes this close to the target,
+/// metres: the paper's prior-only answers in Table 2 were 1.9 cm off on average.
+const REACHED: f32 = 0.02;
+
 /// The obstacle margin of the tuning score when tuning to a scene (`ik tune`, `bench ik-table1`),
 /// metres: on the wall scene it raised the posterior's success from 0.60–0.76 to
 /// 0.87–0.93 over three seeds of `bench ik-table1` (docs/BENCHMARKS.md).
@@ -413,6 +417,8 @@ struct TuneRecord<'a> {
 pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
     let chain = KinematicChain::panda();
     let scene = scene_with_target(&args.scene, args.target.as_deref())?;
+    super::prior::check_reachable(&chain, scene.target)?;
+    super::ik::warn_target_inside(&scene, scene.target);
     let (prior, _, prior_dir) = load_prior(args.prior.as_deref())?;
     let config = args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed);
     let objective: Objective = args.objective.into();
@@ -492,10 +498,16 @@ pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
             start.elapsed().as_secs_f64()
         );
     }
-    if record.posterior_eval.success_rate == 0.0 {
-        anyhow::bail!(
+    match record.posterior_eval.min_error_success {
+        None => anyhow::bail!(
             "no collision-free posterior sample: the scene may have no solution for this target"
-        );
+        ),
+        Some(e) if e > REACHED => anyhow::bail!(
+            "no collision-free posterior sample within {:.0} cm of the target (closest {:.1} cm): \
+             the scene may have no solution near it; the posterior is written all the same",
+            REACHED * 100.0,
+            e * 100.0
+        ),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
