@@ -21,10 +21,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::chain::{KinematicChain, LinkShape};
+use crate::contact::Contact;
 use crate::error::Result;
 use crate::fk::{validate_batch, CHUNK};
 use crate::geometry::{capsule_capsule_signed_distance, capsules_intersect, Capsule, Obb};
-use crate::hull::{ConvexHull, PlacedHull};
+use crate::hull::{witness, ConvexHull, Placed, PlacedHull};
 use crate::math::{add, dot, norm, sub, Pose, Vec3};
 use crate::scene::Scene;
 
@@ -91,6 +92,22 @@ struct Shape {
     /// Range of its covering capsules in `CollisionModel::caps` (and `Scratch::world`).
     caps: (usize, usize),
     hull: Option<Arc<ConvexHull>>,
+}
+
+/// Where a configuration's smallest distance is (indices into `geo`, `shapes` and `obbs`).
+#[derive(Debug, Clone, Copy)]
+enum Closest {
+    /// Shape `x` of geo link `a` against shape `y` of geo link `b`.
+    Pair {
+        a: usize,
+        x: usize,
+        b: usize,
+        y: usize,
+    },
+    /// Shape `x` of geo link `k` against box `o`.
+    Obstacle { k: usize, x: usize, o: usize },
+    /// Shape `x` of geo link `k` against the ground.
+    Ground { k: usize, x: usize },
 }
 
 /// Scratch space for one thread: poses, world capsules and world bounding-sphere centres.
@@ -300,7 +317,7 @@ impl CollisionModel {
                 self.chain.link_poses_into(&q, &mut poses);
                 self.place(&poses, &mut scratch);
                 // Exact shapes: bounding capsules alone would keep pairs that only come close.
-                let d = self.pair_distance(&poses, &scratch, a, b, 2.0 * margin);
+                let (d, _) = self.pair_distance(&poses, &scratch, a, b, 2.0 * margin);
                 scratch.poses = poses;
                 if d <= margin {
                     reachable = true;
@@ -608,7 +625,63 @@ impl CollisionModel {
     /// much cheaper than [`CollisionModel::distances_with`] when only contact matters (a
     /// clearance check, a repair step).
     pub fn distances_below(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Distances {
+        self.minima(poses, s, cutoff).0
+    }
+
+    /// The contact realising the smallest signed distance of one configuration (self, boxes or
+    /// ground), if it is below `cutoff` metres: its closest points and normal, from which
+    /// [`Contact::gradient`] gives how the distance changes with the joints.
+    pub fn closest_contact(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Option<Contact> {
+        let (_, closest) = self.minima(poses, s, cutoff);
+        let placed = |k: usize, x: usize| match self.placed(poses, k, x) {
+            Some(h) => Placed::Hull(h),
+            None => Placed::Capsule(*self.world_capsule(s, x)),
+        };
+        let (link_a, link_b, w) = match closest? {
+            Closest::Pair { a, x, b, y } => (
+                self.geo[a],
+                Some(self.geo[b]),
+                witness(&placed(a, x), &placed(b, y)),
+            ),
+            Closest::Obstacle { k, x, o } => (
+                self.geo[k],
+                None,
+                witness(&placed(k, x), &Placed::Box(&self.obbs[o])),
+            ),
+            Closest::Ground { k, x } => {
+                let (point_a, distance) = match self.shapes[x].hull.as_deref() {
+                    Some(h) => h.lowest_point(&poses[self.geo[k]]),
+                    None => {
+                        let c = self.world_capsule(s, x);
+                        let low = if c.a[2] <= c.b[2] { c.a } else { c.b };
+                        let z = low[2] - c.radius;
+                        ([low[0], low[1], z], z)
+                    }
+                };
+                let w = crate::hull::Witness {
+                    distance,
+                    point_a,
+                    point_b: [point_a[0], point_a[1], 0.0],
+                    normal: [0.0, 0.0, -1.0],
+                };
+                (self.geo[k], None, w)
+            }
+        };
+        Some(Contact {
+            distance: w.distance,
+            link_a,
+            point_a: w.point_a,
+            link_b,
+            point_b: w.point_b,
+            normal: w.normal,
+        })
+    }
+
+    /// The three minima of [`CollisionModel::distances_below`], and where the smallest of them
+    /// is (if below `cutoff`).
+    fn minima(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> (Distances, Option<Closest>) {
         self.place(poses, s);
+        let mut closest = None;
         let mut self_distance = if self.self_pairs.is_empty() {
             f32::INFINITY
         } else {
@@ -620,7 +693,10 @@ impl CollisionModel {
             if lb >= self_distance {
                 continue;
             }
-            self_distance = self_distance.min(self.pair_distance(poses, s, a, b, self_distance));
+            if let (d, Some((x, y))) = self.pair_distance(poses, s, a, b, self_distance) {
+                self_distance = d;
+                closest = Some((d, Closest::Pair { a, x, b, y }));
+            }
         }
         let mut ground_distance = if self.ground_links.is_empty() {
             f32::INFINITY
@@ -632,7 +708,13 @@ impl CollisionModel {
             for x in x0..x1 {
                 // A shape's cover is never higher than the shape.
                 if self.cover_height(s, x) < ground_distance {
-                    ground_distance = ground_distance.min(self.shape_height(poses, s, k, x));
+                    let d = self.shape_height(poses, s, k, x);
+                    if d < ground_distance {
+                        ground_distance = d;
+                        if closest.is_none_or(|(c, _)| d < c) {
+                            closest = Some((d, Closest::Ground { k, x }));
+                        }
+                    }
                 }
             }
         }
@@ -641,7 +723,7 @@ impl CollisionModel {
         } else {
             cutoff
         };
-        for o in &self.obbs {
+        for (oi, o) in self.obbs.iter().enumerate() {
             for k in 0..self.geo.len() {
                 let (x0, x1) = self.shape_range[k];
                 for x in x0..x1 {
@@ -667,31 +749,47 @@ impl CollisionModel {
                         None => bound,
                         Some(h) => h.distance_to_box(o),
                     };
-                    obstacle_distance = obstacle_distance.min(d);
+                    if d < obstacle_distance {
+                        obstacle_distance = d;
+                        if closest.is_none_or(|(c, _)| d < c) {
+                            closest = Some((d, Closest::Obstacle { k, x, o: oi }));
+                        }
+                    }
                 }
             }
         }
-        Distances {
+        let distances = Distances {
             self_distance,
             obstacle_distance,
             ground_distance,
-        }
+        };
+        (distances, closest.map(|(_, c)| c))
     }
 
-    /// Signed distance between geo links `a` and `b` (shapes placed in `s.world`), or a value
-    /// ≥ `beat` when it cannot be below `beat`.
-    fn pair_distance(&self, poses: &[Pose], s: &Scratch, a: usize, b: usize, beat: f32) -> f32 {
+    /// Signed distance between geo links `a` and `b` (shapes placed in `s.world`) and the
+    /// closest shapes, or `(beat, None)` when it is not below `beat`.
+    fn pair_distance(
+        &self,
+        poses: &[Pose],
+        s: &Scratch,
+        a: usize,
+        b: usize,
+        beat: f32,
+    ) -> (f32, Option<(usize, usize)>) {
         let (a0, a1) = self.shape_range[a];
         let (b0, b1) = self.shape_range[b];
-        let mut d = beat;
+        let mut best = (beat, None);
         for x in a0..a1 {
             for y in b0..b1 {
-                if self.covers_distance(s, x, y) < d {
-                    d = d.min(self.shapes_distance(poses, s, (a, x), (b, y)));
+                if self.covers_distance(s, x, y) < best.0 {
+                    let d = self.shapes_distance(poses, s, (a, x), (b, y));
+                    if d < best.0 {
+                        best = (d, Some((x, y)));
+                    }
                 }
             }
         }
-        d
+        best
     }
 
     /// Signed distance of every self-collision pair for one configuration (metres), in the order
@@ -701,7 +799,7 @@ impl CollisionModel {
         self.place(poses, &mut s);
         self.self_pairs
             .iter()
-            .map(|&(a, b)| self.pair_distance(poses, &s, a, b, f32::INFINITY))
+            .map(|&(a, b)| self.pair_distance(poses, &s, a, b, f32::INFINITY).0)
             .collect()
     }
 

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::chain::{JointKind, KinematicChain};
 use crate::error::{Error, Result};
-use crate::math::{add, scale, Pose};
+use crate::math::{add, cross, scale, sub, Pose, Vec3};
 
 /// Configurations per rayon task in the batched kernels.
 pub const CHUNK: usize = 512;
@@ -125,6 +125,38 @@ impl KinematicChain {
         Ok(())
     }
 
+    /// How a point fixed to link `link` moves with each joint, given the link frames `poses` of
+    /// one configuration: column `j` of the point's Jacobian (metres per rad, or per metre for a
+    /// prismatic joint) in `out[j]`, zero for joints that do not move the link.
+    ///
+    /// # Panics
+    /// If `poses` has fewer than [`KinematicChain::links`] entries or `out` fewer than
+    /// [`KinematicChain::dof`].
+    pub fn point_jacobian(&self, poses: &[Pose], link: usize, p: Vec3, out: &mut [Vec3]) {
+        out[..self.dof()].fill([0.0; 3]);
+        let mut cur = Some(link);
+        while let Some(l) = cur {
+            let frame = &poses[l];
+            // A joint's axis is fixed in its child link's frame; its origin is that frame's.
+            let world = |axis: Vec3| {
+                let r = &frame.rot;
+                [
+                    r[0][0] * axis[0] + r[0][1] * axis[1] + r[0][2] * axis[2],
+                    r[1][0] * axis[0] + r[1][1] * axis[1] + r[1][2] * axis[2],
+                    r[2][0] * axis[0] + r[2][1] * axis[1] + r[2][2] * axis[2],
+                ]
+            };
+            match self.links[l].kind {
+                JointKind::Revolute { axis, dof } => {
+                    out[dof] = cross(world(axis), sub(p, frame.trans));
+                }
+                JointKind::Prismatic { axis, dof } => out[dof] = world(axis),
+                JointKind::Fixed => {}
+            }
+            cur = self.links[l].parent;
+        }
+    }
+
     /// Tool-centre-point positions (origin of the tip link) for a batch `(n, dof)`: `(n, 3)` metres.
     ///
     /// # Errors
@@ -150,6 +182,36 @@ impl KinematicChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn point_jacobian_matches_finite_differences() {
+        let chain = KinematicChain::panda();
+        let q = [0.3f32, -0.4, 0.5, -1.9, 0.2, 1.4, -0.6];
+        let mut poses = vec![Pose::IDENTITY; chain.links().len()];
+        chain.link_poses_into(&q, &mut poses);
+        for link in [chain.link_index("panda_link4").unwrap(), chain.tip()] {
+            let local = [0.03f32, -0.02, 0.05];
+            let p = poses[link].transform_point(local);
+            let mut jac = [[0.0f32; 3]; 7];
+            chain.point_jacobian(&poses, link, p, &mut jac);
+            for j in 0..7 {
+                let h = 1e-3f32;
+                let mut qh = q;
+                qh[j] += h;
+                let mut ph = poses.clone();
+                chain.link_poses_into(&qh, &mut ph);
+                let moved = ph[link].transform_point(local);
+                for k in 0..3 {
+                    let fd = (moved[k] - p[k]) / h;
+                    assert!(
+                        (fd - jac[j][k]).abs() < 2e-3,
+                        "link {link} joint {j}: {fd} vs {:?}",
+                        jac[j]
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn panda_zero_configuration_tcp() {

@@ -17,7 +17,7 @@ use nalgebra::{Matrix3, SymmetricEigen, Vector3};
 use parry3d_f64::math::{Mat3, Pose as PPose, Rot3, Vector as PVec};
 use parry3d_f64::query::details::contact_support_map_support_map;
 use parry3d_f64::query::gjk::{self, CsoPoint, GJKResult, VoronoiSimplex};
-use parry3d_f64::shape::{Cuboid, Segment, SupportMap};
+use parry3d_f64::shape::{Capsule as PCapsule, Cuboid, Segment, SupportMap};
 use parry3d_f64::transformation::try_convex_hull;
 
 use crate::geometry::{Capsule, Obb};
@@ -307,6 +307,103 @@ fn vec64(p: Vec3) -> PVec {
 
 fn vec32(p: PVec) -> Vec3 {
     [p.x as f32, p.y as f32, p.z as f32]
+}
+
+/// A solid placed in the world, for a query of closest points ([`witness`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Placed<'a> {
+    Hull(PlacedHull<'a>),
+    /// A world-frame capsule.
+    Capsule(Capsule),
+    /// A world-frame box.
+    Box(&'a Obb),
+}
+
+/// Closest points of two solids (deepest points when they overlap), world frame, metres.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Witness {
+    /// Signed distance.
+    pub(crate) distance: f32,
+    /// Point of the first solid's surface.
+    pub(crate) point_a: Vec3,
+    /// Point of the second solid's surface.
+    pub(crate) point_b: Vec3,
+    /// Unit direction from the first solid towards the second (the direction in which moving
+    /// the second away raises the distance).
+    pub(crate) normal: Vec3,
+}
+
+/// A support-mapped parry shape of any of the three kinds.
+enum Support<'a> {
+    Poly(&'a Polytope),
+    Capsule(PCapsule),
+    Cuboid(Cuboid),
+}
+
+impl SupportMap for Support<'_> {
+    fn local_support_point(&self, dir: PVec) -> PVec {
+        match self {
+            Support::Poly(p) => p.local_support_point(dir),
+            Support::Capsule(c) => c.local_support_point(dir),
+            Support::Cuboid(c) => c.local_support_point(dir),
+        }
+    }
+}
+
+impl Placed<'_> {
+    /// Parry's pose and shape, and the margin to grow the shape by.
+    fn parts(&self) -> (PPose, Support<'_>, f64) {
+        match self {
+            Placed::Hull(h) => (h.pose, Support::Poly(&h.hull.poly), h.hull.margin.into()),
+            Placed::Capsule(c) => (
+                PPose::IDENTITY,
+                Support::Capsule(PCapsule::new(vec64(c.a), vec64(c.b), c.radius.into())),
+                0.0,
+            ),
+            Placed::Box(o) => {
+                let (pose, cuboid) = parry_box(o);
+                (pose, Support::Cuboid(cuboid), 0.0)
+            }
+        }
+    }
+}
+
+/// Closest (or deepest) points of two placed solids and the normal between them.
+pub(crate) fn witness(a: &Placed<'_>, b: &Placed<'_>) -> Witness {
+    let (pa, ga, ma) = a.parts();
+    let (pb, gb, mb) = b.parts();
+    let pos12 = pa.inv_mul(&pb);
+    match contact_support_map_support_map(&pos12, &ga, &gb, FAR) {
+        Some(c) => {
+            let n = (pa.rotation * c.normal1).normalize_or_zero();
+            let point_a = pa * c.point1 + n * ma;
+            let point_b = pb * c.point2 - n * mb;
+            Witness {
+                distance: (c.dist - ma - mb) as f32,
+                point_a: vec32(point_a),
+                point_b: vec32(point_b),
+                normal: vec32(n),
+            }
+        }
+        None => Witness {
+            distance: FAR as f32,
+            point_a: vec32(pa.translation),
+            point_b: vec32(pb.translation),
+            normal: [0.0; 3],
+        },
+    }
+}
+
+impl ConvexHull {
+    /// The grown hull's lowest point when placed at `pose` (world), and its height.
+    pub(crate) fn lowest_point(&self, pose: &Pose) -> (Vec3, f32) {
+        let i = self
+            .poly
+            .support_index(to_parry(pose).rotation.inverse() * PVec::NEG_Z);
+        let mut p = pose.transform_point(vec32(self.poly.points[i]));
+        p[2] -= self.margin;
+        (p, p[2])
+    }
 }
 
 /// Our row-major pose as parry's (translation + unit quaternion).
@@ -685,6 +782,43 @@ mod tests {
             assert_eq!(cube_cell(cube_direction(k)), k);
             assert_eq!(cube_cell(cube_direction(k) * 3.7), k);
         }
+    }
+
+    #[test]
+    fn witness_points_and_normals() {
+        let hull = ConvexHull::new(&cube(0.1), 0.001).unwrap();
+        let placed = PlacedHull::new(&hull, &Pose::from_translation([0.0, 0.0, 0.0]));
+        let obb = Obb {
+            pose: Pose::from_translation([0.3, 0.0, 0.0]),
+            half: [0.05; 3],
+        };
+        let w = witness(&Placed::Hull(placed), &Placed::Box(&obb));
+        assert!((w.distance - 0.149).abs() < 1e-5, "{w:?}");
+        assert!((w.normal[0] - 1.0).abs() < 1e-5, "{w:?}");
+        assert!(
+            (w.point_a[0] - 0.101).abs() < 1e-5 && (w.point_b[0] - 0.25).abs() < 1e-5,
+            "{w:?}"
+        );
+        // Overlapping by 2 cm: negative distance, same normal.
+        let deep = PlacedHull::new(&hull, &Pose::from_translation([0.17, 0.0, 0.0]));
+        let w = witness(&Placed::Hull(deep), &Placed::Box(&obb));
+        assert!(
+            (w.distance + 0.021).abs() < 1e-5 && w.normal[0] > 0.99,
+            "{w:?}"
+        );
+        // A capsule above: normal +z.
+        let cap = Capsule {
+            a: [-0.1, 0.0, 0.3],
+            b: [0.1, 0.0, 0.3],
+            radius: 0.05,
+        };
+        let w = witness(&Placed::Hull(placed), &Placed::Capsule(cap));
+        assert!(
+            (w.distance - 0.149).abs() < 1e-5 && w.normal[2] > 0.99,
+            "{w:?}"
+        );
+        let (low, z) = hull.lowest_point(&Pose::from_translation([0.0, 0.0, 0.5]));
+        assert!((z - 0.399).abs() < 1e-6 && (low[2] - 0.399).abs() < 1e-6);
     }
 
     #[test]

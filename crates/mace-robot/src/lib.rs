@@ -19,6 +19,7 @@
 
 pub mod chain;
 pub mod collision;
+pub mod contact;
 pub mod dataset;
 pub mod error;
 pub mod evidence;
@@ -36,6 +37,7 @@ pub mod urdf;
 
 pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain, LinkShape};
 pub use collision::{CollisionFlags, CollisionModel, Distances};
+pub use contact::Contact;
 pub use dataset::{Dataset, DatasetConfig};
 pub use error::{Error, Result};
 pub use evidence::{

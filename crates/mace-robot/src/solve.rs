@@ -571,8 +571,9 @@ impl Solver {
     /// Collision repair of a seed near the target: damped-least-squares steps on the TCP error
     /// plus a step in the Jacobian's null space that raises the smallest signed distance
     /// (self, obstacles, ground) to the clearance plus [`REPAIR_MARGIN`] (Gauss–Newton on the
-    /// distance; both gradients by finite differences). Returns the TCP error (metres) and the
-    /// configuration once it is within the tolerance and keeps the clearance.
+    /// distance). Both Jacobians are analytic: the TCP's, and the closest contact's
+    /// ([`CollisionModel::closest_contact`], [`crate::Contact::gradient`]). Returns the TCP error
+    /// (metres) and the configuration once it is within the tolerance and keeps the clearance.
     fn repair(&self, target: Vec3, q0: &[f32], w: &mut Work) -> Option<(f32, Vec<f32>)> {
         use nalgebra::{Matrix3, SMatrix, Vector3};
         let chain = self.model.chain();
@@ -583,55 +584,32 @@ impl Solver {
         let lower = chain.lower();
         let upper = chain.upper();
         let goal = self.config.clearance + REPAIR_MARGIN;
-        let h = 1e-3f32;
-        let l2 = self.config.ik.damping * self.config.ik.damping;
-        let mut q = q0.to_vec();
         // Distances beyond the goal do not steer the repair: only contact is computed exactly.
         let cutoff = goal + REPAIR_MARGIN;
-        let probe = |q: &[f32], w: &mut Work| -> (Vec3, f32) {
-            chain.link_poses_into(q, &mut w.poses);
-            let d = self.model.distances_below(&w.poses, &mut w.scratch, cutoff);
-            (
-                w.poses[chain.tip()].trans,
-                d.self_distance
-                    .min(d.obstacle_distance)
-                    .min(d.ground_distance),
-            )
-        };
+        let l2 = self.config.ik.damping * self.config.ik.damping;
+        let mut q = q0.to_vec();
+        let mut columns = vec![[0.0f32; 3]; dof];
         for _ in 0..self.config.repair_iterations {
             w.iterations += 1;
-            let (p, d) = probe(&q, w);
+            chain.link_poses_into(&q, &mut w.poses);
+            let contact = self.model.closest_contact(&w.poses, &mut w.scratch, cutoff);
+            let d = contact.map_or(cutoff, |c| c.distance);
+            let p = w.poses[chain.tip()].trans;
             let e = sub(target, p);
             let err = norm(e);
             if d >= self.config.clearance && d > 0.0 && err <= self.config.tolerance {
                 return Some((err, q));
             }
-            let mut jac = SMatrix::<f64, 3, 7>::zeros();
-            let mut grad = SMatrix::<f64, 7, 1>::zeros();
-            let mut qh = q.clone();
-            let push = d < goal;
-            for j in 0..dof {
-                qh[j] = q[j] + h;
-                // Distances only when the null-space push needs their gradient (FK is ~10× cheaper).
-                let pj = if push {
-                    let (pj, dj) = probe(&qh, w);
-                    grad[j] = ((dj - d) / h) as f64;
-                    pj
-                } else {
-                    chain.link_poses_into(&qh, &mut w.poses);
-                    w.poses[chain.tip()].trans
-                };
-                qh[j] = q[j];
-                for r in 0..3 {
-                    jac[(r, j)] = ((pj[r] - p[r]) / h) as f64;
-                }
-            }
+            chain.point_jacobian(&w.poses, chain.tip(), p, &mut columns);
+            let jac = SMatrix::<f64, 3, 7>::from_fn(|r, j| columns[j][r] as f64);
             let jjt: Matrix3<f64> = jac * jac.transpose();
             let damped = jjt + Matrix3::identity() * l2;
             let chol = damped.cholesky()?;
             let ev = Vector3::new(e[0] as f64, e[1] as f64, e[2] as f64);
             let mut dq = jac.transpose() * chol.solve(&ev);
-            if push {
+            if let Some(c) = contact.filter(|c| c.distance < goal) {
+                let g = c.gradient(chain, &w.poses);
+                let grad = SMatrix::<f64, 7, 1>::from_fn(|j, _| g[j] as f64);
                 // Project the distance gradient onto the null space of the TCP task.
                 let g_null = grad - jac.transpose() * chol.solve(&(jac * grad));
                 let n2 = g_null.norm_squared();

@@ -284,3 +284,44 @@ fn distances_match_reference() {
         );
     }
 }
+
+/// The closest contact's distance is the smallest of the three minima, and its gradient matches
+/// finite differences of that minimum (except where the closest pair switches within the step).
+#[test]
+fn closest_contact_distance_and_gradient() {
+    let chain = KinematicChain::panda();
+    let model = CollisionModel::new(&chain, &Scene::by_name("box").unwrap());
+    let q = chain.sample_uniform(400, &mut StdRng::seed_from_u64(8));
+    let mut s = model.scratch();
+    let mut poses = vec![mace_robot::Pose::IDENTITY; chain.links().len()];
+    let min_of = |d: mace_robot::Distances| {
+        d.self_distance
+            .min(d.obstacle_distance)
+            .min(d.ground_distance)
+    };
+    let (mut checked, mut agree) = (0, 0);
+    for row in q.chunks_exact(7) {
+        chain.link_poses_into(row, &mut poses);
+        let d = min_of(model.distances_with(&poses, &mut s));
+        let c = model
+            .closest_contact(&poses, &mut s, f32::INFINITY)
+            .unwrap();
+        assert!((c.distance - d).abs() < 1e-5, "{} vs {d}", c.distance);
+        assert!(model.closest_contact(&poses, &mut s, d - 1e-4).is_none());
+        let n = c.normal;
+        assert!(((n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt() - 1.0).abs() < 1e-4);
+        let g = c.gradient(&chain, &poses);
+        for j in 0..7 {
+            let h = 1e-4f32;
+            let mut qh = row.to_vec();
+            qh[j] += h;
+            chain.link_poses_into(&qh, &mut poses);
+            let fd = (min_of(model.distances_with(&poses, &mut s)) - d) / h;
+            chain.link_poses_into(row, &mut poses);
+            checked += 1;
+            agree += usize::from((fd - g[j]).abs() < 0.02 + 0.05 * g[j].abs());
+        }
+    }
+    println!("closest-contact gradient within tolerance of finite differences: {agree}/{checked}");
+    assert!(agree as f64 >= 0.95 * checked as f64, "{agree}/{checked}");
+}
