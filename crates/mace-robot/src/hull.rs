@@ -8,7 +8,7 @@
 //! capsule speed.
 //! The exact stage runs in `f64` (`parry3d-f64`): in `f32`, parry's GJK returned 7.1 mm for a
 //! link2–hand pair 2.4 mm apart (a thin, nearly flat face against a corner). GJK spends its time
-//! in support points, so [`Polytope`] finds them by hill climbing on the hull's edge graph
+//! in support points, so our `Polytope` finds them by hill climbing on the hull's edge graph
 //! (a few dozen dot products instead of one per vertex).
 //!
 //! All distances are signed, metres: positive = gap, negative = penetration depth.
