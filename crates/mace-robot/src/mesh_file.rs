@@ -47,10 +47,15 @@ pub fn read_vertices(filename: &str, bytes: &[u8]) -> Result<Vec<Vec3>, String> 
 /// `v x y z` lines of an OBJ file.
 fn obj_vertices(bytes: &[u8]) -> Result<Vec<Vec3>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("OBJ is not UTF-8 text: {e}"))?;
+    keyword_vertices(text, "v")
+}
+
+/// The three numbers after `keyword` on every line that starts with it.
+fn keyword_vertices(text: &str, keyword: &str) -> Result<Vec<Vec3>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let mut fields = line.split_whitespace();
-        if fields.next() != Some("v") {
+        if fields.next() != Some(keyword) {
             continue;
         }
         let mut v = [0.0f32; 3];
@@ -71,23 +76,7 @@ fn stl_vertices(bytes: &[u8]) -> Result<Vec<Vec3>, String> {
     let ascii = bytes.starts_with(b"solid")
         && std::str::from_utf8(bytes).is_ok_and(|t| t.contains("vertex"));
     if ascii {
-        let text = std::str::from_utf8(bytes).expect("checked above");
-        let mut out = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let mut fields = line.split_whitespace();
-            if fields.next() != Some("vertex") {
-                continue;
-            }
-            let mut v = [0.0f32; 3];
-            for x in &mut v {
-                *x = fields
-                    .next()
-                    .and_then(|f| f.parse().ok())
-                    .ok_or_else(|| format!("line {}: malformed vertex {line:?}", i + 1))?;
-            }
-            out.push(v);
-        }
-        return Ok(out);
+        return keyword_vertices(std::str::from_utf8(bytes).expect("checked above"), "vertex");
     }
     if bytes.len() < 84 {
         return Err(format!(

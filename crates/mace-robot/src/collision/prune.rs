@@ -1,0 +1,146 @@
+//! Self-collision pairs that can never collide are dropped when a model is built: pairs rigidly
+//! attached to each other, and pairs whose distance over a Lipschitz-bounded grid of the joints
+//! between them never comes near zero.
+
+use super::CollisionModel;
+use crate::chain::JointKind;
+use crate::math::{norm, Pose};
+
+impl CollisionModel {
+    /// Drops self-collision pairs that provably cannot collide within the joint limits.
+    ///
+    /// The distance between two links depends only on the joints on the path between them. For
+    /// pairs with one or two such joints, the distance is evaluated on a grid over their limits
+    /// (4001 or 201 values per joint); it is Lipschitz in each joint value `q_j` with a constant
+    /// `L_j` bounded by the reach of the moving side from the joint (sum of the link offsets below
+    /// it plus the farthest bounding-capsule point and radius; 1 for a prismatic joint). A point of the
+    /// joint box is within `δ_j / 2` of a grid point along each joint, so if the grid minimum exceeds
+    /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped.
+    pub(super) fn prune_unreachable_pairs(&mut self) {
+        let links = self.chain.links();
+        let ancestors = |mut li: usize| {
+            let mut v = vec![li];
+            while let Some(p) = links[li].parent {
+                v.push(p);
+                li = p;
+            }
+            v
+        };
+        // Reach of link `li` (capsules, in its frame) from the origin of link `top`'s joint,
+        // following the chain down from `top` to `li`.
+        let reach = |top: usize, li: usize| -> f32 {
+            let mut r = 0.0f32;
+            let mut cur = li;
+            while cur != top {
+                r += norm(links[cur].origin.trans);
+                cur = links[cur].parent.expect("top is an ancestor");
+            }
+            let k = self
+                .geo
+                .iter()
+                .position(|&g| g == li)
+                .expect("geometry link");
+            let (a0, a1) = self.cap_range[k];
+            r + self.caps[a0..a1]
+                .iter()
+                .map(|c| norm(c.a).max(norm(c.b)) + c.radius)
+                .fold(0.0, f32::max)
+        };
+        let dof = self.chain.dof();
+        let mut keep = Vec::with_capacity(self.self_pairs.len());
+        let mut scratch = self.scratch();
+        for &(a, b) in &self.self_pairs {
+            let (la, lb) = (self.geo[a], self.geo[b]);
+            let (pa, pb) = (ancestors(la), ancestors(lb));
+            let common = *pa
+                .iter()
+                .find(|x| pb.contains(x))
+                .expect("links share the base");
+            // Movable joints on the path: (dof index, Lipschitz bound).
+            let mut joints: Vec<(usize, f32)> = Vec::new();
+            for (path, leaf) in [(&pa, la), (&pb, lb)] {
+                for &l in path.iter().take_while(|&&l| l != common) {
+                    match links[l].kind {
+                        JointKind::Revolute { dof, .. } => joints.push((dof, reach(l, leaf))),
+                        JointKind::Prismatic { dof, .. } => joints.push((dof, 1.0)),
+                        JointKind::Fixed => {}
+                    }
+                }
+            }
+            let m = match joints.len() {
+                1 => 4001usize,
+                2 => 201,
+                _ => {
+                    keep.push((a, b));
+                    continue;
+                }
+            };
+            let spec = self.chain.joints();
+            let delta: Vec<f32> = joints
+                .iter()
+                .map(|&(j, _)| (spec[j].upper - spec[j].lower) / (m - 1) as f32)
+                .collect();
+            let margin: f32 = joints
+                .iter()
+                .zip(&delta)
+                .map(|(&(_, l), d)| l * d / 2.0)
+                .sum::<f32>()
+                + 1e-4;
+            let mut q = vec![0.0f32; dof];
+            let mut reachable = false;
+            let total = m.pow(joints.len() as u32);
+            'grid: for idx in 0..total {
+                let mut rest = idx;
+                for (&(j, _), d) in joints.iter().zip(&delta) {
+                    q[j] = spec[j].lower + d * (rest % m) as f32;
+                    rest /= m;
+                }
+                let mut poses = std::mem::take(&mut scratch.poses);
+                self.chain.link_poses_into(&q, &mut poses);
+                self.place(&poses, &mut scratch);
+                // Exact shapes: bounding capsules alone would keep pairs that only come close.
+                let (d, _) = self.pair_distance(&poses, &scratch, a, b, 2.0 * margin);
+                scratch.poses = poses;
+                if d <= margin {
+                    reachable = true;
+                    break 'grid;
+                }
+            }
+            if reachable {
+                keep.push((a, b));
+            }
+        }
+        self.self_pairs = keep;
+    }
+
+    /// Drops self-collision pairs whose links are rigidly attached to each other (no movable
+    /// joint between them, e.g. a flange and the fingers of a fixed gripper) and do not touch:
+    /// their distance never changes, so they can never collide.
+    pub(super) fn prune_rigid_pairs(&mut self) {
+        let links = self.chain.links();
+        // Nearest ancestor-or-self whose joint is movable (or the base): the rigid body's root.
+        let rigid_root = |mut li: usize| -> usize {
+            loop {
+                match (links[li].kind, links[li].parent) {
+                    (JointKind::Fixed, Some(p)) => li = p,
+                    _ => return li,
+                }
+            }
+        };
+        let q = vec![0.0f32; self.chain.dof()];
+        let mut poses = vec![Pose::IDENTITY; links.len()];
+        self.chain.link_poses_into(&q, &mut poses);
+        let mut s = self.scratch();
+        self.place(&poses, &mut s);
+        let keep: Vec<(usize, usize)> = self
+            .self_pairs
+            .iter()
+            .copied()
+            .filter(|&(a, b)| {
+                rigid_root(self.geo[a]) != rigid_root(self.geo[b])
+                    || self.pair_hits(&poses, &mut s, a, b)
+            })
+            .collect();
+        self.self_pairs = keep;
+    }
+}
