@@ -3,10 +3,13 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use mace_core::{IterationStats, TuneObserver};
 
-/// A progress bar over the iterations of a tuning run, showing the batch's mean and best score.
+/// A progress bar over the iterations of a tuning run, showing the batch's mean and best score
+/// and its fraction of positive scores.
 #[derive(Debug)]
 pub(crate) struct TuneProgress {
     bar: ProgressBar,
+    /// What a positive score means in the domain (e.g. "collision-free").
+    positive: &'static str,
 }
 
 impl TuneProgress {
@@ -25,7 +28,16 @@ impl TuneProgress {
             .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
-        Self { bar }
+        Self {
+            bar,
+            positive: "positive",
+        }
+    }
+
+    /// Names the fraction of positive scores (IK: "collision-free").
+    pub(crate) fn positive_means(mut self, name: &'static str) -> Self {
+        self.positive = name;
+        self
     }
 
     /// Removes the bar from the terminal.
@@ -38,8 +50,12 @@ impl TuneObserver for TuneProgress {
     fn on_iteration(&mut self, stats: &IterationStats) {
         self.bar.set_position(stats.iteration as u64 + 1);
         self.bar.set_message(format!(
-            "score mean {:.3} max {:.3} δ {:.3}",
-            stats.score_mean, stats.score_max, stats.elite_threshold
+            "score mean {:.3} max {:.3} δ {:.3}, {} {:.1}%",
+            stats.score_mean,
+            stats.score_max,
+            stats.elite_threshold,
+            self.positive,
+            100.0 * stats.positive_fraction
         ));
     }
 }

@@ -175,6 +175,7 @@ fn tune_report(n: usize) -> TuneReport {
                 score_mean: 0.1 + 0.8 * f,
                 score_max: (0.5 + f).min(1.0),
                 score_min: 0.0,
+                positive_fraction: 0.5 + 0.5 * f,
                 elite_threshold: (0.3 + 0.7 * f).min(1.0),
                 elite_count: 4,
                 loss: (i % 7 != 3).then_some(3.0 - 2.0 * f as f64),

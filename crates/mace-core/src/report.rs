@@ -19,6 +19,10 @@ pub struct IterationStats {
     pub score_max: f32,
     /// Worst score of the mini-batch.
     pub score_min: f32,
+    /// Fraction of the mini-batch with a positive score (for IK: collision-free); absent in
+    /// reports written before it existed.
+    #[serde(default)]
+    pub positive_fraction: f32,
     /// Elite threshold δ of the mini-batch (MACE); for IS, the same quantile for reference.
     pub elite_threshold: f32,
     /// Samples that entered the loss: elites (MACE) or positive-scored samples (IS).

@@ -224,6 +224,8 @@ impl Tuner {
                     .copied()
                     .fold(f32::NEG_INFINITY, f32::max),
                 score_min: batch_scores.iter().copied().fold(f32::INFINITY, f32::min),
+                positive_fraction: batch_scores.iter().filter(|&&s| s > 0.0).count() as f32
+                    / batch_scores.len().max(1) as f32,
                 elite_threshold: elites.threshold,
                 elite_count: members.len(),
                 loss,

@@ -146,7 +146,8 @@ fn run_ik(
     let conditioned = prior.conditioned(&window.target)?;
     let (window_prior, prior_q) =
         crate::cmd::tune::evaluate_model(&conditioned, &chain, &window, 1000, seed + 1)?;
-    let mut bar = TuneProgress::new("mace", config.iterations, quiet);
+    let mut bar =
+        TuneProgress::new("mace", config.iterations, quiet).positive_means("collision-free");
     let (posterior, window_tuning) = crate::cmd::tune::tune_scene(
         &prior,
         solver.model(),

@@ -429,7 +429,8 @@ pub(crate) fn tune(args: TuneArgs) -> anyhow::Result<()> {
         args.eval_samples,
         args.seed + 1,
     )?;
-    let mut bar = TuneProgress::new(&objective.to_string(), config.iterations, args.quiet);
+    let mut bar = TuneProgress::new(&objective.to_string(), config.iterations, args.quiet)
+        .positive_means("collision-free");
     let (posterior, report) = tune_scene(
         &prior,
         &CollisionModel::new(&chain, &scene),
