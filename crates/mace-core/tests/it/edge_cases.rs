@@ -56,8 +56,24 @@ fn all_zero_scores_skip_every_step_and_leave_the_model_unchanged() {
     assert!(report
         .iterations
         .iter()
-        .all(|s| s.loss.is_none() && s.elite_count == 0));
+        .all(|s| s.loss.is_none() && s.elite_count == 0 && s.positive_fraction == 0.0));
     assert_eq!(means(&model), before);
+}
+
+#[test]
+fn positive_fraction_counts_the_positive_scores_of_the_batch() {
+    let model = ToyProblem::standard().prior().unwrap();
+    let scores: Vec<f32> = (0..64)
+        .map(|i| if i % 4 == 0 { 0.7 } else { 0.0 })
+        .collect();
+    let report = Tuner::new(small(2), Objective::Mace)
+        .unwrap()
+        .run(&model, &Fixed(scores), &mut NoObserver)
+        .unwrap();
+    assert!(report
+        .iterations
+        .iter()
+        .all(|s| s.positive_fraction == 0.25));
 }
 
 #[test]
@@ -71,7 +87,7 @@ fn equal_positive_scores_keep_every_sample_as_an_elite() {
     assert!(report
         .iterations
         .iter()
-        .all(|s| s.elite_count == 64 && s.elite_threshold == 0.5));
+        .all(|s| s.elite_count == 64 && s.elite_threshold == 0.5 && s.positive_fraction == 1.0));
 }
 
 #[test]
