@@ -18,7 +18,7 @@ never need it.
         e.g. `mace ik solve --json`'s reports[].q; with --key K only those under keys named K,
         e.g. `--key posterior` for `mace ik tune`'s samples.json) and report how many collide in
         the mesh model, with the smallest signed distances; exits 1 if any collides (--allow N
-        tolerates N).
+        tolerates N). --solved-only skips the best tries of unsolved `ik solve` trials.
 """
 import argparse
 import json
@@ -135,8 +135,10 @@ def load_scene(arg):
     return scene_from_toml(arg)
 
 
-def configurations(doc, key=None):
-    """Every list of 7 numbers in a JSON document (only under keys named `key`, if given)."""
+def configurations(doc, key=None, solved_only=False):
+    """Every list of 7 numbers in a JSON document (only under keys named `key`, if given; with
+    `solved_only`, none inside an object whose "status" is not "solved": `mace ik solve` reports
+    its best try for an unsolved trial, which is not an answer)."""
     out = []
 
     def is_q(v):
@@ -148,6 +150,8 @@ def configurations(doc, key=None):
             if inside:
                 out.append(v)
         elif isinstance(v, dict):
+            if solved_only and v.get("status", "solved") != "solved":
+                return
             for k, x in v.items():
                 walk(x, inside or k == key)
         elif isinstance(v, list):
@@ -178,12 +182,12 @@ def validate(data_dir):
     return 0 if ok else 1
 
 
-def check(scene_arg, files, allow, key):
+def check(scene_arg, files, allow, key, solved_only):
     model = MeshModel(load_scene(scene_arg))
     qs = []
     for path in files:
         with open(path) as f:
-            qs.extend(configurations(json.load(f), key))
+            qs.extend(configurations(json.load(f), key, solved_only))
     if not qs:
         print("no configurations found (lists of 7 numbers%s)" % (f" under {key!r}" if key else ""))
         return 2
@@ -207,11 +211,12 @@ def main():
     c.add_argument("--scene", required=True)
     c.add_argument("--allow", type=int, default=0)
     c.add_argument("--key")
+    c.add_argument("--solved-only", action="store_true")
     c.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "validate":
         return validate(a.data)
-    return check(a.scene, a.files, a.allow, a.key)
+    return check(a.scene, a.files, a.allow, a.key, a.solved_only)
 
 
 if __name__ == "__main__":
