@@ -96,10 +96,15 @@ impl CollisionModel {
         } else {
             cutoff
         };
-        for &(a, b) in &self.self_pairs {
-            // Bounding spheres give a lower bound: skip pairs that cannot beat the current minimum.
+        for (&(a, b), table) in self.self_pairs.iter().zip(&self.pair_tables) {
+            // Bounding spheres and distance tables give lower bounds: skip pairs that cannot beat
+            // the current minimum.
             let lb = norm(sub(s.centers[a], s.centers[b])) - self.bounds[a].1 - self.bounds[b].1;
-            if lb >= self_distance {
+            if lb >= self_distance
+                || table
+                    .as_ref()
+                    .is_some_and(|t| t.lower_bound(&self.chain, poses, s) >= self_distance)
+            {
                 continue;
             }
             if let (d, Some((x, y))) = self.pair_distance(poses, s, a, b, self_distance) {

@@ -30,6 +30,9 @@ use crate::scene::Scene;
 
 mod distance;
 mod prune;
+mod table;
+
+use table::{PairTable, Verdict};
 
 /// Which kinds of contact a configuration has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -80,6 +83,8 @@ pub struct CollisionModel {
     bounds: Vec<(Vec3, f32)>,
     /// Self-collision pairs as indices into `geo`, most frequently colliding first.
     self_pairs: Vec<(usize, usize)>,
+    /// Per self pair: its distance table, if one or two joints lie between its links.
+    pair_tables: Vec<Option<Arc<PairTable>>>,
     /// Indices into `geo` checked against the ground.
     ground_links: Vec<usize>,
     obbs: Vec<Obb>,
@@ -101,6 +106,9 @@ struct Shape {
 pub struct Scratch {
     /// Bit k set: the capsules of geo link k are placed in `world` for the current configuration.
     placed: u64,
+    /// Bit j set: `joints[j]` holds joint j's value, read back from the current poses.
+    joints_known: u64,
+    joints: Vec<f32>,
     poses: Vec<Pose>,
     world: Vec<Capsule>,
     centers: Vec<Vec3>,
@@ -186,6 +194,7 @@ impl CollisionModel {
             cap_range,
             cap_bound,
             bounds,
+            pair_tables: vec![None; self_pairs.len()],
             self_pairs,
             ground_links,
             obbs,
@@ -230,6 +239,8 @@ impl CollisionModel {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             placed: 0,
+            joints_known: 0,
+            joints: vec![0.0; self.chain.dof()],
             poses: vec![Pose::IDENTITY; self.chain.links().len()],
             world: vec![Capsule::sphere([0.0; 3], 0.0); self.caps.len()],
             centers: vec![[0.0; 3]; self.geo.len()],
@@ -248,6 +259,7 @@ impl CollisionModel {
     #[inline]
     fn place_centers(&self, poses: &[Pose], s: &mut Scratch) {
         s.placed = 0;
+        s.joints_known = 0;
         for (k, &li) in self.geo.iter().enumerate() {
             s.centers[k] = poses[li].transform_point(self.bounds[k].0);
         }
@@ -271,11 +283,23 @@ impl CollisionModel {
     }
 
     #[inline]
-    fn pair_hits(&self, poses: &[Pose], s: &mut Scratch, a: usize, b: usize) -> bool {
+    fn pair_hits(
+        &self,
+        poses: &[Pose],
+        s: &mut Scratch,
+        a: usize,
+        b: usize,
+        table: Option<&PairTable>,
+    ) -> bool {
         let r = self.bounds[a].1 + self.bounds[b].1;
         let d = sub(s.centers[a], s.centers[b]);
         if dot(d, d) >= r * r {
             return false;
+        }
+        match table.map(|t| t.verdict(&self.chain, poses, s)) {
+            Some(Verdict::Clear) => return false,
+            Some(Verdict::Hit) => return true,
+            _ => {}
         }
         self.ensure(poses, s, a);
         self.ensure(poses, s, b);
@@ -421,7 +445,8 @@ impl CollisionModel {
     fn self_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
         self.self_pairs
             .iter()
-            .any(|&(a, b)| self.pair_hits(poses, s, a, b))
+            .zip(&self.pair_tables)
+            .any(|(&(a, b), table)| self.pair_hits(poses, s, a, b, table.as_deref()))
     }
 
     fn ground_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
@@ -602,6 +627,48 @@ mod tests {
         assert!(!model.collides(&poses));
         let d = model.distances(&poses);
         assert!(d.self_distance > 0.0);
+    }
+
+    #[test]
+    fn distance_tables_change_no_answer() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let chain = KinematicChain::panda();
+        let model = CollisionModel::new(&chain, &Scene::by_name("wall").unwrap());
+        assert!(model.pair_tables.iter().any(Option::is_some));
+        let plain = CollisionModel {
+            pair_tables: vec![None; model.self_pairs.len()],
+            ..model.clone()
+        };
+        // Uniform configurations, and folded wrists (q6 small), where wrist pairs touch.
+        let mut rng = StdRng::seed_from_u64(21);
+        let mut q = chain.sample_uniform(20_000, &mut rng);
+        for row in q.chunks_exact_mut(7).skip(10_000) {
+            row[5] = rng.random_range(-0.0873..0.6);
+        }
+        let (a, b) = (
+            model.check_batch(&q).unwrap(),
+            plain.check_batch(&q).unwrap(),
+        );
+        assert_eq!(a, b);
+        let hits = a.iter().filter(|f| f.self_collision).count();
+        assert!(
+            hits > 2000,
+            "{hits} self-collisions: the test must reach contact"
+        );
+        let (a, b) = (
+            model.distances_batch(&q[..7 * 4000]).unwrap(),
+            plain.distances_batch(&q[..7 * 4000]).unwrap(),
+        );
+        assert_eq!(a, b);
+        // Outside the joint limits the tables do not apply; answers still agree.
+        let mut wild = q[..7 * 2000].to_vec();
+        for row in wild.chunks_exact_mut(7) {
+            row[6] *= 1.5;
+        }
+        assert_eq!(
+            model.check_batch(&wild).unwrap(),
+            plain.check_batch(&wild).unwrap()
+        );
     }
 
     #[test]

@@ -2,6 +2,11 @@
 //! attached to each other, and pairs whose distance over a Lipschitz-bounded grid of the joints
 //! between them never comes near zero.
 
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::table::{Axis, PairTable};
 use super::CollisionModel;
 use crate::chain::JointKind;
 use crate::math::{norm, Pose};
@@ -15,7 +20,8 @@ impl CollisionModel {
     /// `L_j` bounded by the reach of the moving side from the joint (sum of the link offsets below
     /// it plus the farthest bounding-capsule point and radius; 1 for a prismatic joint). A point of the
     /// joint box is within `δ_j / 2` of a grid point along each joint, so if the grid minimum exceeds
-    /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped.
+    /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped. A kept pair keeps its grid
+    /// as a distance table ([`PairTable`]).
     pub(super) fn prune_unreachable_pairs(&mut self) {
         let links = self.chain.links();
         let ancestors = |mut li: usize| {
@@ -48,7 +54,7 @@ impl CollisionModel {
         };
         let dof = self.chain.dof();
         let mut keep = Vec::with_capacity(self.self_pairs.len());
-        let mut scratch = self.scratch();
+        let mut tables = Vec::with_capacity(self.self_pairs.len());
         for &(a, b) in &self.self_pairs {
             let (la, lb) = (self.geo[a], self.geo[b]);
             let (pa, pb) = (ancestors(la), ancestors(lb));
@@ -56,13 +62,13 @@ impl CollisionModel {
                 .iter()
                 .find(|x| pb.contains(x))
                 .expect("links share the base");
-            // Movable joints on the path: (dof index, Lipschitz bound).
-            let mut joints: Vec<(usize, f32)> = Vec::new();
+            // Movable joints on the path: (dof index, Lipschitz bound, link).
+            let mut joints: Vec<(usize, f32, usize)> = Vec::new();
             for (path, leaf) in [(&pa, la), (&pb, lb)] {
                 for &l in path.iter().take_while(|&&l| l != common) {
                     match links[l].kind {
-                        JointKind::Revolute { dof, .. } => joints.push((dof, reach(l, leaf))),
-                        JointKind::Prismatic { dof, .. } => joints.push((dof, 1.0)),
+                        JointKind::Revolute { dof, .. } => joints.push((dof, reach(l, leaf), l)),
+                        JointKind::Prismatic { dof, .. } => joints.push((dof, 1.0, l)),
                         JointKind::Fixed => {}
                     }
                 }
@@ -72,45 +78,62 @@ impl CollisionModel {
                 2 => 201,
                 _ => {
                     keep.push((a, b));
+                    tables.push(None);
                     continue;
                 }
             };
             let spec = self.chain.joints();
             let delta: Vec<f32> = joints
                 .iter()
-                .map(|&(j, _)| (spec[j].upper - spec[j].lower) / (m - 1) as f32)
+                .map(|&(j, _, _)| (spec[j].upper - spec[j].lower) / (m - 1) as f32)
                 .collect();
             let margin: f32 = joints
                 .iter()
                 .zip(&delta)
-                .map(|(&(_, l), d)| l * d / 2.0)
+                .map(|(&(_, l, _), d)| l * d / 2.0)
                 .sum::<f32>()
                 + 1e-4;
-            let mut q = vec![0.0f32; dof];
-            let mut reachable = false;
+            // The exact distance at every grid point (capped at 2 · margin: beyond it, clear).
             let total = m.pow(joints.len() as u32);
-            'grid: for idx in 0..total {
-                let mut rest = idx;
-                for (&(j, _), d) in joints.iter().zip(&delta) {
-                    q[j] = spec[j].lower + d * (rest % m) as f32;
-                    rest /= m;
-                }
-                let mut poses = std::mem::take(&mut scratch.poses);
-                self.chain.link_poses_into(&q, &mut poses);
-                self.place(&poses, &mut scratch);
-                // Exact shapes: bounding capsules alone would keep pairs that only come close.
-                let (d, _) = self.pair_distance(&poses, &scratch, a, b, 2.0 * margin);
-                scratch.poses = poses;
-                if d <= margin {
-                    reachable = true;
-                    break 'grid;
-                }
-            }
-            if reachable {
+            let model = &*self;
+            let values: Vec<f32> = (0..total)
+                .into_par_iter()
+                .map_init(
+                    || (model.scratch(), vec![0.0f32; dof]),
+                    |(scratch, q), idx| {
+                        let mut rest = idx;
+                        for (&(j, _, _), d) in joints.iter().zip(&delta) {
+                            q[j] = spec[j].lower + d * (rest % m) as f32;
+                            rest /= m;
+                        }
+                        let mut poses = std::mem::take(&mut scratch.poses);
+                        model.chain.link_poses_into(q, &mut poses);
+                        model.place(&poses, scratch);
+                        // Exact shapes: covering capsules alone would keep pairs that only come
+                        // close.
+                        let (d, _) = model.pair_distance(&poses, scratch, a, b, 2.0 * margin);
+                        scratch.poses = poses;
+                        d
+                    },
+                )
+                .collect();
+            if values.iter().any(|&d| d <= margin) {
+                let axes = joints
+                    .iter()
+                    .map(|&(j, _, link)| Axis {
+                        dof: j,
+                        link,
+                        lower: spec[j].lower,
+                        upper: spec[j].upper,
+                        points: m,
+                    })
+                    .collect();
                 keep.push((a, b));
+                tables.push(Some(Arc::new(PairTable::new(axes, margin, values))));
             }
         }
         self.self_pairs = keep;
+        self.pair_tables = tables;
     }
 
     /// Drops self-collision pairs whose links are rigidly attached to each other (no movable
@@ -138,9 +161,10 @@ impl CollisionModel {
             .copied()
             .filter(|&(a, b)| {
                 rigid_root(self.geo[a]) != rigid_root(self.geo[b])
-                    || self.pair_hits(&poses, &mut s, a, b)
+                    || self.pair_hits(&poses, &mut s, a, b, None)
             })
             .collect();
+        self.pair_tables = vec![None; keep.len()];
         self.self_pairs = keep;
     }
 }
