@@ -5,7 +5,7 @@
 use mace_robot::{CollisionModel, KinematicChain, Scene};
 use rand::{rngs::StdRng, SeedableRng};
 
-use crate::data::{f64s, load};
+use crate::data::{configs, load};
 
 /// Reference signed distances within this of 0 (metres) may be labelled either way.
 const CONTACT: f64 = 1e-4;
@@ -20,11 +20,7 @@ fn compare(
     dist: impl Fn(&serde_json::Value) -> f64,
     ours: impl Fn(&mace_robot::CollisionFlags) -> bool,
 ) -> (usize, usize) {
-    let q: Vec<f32> = samples
-        .iter()
-        .flat_map(|s| f64s(&s["q"]))
-        .map(|v| v as f32)
-        .collect();
+    let q: Vec<f32> = configs(samples);
     let flags = model.check_batch(&q).unwrap();
     let mut disagree = 0;
     for (i, (s, f)) in samples.iter().zip(&flags).enumerate() {
@@ -246,11 +242,7 @@ fn distances_match_reference() {
         let model = CollisionModel::new(&chain, &Scene::by_name(name).unwrap());
         let d = load(&format!("panda_scene_{name}.json"));
         let samples = d["samples"].as_array().unwrap();
-        let q: Vec<f32> = samples
-            .iter()
-            .flat_map(|s| f64s(&s["q"]))
-            .map(|v| v as f32)
-            .collect();
+        let q: Vec<f32> = configs(samples);
         let ours = model.distances_batch(&q).unwrap();
         let (mut self_err, mut ground_err, mut above, mut below) = (0f64, 0f64, 0f64, 0f64);
         for (s, o) in samples.iter().zip(&ours) {

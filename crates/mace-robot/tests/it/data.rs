@@ -21,3 +21,12 @@ pub(crate) fn f64s(v: &Value) -> Vec<f64> {
         .map(|x| x.as_f64().unwrap())
         .collect()
 }
+
+/// The `q` of every sample as one flat `(n, 7)` batch of `f32`.
+pub(crate) fn configs(samples: &[Value]) -> Vec<f32> {
+    samples
+        .iter()
+        .flat_map(|s| f64s(&s["q"]))
+        .map(|v| v as f32)
+        .collect()
+}

@@ -3,7 +3,7 @@ use mace_core::{Evidence, Score, Simulator};
 use mace_robot::evidence::ik_evidence;
 use mace_robot::{IkScore, IkSimulator, KinematicChain, Scene};
 
-use crate::data::{f64s, load};
+use crate::data::{configs, load};
 
 /// Scores of the reference samples: equal to the reference's `score` (within FK rounding) on the
 /// samples whose collision label is decided by more than 3 mm and on which we agree.
@@ -15,11 +15,7 @@ fn ik_scores_match_reference() {
         let evidence = ik_evidence(&chain, &scene);
         let d = load(&format!("panda_scene_{name}.json"));
         let samples = d["samples"].as_array().unwrap();
-        let q: Vec<f32> = samples
-            .iter()
-            .flat_map(|s| f64s(&s["q"]))
-            .map(|v| v as f32)
-            .collect();
+        let q: Vec<f32> = configs(samples);
         let t = Tensor::from_vec(q, (samples.len(), 7), &Device::Cpu).unwrap();
         let scores = evidence.evaluate(&t).unwrap();
         assert_eq!(scores.len(), samples.len());
