@@ -1,4 +1,4 @@
-//! Collision checking of a chain's capsules against itself, scene boxes and the ground plane.
+//! Collision checking of a chain's links against each other, scene boxes and the ground plane.
 //!
 //! Three kinds of contact, as in the reference (see `tests/data/README.md`):
 //! - **self**: every pair of links with geometry, except a link and its nearest ancestor with
@@ -8,9 +8,10 @@
 //!
 //! A configuration collides when a signed distance is negative. A link's solid is the union of
 //! its shapes: capsules, and convex hulls (meshes, boxes; see [`crate::hull`]). Every query runs
-//! in three stages, each exact about what it rules out: one bounding sphere per link, then each
-//! shape's bounding capsule (for a capsule, the shape itself), and only where both overlap, the
-//! hull itself (GJK/EPA). The boolean paths ([`CollisionModel::collides`],
+//! in stages, each exact about what it rules out: one bounding sphere per link; for self pairs
+//! with one or two joints between them, a distance table over those joints; the capsules
+//! covering each shape (for a capsule, the shape itself); and only where all of these leave it
+//! open, the hull itself (GJK/EPA). The boolean paths ([`CollisionModel::collides`],
 //! [`CollisionModel::check`]) stop at the first hit; [`CollisionModel::distances`] computes the
 //! exact signed minima, skipping pairs whose capsule bound cannot beat the current minimum.
 //! Batched entry points fuse forward kinematics and collision per configuration and split the
@@ -206,8 +207,8 @@ impl CollisionModel {
     }
 
     /// The same chain (and its already pruned self-collision pairs) against `scene`'s boxes and
-    /// ground instead: much cheaper than [`CollisionModel::new`], whose self-pair pruning takes
-    /// ≈ 0.1 s.
+    /// ground instead: much cheaper than [`CollisionModel::new`], whose self-pair pruning and
+    /// distance tables take ≈ 0.14 s for the Panda.
     pub fn for_scene(&self, scene: &Scene) -> CollisionModel {
         let obbs = scene.obbs();
         CollisionModel {

@@ -101,14 +101,19 @@ impl ConvexHull {
     /// Lowest world `z` of the grown hull placed at `pose` (its signed distance to the ground
     /// plane `z = 0`), metres.
     pub fn min_z(&self, pose: &Pose) -> f32 {
-        let r = pose.rot[2].map(f64::from);
-        let lowest = self
+        self.lowest_point(pose).1
+    }
+
+    /// The grown hull's lowest point when placed at `pose` (world), and its height: the support
+    /// point along −z, whose direction in the hull's frame is minus the rotation's third row.
+    pub(crate) fn lowest_point(&self, pose: &Pose) -> (Vec3, f32) {
+        let down = pose.rot[2].map(|v| -f64::from(v));
+        let i = self
             .poly
-            .points
-            .iter()
-            .map(|p| r[0] * p.x + r[1] * p.y + r[2] * p.z)
-            .fold(f64::INFINITY, f64::min);
-        (lowest + f64::from(pose.trans[2])) as f32 - self.margin
+            .support_index(PVec::new(down[0], down[1], down[2]));
+        let mut p = pose.transform_point(vec32(self.poly.points[i]));
+        p[2] -= self.margin;
+        (p, p[2])
     }
 }
 
@@ -272,18 +277,6 @@ pub(crate) fn witness(a: &Placed<'_>, b: &Placed<'_>) -> Witness {
             point_b: vec32(pb.translation),
             normal: [0.0; 3],
         },
-    }
-}
-
-impl ConvexHull {
-    /// The grown hull's lowest point when placed at `pose` (world), and its height.
-    pub(crate) fn lowest_point(&self, pose: &Pose) -> (Vec3, f32) {
-        let i = self
-            .poly
-            .support_index(to_parry(pose).rotation.inverse() * PVec::NEG_Z);
-        let mut p = pose.transform_point(vec32(self.poly.points[i]));
-        p[2] -= self.margin;
-        (p, p[2])
     }
 }
 
