@@ -19,6 +19,7 @@ mod best_of;
 mod config;
 mod elite;
 mod error;
+pub mod fs;
 pub mod metrics;
 mod report;
 pub mod toy;
