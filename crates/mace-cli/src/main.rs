@@ -1,21 +1,29 @@
 //! The `mace` command: tune generative priors to observations with the cross-entropy method.
 //!
-//! A thin binary: arguments are parsed here and handed to one module per subcommand in
-//! `cmd/`; the algorithms live in the library crates.
+//! A thin binary: arguments are parsed here and in `args.rs`, and handed to one module per
+//! command in `cmd/`, which calls the library crates (`mace-lab` holds the experiments) and
+//! prints or writes what they return.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod args;
 mod cmd;
 mod output;
+mod pictures;
 mod progress;
 mod render;
+mod term;
 
 /// Tune generative models at test time so that they sample what fits an observation.
 #[derive(Debug, Parser)]
 #[command(name = "mace", version, about, long_about = None)]
 struct Cli {
+    /// Replace existing output files and folders (without it, a command refuses to overwrite
+    /// anything and says so before it starts).
+    #[arg(long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,15 +53,17 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let force = cli.force;
     let result = match cli.command {
-        Command::Demo(args) => cmd::demo::run(args),
-        Command::Ik(command) => cmd::ik::run(command),
-        Command::Grasp(command) => cmd::grasp::run(command),
-        Command::Complete(command) => cmd::complete::run(command),
-        Command::Bench(command) => cmd::bench::run(command),
-        Command::Render(command) => cmd::render::run(command),
-        Command::Report(args) => cmd::report::run(args),
+        Command::Demo(args) => cmd::demo::run(args, force),
+        Command::Ik(command) => cmd::ik::run(command, force),
+        Command::Grasp(command) => cmd::grasp::run(command, force),
+        Command::Complete(command) => cmd::complete::run(command, force),
+        Command::Bench(command) => cmd::bench::run(command, force),
+        Command::Render(command) => cmd::render::run(command, force),
+        Command::Report(args) => cmd::report::run(args, force),
     };
+    term::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

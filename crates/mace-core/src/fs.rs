@@ -291,6 +291,8 @@ fn swap_into_place(from: &Path, to: &Path) -> std::io::Result<PathBuf> {
 /// out.publish(stage)?;
 /// assert!(root.join("run/report.json").is_file());
 /// assert!(OutputDir::new(&root.join("run"), false).is_err()); // used: refused without force
+/// std::fs::create_dir(root.join("empty")).unwrap();
+/// assert!(OutputDir::new(&root.join("empty"), false).is_ok()); // an empty folder is fine
 /// # std::fs::remove_dir_all(&root).ok();
 /// # Ok::<(), mace_core::fs::FileError>(())
 /// ```
@@ -302,30 +304,38 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// A results folder at `dest`.
+    /// A results folder at `dest`: a new one, an existing empty one, or (with `force`) one
+    /// that holds files.
     ///
     /// # Errors
-    /// [`FileError::Exists`] if `dest` exists and `force` is not set; [`FileError::NotADir`] if
-    /// it is not a folder (even with `force`: a file is never replaced by a folder).
+    /// [`FileError::Exists`] if `dest` holds files and `force` is not set;
+    /// [`FileError::NotADir`] if it is not a folder (even with `force`: a file is never
+    /// replaced by a folder).
     pub fn new(dest: &Path, force: bool) -> FileResult<OutputDir> {
-        match std::fs::symlink_metadata(dest) {
+        let replace = match std::fs::symlink_metadata(dest) {
             Ok(m) if !m.is_dir() => {
                 return Err(FileError::NotADir {
                     path: dest.to_path_buf(),
                 })
             }
-            Ok(_) if !force => {
-                return Err(FileError::Exists {
-                    path: dest.to_path_buf(),
-                })
+            Ok(_) => {
+                let empty = std::fs::read_dir(dest)
+                    .map_err(|e| FileError::io(dest, e))?
+                    .next()
+                    .is_none();
+                if !(empty || force) {
+                    return Err(FileError::Exists {
+                        path: dest.to_path_buf(),
+                    });
+                }
+                true
             }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => force,
             Err(e) => return Err(FileError::io(dest, e)),
-        }
+        };
         Ok(OutputDir {
             dest: dest.to_path_buf(),
-            replace: force.into(),
+            replace: replace.into(),
         })
     }
 
@@ -362,7 +372,7 @@ impl OutputDir {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if self.replace.load(Ordering::Relaxed) {
                     swap_into_place(&from, &self.dest)
-                        .and_then(|old| std::fs::remove_dir_all(old))
+                        .and_then(std::fs::remove_dir_all)
                         .map_err(|e| FileError::io(&self.dest, e))
                 } else {
                     Err(FileError::Exists {

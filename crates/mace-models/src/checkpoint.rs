@@ -1,9 +1,9 @@
-//! Checkpoints: `weights.safetensors` + `config.json` in a folder, each written atomically.
-//!
-//! Both files go through a temporary file in the same folder and a rename, weights first, so an
-//! interrupted write leaves the previous checkpoint readable.
+//! Checkpoints: `weights.safetensors` + `config.json` in a folder, each written atomically
+//! ([`mace_core::fs::write_file`], weights first) into a folder the caller owns: a training run's
+//! output or a results folder being staged. Whether an existing folder may be replaced is the
+//! caller's decision ([`mace_core::fs::OutputDir`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,20 +39,21 @@ pub fn save_ar_gmm(model: &ArGmm, training: Option<&TrainingRecord>, dir: &Path)
         path: dir.to_path_buf(),
         source,
     })?;
-    let weights = dir.join(WEIGHTS_FILE);
-    let tmp = dir.join(format!("{WEIGHTS_FILE}.tmp"));
-    model.varmap().save(&tmp).map_err(|e| Error::Checkpoint {
-        path: tmp.clone(),
-        reason: e.to_string(),
-    })?;
-    rename(&tmp, &weights)?;
+    let tensors: std::collections::HashMap<String, candle_core::Tensor> = model
+        .varmap()
+        .data()
+        .lock()
+        .expect("varmap lock")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+        .collect();
+    write_tensors(&dir.join(WEIGHTS_FILE), &tensors)?;
     let info = CheckpointInfo {
         kind: AR_GMM_KIND.into(),
         model: model.config().clone(),
         training: training.cloned(),
     };
-    let text = serde_json::to_string_pretty(&info).expect("checkpoint info serialises");
-    write_atomic(&dir.join(CONFIG_FILE), text.as_bytes())
+    write_config(&dir.join(CONFIG_FILE), &info)
 }
 
 /// Loads an AR-GMM checkpoint folder.
@@ -92,23 +93,33 @@ pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
     Ok((model, info))
 }
 
-/// Writes `bytes` to `path` through `path.tmp` and a rename.
+/// Writes `tensors` as a safetensors file at `path`, atomically (an existing file in the
+/// checkpoint folder is replaced).
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-    std::fs::write(&tmp, bytes).map_err(|source| Error::Io {
-        path: tmp.clone(),
-        source,
-    })?;
-    rename(&tmp, path)
+/// [`Error::Checkpoint`] naming the file.
+pub(crate) fn write_tensors(
+    path: &Path,
+    tensors: &std::collections::HashMap<String, candle_core::Tensor>,
+) -> Result<()> {
+    let fail = |reason: String| Error::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut named: Vec<(&String, &candle_core::Tensor)> = tensors.iter().collect();
+    named.sort_by(|a, b| a.0.cmp(b.0));
+    let bytes = safetensors::serialize(named, None).map_err(|e| fail(e.to_string()))?;
+    mace_core::fs::write_file(path, &bytes, true).map_err(|e| fail(e.to_string()))
 }
 
-fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|source| Error::Io {
-        path: to.to_path_buf(),
-        source,
+/// Writes a checkpoint's `config.json` atomically (replacing the folder's previous one).
+///
+/// # Errors
+/// [`Error::Checkpoint`] naming the file.
+pub(crate) fn write_config<T: Serialize>(path: &Path, info: &T) -> Result<()> {
+    mace_core::fs::write_json(path, info, true).map_err(|e| Error::Checkpoint {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
     })
 }
 
@@ -133,7 +144,7 @@ mod tests {
         }
     }
 
-    fn tmpdir(name: &str) -> PathBuf {
+    fn tmpdir(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("mace-ckpt-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d

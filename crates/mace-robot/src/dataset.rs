@@ -82,11 +82,17 @@ impl Dataset {
         })
     }
 
-    /// Writes the set as safetensors (layout in the module docs), atomically.
+    /// Writes the set as safetensors (layout in the module docs), atomically
+    /// ([`mace_core::fs::write_file`]: an existing file is replaced only with `force`).
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be written.
-    pub fn save_safetensors(&self, chain: &KinematicChain, path: impl AsRef<Path>) -> Result<()> {
+    /// [`Error::File`] if the file exists (without `force`) or cannot be written.
+    pub fn save_safetensors(
+        &self,
+        chain: &KinematicChain,
+        path: impl AsRef<Path>,
+        force: bool,
+    ) -> Result<()> {
         let path = path.as_ref();
         let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
         let (qb, tb) = (bytes(&self.q), bytes(&self.tcp));
@@ -103,13 +109,8 @@ impl Dataset {
             ("seed".to_string(), self.seed.to_string()),
             ("n".to_string(), self.len().to_string()),
         ]);
-        // Through a temporary file and a rename: an interrupted write never leaves a torn file.
-        let tmp = path.with_extension("safetensors.tmp");
-        safetensors::serialize_to_file([("q", qv), ("tcp", tv)], Some(meta), &tmp).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        let bytes = safetensors::serialize([("q", qv), ("tcp", tv)], Some(meta)).map_err(io)?;
+        Ok(mace_core::fs::write_file(path, &bytes, force)?)
     }
 
     /// Reads a set written by [`Dataset::save_safetensors`].
@@ -179,7 +180,7 @@ mod tests {
             "mace_robot_dataset_{}.safetensors",
             std::process::id()
         ));
-        d.save_safetensors(&chain, &path).unwrap();
+        d.save_safetensors(&chain, &path, true).unwrap();
         let back = Dataset::load_safetensors(&path).unwrap();
         std::fs::remove_file(&path).ok();
         assert_eq!(back, d);

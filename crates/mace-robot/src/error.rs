@@ -88,6 +88,17 @@ pub enum Error {
         /// The operation that needed a non-empty batch.
         op: &'static str,
     },
+    /// A file of configurations (or another input) that is not what it should be.
+    #[error("{}: {reason}", path.display())]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the element (e.g. `configuration 3, joint 2`).
+        reason: String,
+    },
+    /// A file that cannot be read as input (not found, a FIFO, too large).
+    #[error(transparent)]
+    File(#[from] mace_core::fs::FileError),
     /// An error from candle (tensor access).
     #[error(transparent)]
     Candle(#[from] candle_core::Error),

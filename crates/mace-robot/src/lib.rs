@@ -19,6 +19,7 @@
 
 pub mod chain;
 pub mod collision;
+pub mod config_file;
 pub mod contact;
 pub mod dataset;
 pub mod error;

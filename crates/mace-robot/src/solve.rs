@@ -230,7 +230,7 @@ impl SolveConfig {
 }
 
 /// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SolveStatus {
     /// A collision-free answer (respecting the clearance) within the method's tolerance.
@@ -240,7 +240,7 @@ pub enum SolveStatus {
 }
 
 /// The answer of one solve.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SolveReport {
     /// The method used.
     pub method: Method,

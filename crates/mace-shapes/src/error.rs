@@ -9,6 +9,10 @@ use std::path::PathBuf;
 #[derive(thiserror::Error, Debug)]
 #[non_exhaustive]
 pub enum Error {
+    /// A file that cannot be read or written (not found, not a regular file, too large, or an
+    /// existing file not to be replaced).
+    #[error(transparent)]
+    File(#[from] mace_core::fs::FileError),
     /// A file or folder could not be read or written.
     #[error("cannot access {}: {source}", path.display())]
     Io {

@@ -394,7 +394,8 @@ impl Simulator for GraspSimulator {
 }
 
 /// Which aggregation of the per-finger contact gaps the score uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ScoreForm {
     /// The paper's `max(1 − (1/k) Σ_j |Δ_j|, 0)`. The default.
     #[default]

@@ -7,11 +7,17 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use mace_core::toy::{ToyBaseline, ToyProblem, ToyRun};
 use mace_core::{Objective, TuneConfig};
+use mace_lab::ik::demo::{BOX_CLEARANCE, BOX_SOLVES, WINDOW_SAMPLES};
+use mace_lab::ik::{load_prior, run_ik_demo, IkDemo};
+use mace_robot::solve::Method;
+use mace_robot::KinematicChain;
 use rand::{rngs::StdRng, SeedableRng};
 
-use crate::output::write_json;
+use crate::output::{emit_json, write_json, ResultsDir};
+use crate::pictures::{panel, picture_rows, save_curves, save_robot_picture};
 use crate::progress::TuneProgress;
-use crate::render::{render_curves, save_png, stack_vertical};
+use crate::render::{render_curves, save_png, stack_vertical, Panel};
+use crate::say;
 
 /// Arguments of `mace demo`.
 #[derive(Debug, Args)]
@@ -56,21 +62,11 @@ struct ToyDemoRecord {
 /// Posterior samples drawn to evaluate each tuned model, and reference samples.
 const EVAL_SAMPLES: usize = 2000;
 
-pub(crate) fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: DemoArgs, force: bool) -> anyhow::Result<()> {
     match args.which.unwrap_or(DemoKind::Ik) {
-        DemoKind::Ik => run_ik(args.seed, args.json, args.out, args.quiet),
-        DemoKind::Toy => run_toy(args.seed, args.json, args.out, args.quiet),
+        DemoKind::Ik => run_ik(args.seed, args.json, args.out, args.quiet, force),
+        DemoKind::Toy => run_toy(args.seed, args.json, args.out, args.quiet, force),
     }
-}
-
-/// Everything the IK demo measured, as written by `--json`.
-#[derive(Debug, serde::Serialize)]
-struct IkDemoRecord {
-    prior_load_s: f64,
-    box_solves: Vec<mace_robot::solve::SolveReport>,
-    window_prior: mace_robot::prior_eval::SceneSampleEval,
-    window_posterior: mace_robot::prior_eval::SceneSampleEval,
-    window_tuning: mace_core::TuneReport,
 }
 
 fn run_ik(
@@ -78,132 +74,86 @@ fn run_ik(
     json: Option<PathBuf>,
     out: Option<PathBuf>,
     quiet: bool,
+    force: bool,
 ) -> anyhow::Result<()> {
-    use mace_models::fast::ArGmmSampler;
-    use mace_robot::solve::{Method, SolveConfig, Solver};
-    use mace_robot::{CollisionModel, KinematicChain, Scene};
-
     let chain = KinematicChain::panda();
-    let start = std::time::Instant::now();
-    let (prior, _, dir) = crate::cmd::prior::load_prior(None)?;
-    let sampler = ArGmmSampler::new(&prior)?;
-    let prior_load_s = start.elapsed().as_secs_f64();
-    println!(
+    let out = out
+        .as_deref()
+        .map(|d| ResultsDir::new(d, force))
+        .transpose()?;
+    let prior = load_prior(None, &chain)?;
+    say!(
         "Shipped IK prior loaded from {} in {:.1} ms.",
-        dir.display(),
-        prior_load_s * 1e3
+        prior.dir.display(),
+        prior.load_seconds * 1e3
     );
-
-    // 1. The box scene: a collision-free answer inside an open box, several times.
-    let boxed = Scene::by_name("box")?;
-    // 3 mm of clearance: our capsules are not the reference's meshes, so keep a margin.
-    let config = SolveConfig {
-        clearance: 0.003,
-        ..SolveConfig::default()
-    };
-    let solver = Solver::new(CollisionModel::new(&chain, &boxed), config);
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut draw = |t: [f32; 3], n: usize, r: &mut StdRng| sampler.sample(&t, n, r);
-    let mut box_solves = Vec::new();
-    for method in [Method::Prior, Method::Hybrid] {
-        for _ in 0..5 {
-            box_solves.push(solver.solve(method, boxed.target, &mut draw, &mut rng)?);
-        }
-    }
-    println!(
-        "\nBox scene, target {:?} inside the box (5 solves per method, 3 mm clearance):",
-        boxed.target
+    let mut bar = TuneProgress::new("mace", TuneConfig::panda_ik_fast().iterations, quiet)
+        .positive_means("collision-free");
+    let demo = run_ik_demo(&prior, &chain, seed, &mut bar)?;
+    bar.finish();
+    let record = &demo.record;
+    say!(
+        "\nBox scene, target {:?} inside the box ({BOX_SOLVES} solves per method, {:.0} mm clearance):",
+        demo.boxed.target,
+        BOX_CLEARANCE * 1e3
     );
-    println!("| method | solved | median time | median TCP error | collision-free |");
-    println!("|---|---|---|---|---|");
-    for method in [Method::Prior, Method::Hybrid] {
-        let runs: Vec<_> = box_solves.iter().filter(|r| r.method == method).collect();
-        let mut times: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
-        let mut errors: Vec<f32> = runs.iter().map(|r| r.error).collect();
-        times.sort_by(f64::total_cmp);
-        errors.sort_by(f32::total_cmp);
-        let solved = runs
-            .iter()
-            .filter(|r| r.status == mace_robot::solve::SolveStatus::Solved)
-            .count();
-        let free = runs.iter().filter(|r| r.collision_free).count();
-        println!(
-            "| {} | {solved}/{} | {:.1} ms | {:.3} mm | {free}/{} |",
-            method.name(),
-            runs.len(),
-            times[times.len() / 2] * 1e3,
-            errors[errors.len() / 2] * 1e3,
-            runs.len()
+    say!("| method | solved | median time | median TCP error | collision-free |");
+    say!("|---|---|---|---|---|");
+    for row in record.box_rows() {
+        say!(
+            "| {} | {}/{} | {:.1} ms | {:.3} mm | {}/{} |",
+            row.method.name(),
+            row.solved,
+            row.runs,
+            row.median_s * 1e3,
+            row.median_error * 1e3,
+            row.collision_free,
+            row.runs
         );
     }
-
-    // 2. The window scene: tune the prior so that its samples reach through the window.
-    let window = Scene::by_name("window")?;
-    let config = mace_core::TuneConfig {
-        seed,
-        ..mace_core::TuneConfig::panda_ik_fast()
-    };
-    let conditioned = prior.conditioned(&window.target)?;
-    let (window_prior, prior_q) =
-        crate::cmd::tune::evaluate_model(&conditioned, &chain, &window, 1000, seed + 1)?;
-    let mut bar =
-        TuneProgress::new("mace", config.iterations, quiet).positive_means("collision-free");
-    let (posterior, window_tuning) = crate::cmd::tune::tune_scene(
-        &prior,
-        solver.model(),
-        &window,
-        Objective::Mace,
-        &config,
-        // The paper's plain score (no obstacle margin): on the window the margin that helps the
-        // wall scene cost 0.01–0.08 of success (docs/BENCHMARKS.md).
-        crate::cmd::tune::TuneScope::default(),
-        &mut bar,
-    )?;
-    bar.finish();
-    let (window_posterior, posterior_q) =
-        crate::cmd::tune::evaluate_model(&posterior, &chain, &window, 1000, seed + 1)?;
-    println!(
-        "\nWindow scene, target {:?} through the window (1000 samples each):",
-        window.target
+    say!(
+        "\nWindow scene, target {:?} through the window ({WINDOW_SAMPLES} samples each):",
+        demo.window.target
     );
-    println!("| model | mean score | collision-free | diversity (rad) |");
-    println!("|---|---|---|---|");
+    say!("| model | mean score | collision-free | diversity (rad) |");
+    say!("|---|---|---|---|");
     for (name, e) in [
-        ("prior", &window_prior),
-        ("MACE posterior", &window_posterior),
+        ("prior", &record.window_prior),
+        ("MACE posterior", &record.window_posterior),
     ] {
         let div = e.diversity.map_or("n/a".into(), |d| format!("{d:.2}"));
-        println!(
+        say!(
             "| {name} | {:.3} | {:.3} | {div} |",
-            e.mean_score, e.success_rate
+            e.mean_score,
+            e.success_rate
         );
     }
-    println!(
+    let t = &record.window_tuning;
+    say!(
         "MACE tuning: {:.2} s, {} steps ({:?}).",
-        window_tuning.timings.total_s, window_tuning.steps_taken, window_tuning.status
+        t.timings.total_s,
+        t.steps_taken,
+        t.status
     );
-    let record = IkDemoRecord {
-        prior_load_s,
-        box_solves,
-        window_prior,
-        window_posterior,
-        window_tuning,
-    };
     if let Some(path) = json {
-        write_json(&path, &record)?;
-        println!("Report written to {}", path.display());
+        emit_json(&path, record, force)?;
+        if path != Path::new("-") {
+            say!("Report written to {}", path.display());
+        }
     }
     match out {
         Some(dir) => {
             let start = std::time::Instant::now();
-            write_ik_pictures(&dir, &boxed, &window, &record, &prior_q, &posterior_q)?;
-            println!(
+            write_ik_pictures(&dir, &demo)?;
+            let path = dir.path().to_path_buf();
+            dir.publish()?;
+            say!(
                 "Pictures window.png, box.png, curves.png and demo.json written to {} in {:.2} s.",
-                dir.display(),
+                path.display(),
                 start.elapsed().as_secs_f64()
             );
         }
-        None => println!(
+        None => say!(
             "Pictures of these samples and answers: `mace demo --out DIR` (window.png, box.png, curves.png)."
         ),
     }
@@ -212,39 +162,20 @@ fn run_ik(
 
 /// The IK demo's pictures and report in `dir`: `window.png` (prior | MACE posterior samples),
 /// `box.png` (the answers of prior and hybrid), `curves.png` (the window tuning), `demo.json`.
-fn write_ik_pictures(
-    dir: &Path,
-    boxed: &mace_robot::Scene,
-    window: &mace_robot::Scene,
-    record: &IkDemoRecord,
-    prior_q: &[f32],
-    posterior_q: &[f32],
-) -> anyhow::Result<()> {
-    use crate::cmd::tune::{picture_rows, save_robot_picture};
-    use crate::render::Panel;
-    use mace_robot::solve::Method;
-
-    let dof = mace_robot::KinematicChain::panda().dof();
+fn write_ik_pictures(dir: &ResultsDir, demo: &IkDemo) -> anyhow::Result<()> {
+    let dof = KinematicChain::panda().dof();
     save_robot_picture(
-        window,
+        &demo.window,
         &[
-            Panel {
-                title: "prior",
-                configs: picture_rows(prior_q, dof),
-                colliding: None,
-                alpha: None,
-            },
-            Panel {
-                title: "MACE posterior",
-                configs: picture_rows(posterior_q, dof),
-                colliding: None,
-                alpha: None,
-            },
+            panel("prior", picture_rows(&demo.prior_q, dof)),
+            panel("MACE posterior", picture_rows(&demo.posterior_q, dof)),
         ],
-        &dir.join("window.png"),
+        &dir.file("window.png"),
+        false,
     )?;
     let answers = |method: Method| {
-        let runs: Vec<_> = record
+        let runs: Vec<_> = demo
+            .record
             .box_solves
             .iter()
             .filter(|r| r.method == method && r.q.len() == dof)
@@ -256,7 +187,7 @@ fn write_ik_pictures(
     let (prior_a, prior_c) = answers(Method::Prior);
     let (hybrid_a, hybrid_c) = answers(Method::Hybrid);
     save_robot_picture(
-        boxed,
+        &demo.boxed,
         &[
             Panel {
                 title: "prior answers",
@@ -271,13 +202,16 @@ fn write_ik_pictures(
                 alpha: Some(0.5),
             },
         ],
-        &dir.join("box.png"),
+        &dir.file("box.png"),
+        false,
     )?;
-    save_png(
-        &render_curves(&record.window_tuning, None, "window (MACE)", (900, 640))?,
-        &dir.join("curves.png"),
+    save_curves(
+        &demo.record.window_tuning,
+        "window (MACE)",
+        &dir.file("curves.png"),
+        false,
     )?;
-    write_json(&dir.join("demo.json"), record)
+    write_json(&dir.file("demo.json"), &demo.record, false)
 }
 
 fn run_toy(
@@ -285,7 +219,12 @@ fn run_toy(
     json: Option<PathBuf>,
     out: Option<PathBuf>,
     quiet: bool,
+    force: bool,
 ) -> anyhow::Result<()> {
+    let out = out
+        .as_deref()
+        .map(|d| ResultsDir::new(d, force))
+        .transpose()?;
     let problem = ToyProblem::standard();
     let config = TuneConfig {
         seed,
@@ -295,8 +234,8 @@ fn run_toy(
     let reference = problem.reference_posterior(EVAL_SAMPLES, &mut rng)?;
     let baseline = problem.baseline(&reference, EVAL_SAMPLES, seed.wrapping_add(2000))?;
 
-    println!("Toy problem: 3-component Gaussian mixture prior in 2-D; score 1 inside the box");
-    println!(
+    say!("Toy problem: 3-component Gaussian mixture prior in 2-D; score 1 inside the box");
+    say!(
         "  [{}, {}] x [{}, {}], exp(-d/{}) outside. Prior mass of the box: {:.4} (exact).",
         problem.score.lo[0],
         problem.score.hi[0],
@@ -313,26 +252,33 @@ fn run_toy(
         runs.push(run);
     }
 
-    println!();
-    println!("| model | fraction in box | MMD² to exact posterior | tuning time (s) |");
-    println!("|---|---|---|---|");
-    println!(
+    say!("");
+    say!("| model | fraction in box | MMD² to exact posterior | tuning time (s) |");
+    say!("|---|---|---|---|");
+    say!(
         "| prior | {:.3} | {:.4} | - |",
-        baseline.region_prior_mass, baseline.prior_mmd_to_reference
+        baseline.region_prior_mass,
+        baseline.prior_mmd_to_reference
     );
     for run in &runs {
-        println!(
+        say!(
             "| {} posterior | {:.3} | {:.4} | {:.2} |",
-            run.objective, run.fraction_in_region, run.mmd_to_reference, run.report.timings.total_s
+            run.objective,
+            run.fraction_in_region,
+            run.mmd_to_reference,
+            run.report.timings.total_s
         );
     }
-    println!(
+    say!(
         "| exact posterior (rejection) | {:.3} | 0 | - |",
         baseline.reference_fraction_in_region
     );
-    println!(
+    say!(
         "\n{} iterations, {} samples per iteration, quantile {}, lr {}, seed {seed}.",
-        config.iterations, config.sample_size, config.quantile, config.lr
+        config.iterations,
+        config.sample_size,
+        config.quantile,
+        config.lr
     );
     let record = ToyDemoRecord {
         problem: "toy",
@@ -340,8 +286,10 @@ fn run_toy(
         runs,
     };
     if let Some(path) = json {
-        write_json(&path, &record)?;
-        println!("Report written to {}", path.display());
+        emit_json(&path, &record, force)?;
+        if path != Path::new("-") {
+            say!("Report written to {}", path.display());
+        }
     }
     if let Some(dir) = out {
         let parts = record
@@ -356,11 +304,13 @@ fn run_toy(
                 )
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        save_png(&stack_vertical(&parts)?, &dir.join("curves.png"))?;
-        write_json(&dir.join("demo.json"), &record)?;
-        println!(
+        save_png(&stack_vertical(&parts)?, &dir.file("curves.png"), false)?;
+        write_json(&dir.file("demo.json"), &record, false)?;
+        let path = dir.path().to_path_buf();
+        dir.publish()?;
+        say!(
             "Pictures curves.png and demo.json written to {}",
-            dir.display()
+            path.display()
         );
     }
     Ok(())

@@ -1,16 +1,15 @@
-//! One module per subcommand.
+//! One module per command; each turns its arguments into a library config, calls the library
+//! (`mace-lab`, `mace-robot`, …) and prints or writes what it returns.
 
 pub(crate) mod bench;
+pub(crate) mod bench_ik;
+pub(crate) mod bench_shapes;
 pub(crate) mod complete;
 pub(crate) mod demo;
-pub(crate) mod fig1;
 pub(crate) mod grasp;
 pub(crate) mod ik;
-pub(crate) mod inspect;
-pub(crate) mod prior;
+pub(crate) mod ik_prior;
+pub(crate) mod ik_solve;
+pub(crate) mod ik_tune;
 pub(crate) mod render;
 pub(crate) mod report;
-pub(crate) mod shapes;
-pub(crate) mod table1;
-pub(crate) mod table2;
-pub(crate) mod tune;

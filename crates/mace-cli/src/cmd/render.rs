@@ -9,13 +9,16 @@
 //! Collision colours are recomputed in the given scene. A report file is a `TuneReport` or any
 //! record holding some (`mace ik tune`'s `report.json`, `mace demo --json`): each found is drawn.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use mace_core::TuneReport;
 
+use mace_robot::config_file::read_configs;
+
 use crate::render::{self, cloud, curves, ply, robot, Camera};
+use crate::say;
 
 /// Subcommands of `mace render`.
 #[derive(Debug, Subcommand)]
@@ -106,68 +109,12 @@ pub(crate) struct CloudArgs {
 }
 
 /// Runs a `render` subcommand.
-pub(crate) fn run(command: RenderCommand) -> anyhow::Result<()> {
+pub(crate) fn run(command: RenderCommand, force: bool) -> anyhow::Result<()> {
     match command {
-        RenderCommand::Robot(args) => robot_cmd(args),
-        RenderCommand::Curves(args) => curves_cmd(args),
-        RenderCommand::Cloud(args) => cloud_cmd(args),
+        RenderCommand::Robot(args) => robot_cmd(args, force),
+        RenderCommand::Curves(args) => curves_cmd(args, force),
+        RenderCommand::Cloud(args) => cloud_cmd(args, force),
     }
-}
-
-/// Reads configurations (flat `(n, dof)`, rad) from any of the accepted layouts; in a
-/// `samples.json` of `mace ik tune` (keys `prior` and `posterior`) it reads the list `which`.
-pub(crate) fn read_config_file(path: &Path, dof: usize, which: &str) -> anyhow::Result<Vec<f32>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("parsing {} as JSON", path.display()))?;
-    let value = match value.get(which) {
-        Some(list) if value.get("prior").is_some() && value.get("posterior").is_some() => {
-            list.clone()
-        }
-        _ => value,
-    };
-    parse_configs(&value, dof)
-        .with_context(|| format!("reading configurations from {}", path.display()))
-}
-
-fn parse_configs(value: &serde_json::Value, dof: usize) -> anyhow::Result<Vec<f32>> {
-    use serde_json::Value;
-    let rows: &Vec<Value> = match value {
-        Value::Array(a) => a,
-        Value::Object(o) => match ["samples", "configs", "q"].iter().find_map(|k| o.get(*k)) {
-            Some(Value::Array(a)) => a,
-            _ => bail!("expected an array of configurations or an object with `samples`"),
-        },
-        _ => bail!("expected an array of configurations or an object with `samples`"),
-    };
-    if rows.is_empty() {
-        bail!("no configurations (empty batch)");
-    }
-    let mut q = Vec::with_capacity(rows.len() * dof);
-    for (i, row) in rows.iter().enumerate() {
-        let vals = match row {
-            Value::Array(a) => a,
-            Value::Object(o) => match o.get("q") {
-                Some(Value::Array(a)) => a,
-                _ => bail!("configuration {i} has no `q` array"),
-            },
-            _ => bail!("configuration {i} is neither an array nor an object with `q`"),
-        };
-        if vals.len() != dof {
-            bail!(
-                "configuration {i} has {} joint values, expected {dof}",
-                vals.len()
-            );
-        }
-        for (j, v) in vals.iter().enumerate() {
-            match v.as_f64() {
-                Some(x) if x.is_finite() => q.push(x as f32),
-                _ => bail!("configuration {i}, joint {j}: `{v}` is not a finite number"),
-            }
-        }
-    }
-    Ok(q)
 }
 
 /// At most `max` of the `(n, dof)` rows of `q`, evenly spaced.
@@ -184,8 +131,8 @@ fn thin(q: Vec<f32>, dof: usize, max: usize) -> Vec<f32> {
         .collect()
 }
 
-fn robot_cmd(args: RobotArgs) -> anyhow::Result<()> {
-    let scene = super::tune::scene_with_target(&args.scene, args.target.as_deref())?;
+fn robot_cmd(args: RobotArgs, force: bool) -> anyhow::Result<()> {
+    let scene = mace_lab::ik::scene_with_target(&args.scene, args.target.as_deref())?;
     let rs = robot::RobotScene::panda(scene);
     let dof = rs.chain.dof();
     if let Some(a) = args.alpha {
@@ -194,12 +141,12 @@ fn robot_cmd(args: RobotArgs) -> anyhow::Result<()> {
         }
     }
     let samples = thin(
-        read_config_file(&args.samples, dof, "posterior")?,
+        read_configs(&args.samples, dof, Some("posterior"))?,
         dof,
         args.max,
     );
     let prior = match &args.prior {
-        Some(p) => Some(thin(read_config_file(p, dof, "prior")?, dof, args.max)),
+        Some(p) => Some(thin(read_configs(p, dof, Some("prior"))?, dof, args.max)),
         None => None,
     };
     let titles = args.titles.clone().unwrap_or_default();
@@ -233,8 +180,8 @@ fn robot_cmd(args: RobotArgs) -> anyhow::Result<()> {
     let camera = Camera::for_scene(&rs.scene);
     let start = std::time::Instant::now();
     let png = robot::render_robot_panels(&rs, &panels, &camera, (args.size[0], args.size[1]))?;
-    render::save_png(&png, &args.out)?;
-    println!(
+    render::save_png(&png, &args.out, force)?;
+    say!(
         "wrote {} ({}×{} px, {} panel(s), {:.2} s)",
         args.out.display(),
         png.width(),
@@ -289,9 +236,8 @@ fn find_reports(
     }
 }
 
-fn curves_cmd(args: CurvesArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.report)
-        .with_context(|| format!("reading {}", args.report.display()))?;
+fn curves_cmd(args: CurvesArgs, force: bool) -> anyhow::Result<()> {
+    let text = mace_core::fs::read_text(&args.report, mace_core::fs::TEXT_LIMIT)?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("parsing {} as JSON", args.report.display()))?;
     let mut reports = Vec::new();
@@ -328,8 +274,8 @@ fn curves_cmd(args: CurvesArgs) -> anyhow::Result<()> {
         )?);
     }
     let png = render::stack_vertical(&parts)?;
-    render::save_png(&png, &args.out)?;
-    println!(
+    render::save_png(&png, &args.out, force)?;
+    say!(
         "wrote {} ({}×{} px, {} report(s))",
         args.out.display(),
         png.width(),
@@ -367,7 +313,7 @@ fn parse_fingers(s: &str) -> anyhow::Result<Vec<[f32; 3]>> {
         .collect()
 }
 
-fn cloud_cmd(args: CloudArgs) -> anyhow::Result<()> {
+fn cloud_cmd(args: CloudArgs, force: bool) -> anyhow::Result<()> {
     let clouds: Vec<Vec<[f32; 3]>> = args
         .ply
         .iter()
@@ -410,8 +356,8 @@ fn cloud_cmd(args: CloudArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| (panels.len() as f64).sqrt().ceil() as usize)
         .max(1);
     let png = cloud::render_cloud_grid(&panels, cols, args.cell, args.title.as_deref())?;
-    render::save_png(&png, &args.out)?;
-    println!(
+    render::save_png(&png, &args.out, force)?;
+    say!(
         "wrote {} ({}×{} px, {} cloud(s))",
         args.out.display(),
         png.width(),
@@ -426,16 +372,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn config_layouts() {
-        let v: serde_json::Value =
-            serde_json::from_str(r#"[{"q":[1,2],"collides":true},{"q":[3,4]}]"#).unwrap();
-        assert_eq!(parse_configs(&v, 2).unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-        let v: serde_json::Value = serde_json::from_str(r#"[[1,2],[3,4]]"#).unwrap();
-        assert_eq!(parse_configs(&v, 2).unwrap().len(), 4);
-        let v: serde_json::Value = serde_json::from_str(r#"{"samples":[{"q":[1,2]}]}"#).unwrap();
-        assert_eq!(parse_configs(&v, 2).unwrap().len(), 2);
-        let v: serde_json::Value = serde_json::from_str(r#"[[1,2,3]]"#).unwrap();
-        assert!(parse_configs(&v, 2).is_err());
+    fn thinning_keeps_evenly_spaced_rows() {
         assert_eq!(thin((0..20).map(|x| x as f32).collect(), 2, 5).len(), 10);
     }
 

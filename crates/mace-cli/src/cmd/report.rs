@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::output::write_atomic;
+use crate::output::write_text;
 use crate::render::html;
+use crate::say;
 
 /// Arguments of `mace report`.
 #[derive(Debug, Args)]
@@ -20,12 +21,12 @@ pub(crate) struct ReportArgs {
 }
 
 /// Writes the report of `args.dir`.
-pub(crate) fn run(args: ReportArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: ReportArgs, force: bool) -> anyhow::Result<()> {
     let page = html::build_report(&args.dir)?;
     let out = args.out.unwrap_or_else(|| args.dir.join("report.html"));
-    write_atomic(&out, page.as_bytes())?;
+    write_text(&out, &page, force)?;
     let inv = html::inventory(&args.dir)?;
-    println!(
+    say!(
         "wrote {} ({} KiB: {} table file(s), {} record(s), {} picture(s))",
         out.display(),
         page.len() / 1024,

@@ -71,14 +71,14 @@ pub(crate) fn encode_png(pixmap: &Pixmap) -> anyhow::Result<Vec<u8>> {
     pixmap.encode_png().context("encoding PNG")
 }
 
-/// Writes the picture as a PNG file atomically (temporary file in the same folder, then rename),
-/// creating the folder if needed.
+/// Writes the picture as a PNG file atomically (`mace_core::fs::write_file`: an existing file
+/// is replaced only with `force`), creating the folder if needed.
 ///
 /// # Errors
 /// If encoding or writing fails.
-pub(crate) fn save_png(pixmap: &Pixmap, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn save_png(pixmap: &Pixmap, path: &Path, force: bool) -> anyhow::Result<()> {
     let bytes = encode_png(pixmap)?;
-    crate::output::write_atomic(path, &bytes)
+    Ok(mace_core::fs::write_file(path, &bytes, force)?)
 }
 
 /// Stacks pictures top to bottom on a white background (width = the widest).
@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(back.pixel(9, 6).unwrap().red(), 255);
         let dir = std::env::temp_dir().join(format!("mace-render-unit-{}", std::process::id()));
         let path = dir.join("x.png");
-        save_png(&back, &path).unwrap();
+        save_png(&back, &path, true).unwrap();
         assert!(Pixmap::load_png(&path).is_ok());
         let _ = std::fs::remove_dir_all(dir);
     }

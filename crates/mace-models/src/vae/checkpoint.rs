@@ -17,7 +17,7 @@ use super::cvae::Cvae;
 use super::model::PointVae;
 use super::nets::VaeCore;
 use super::train::VaeTrainingRecord;
-use crate::checkpoint::{write_atomic, CONFIG_FILE, WEIGHTS_FILE};
+use crate::checkpoint::{write_config, write_tensors, CONFIG_FILE, WEIGHTS_FILE};
 use crate::{Error, Result};
 
 /// Format tag of [`PointVae`] checkpoints.
@@ -116,24 +116,14 @@ fn save_core(
         .into_iter()
         .map(|(name, var)| Ok((name, var.as_tensor().to_dtype(target)?)))
         .collect::<candle_core::Result<_>>()?;
-    let weights = dir.join(WEIGHTS_FILE);
-    let tmp = dir.join(format!("{WEIGHTS_FILE}.tmp"));
-    candle_core::safetensors::save(&tensors, &tmp).map_err(|e| Error::Checkpoint {
-        path: tmp.clone(),
-        reason: e.to_string(),
-    })?;
-    std::fs::rename(&tmp, &weights).map_err(|source| Error::Io {
-        path: weights.clone(),
-        source,
-    })?;
+    write_tensors(&dir.join(WEIGHTS_FILE), &tensors)?;
     let info = VaeCheckpointInfo {
         kind: kind.into(),
         model: core.config.clone(),
         weights_dtype: dtype,
         training: training.cloned(),
     };
-    let text = serde_json::to_string_pretty(&info).expect("checkpoint info serialises");
-    write_atomic(&dir.join(CONFIG_FILE), text.as_bytes())
+    write_config(&dir.join(CONFIG_FILE), &info)
 }
 
 fn load_core(dir: &Path, kind: &str) -> Result<(VaeCore, VaeCheckpointInfo)> {

@@ -36,7 +36,7 @@ mod table;
 use table::{PairTable, Verdict};
 
 /// Which kinds of contact a configuration has.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CollisionFlags {
     /// Two non-adjacent links overlap.
     pub self_collision: bool,
@@ -55,14 +55,22 @@ impl CollisionFlags {
 
 /// Signed minimum distances of one configuration, metres (negative = penetration depth;
 /// `f32::INFINITY` when there is nothing to check, e.g. no boxes).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Distances {
     /// Minimum over the checked self-collision pairs.
+    #[serde(deserialize_with = "infinite_if_null")]
     pub self_distance: f32,
     /// Minimum over links × scene boxes.
+    #[serde(deserialize_with = "infinite_if_null")]
     pub obstacle_distance: f32,
     /// Minimum height of the links checked against the ground.
+    #[serde(deserialize_with = "infinite_if_null")]
     pub ground_distance: f32,
+}
+
+/// JSON has no infinity: serde_json writes it as `null`, read back here as `f32::INFINITY`.
+fn infinite_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    Ok(<Option<f32> as serde::Deserialize>::deserialize(d)?.unwrap_or(f32::INFINITY))
 }
 
 /// A chain's collision geometry prepared for fast queries against one scene.

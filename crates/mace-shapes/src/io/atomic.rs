@@ -1,53 +1,26 @@
-//! Atomic file writes: write a temporary file beside the target, then rename it over.
-//!
-//! A reader never sees a half-written file, and an interrupted write leaves the old file intact.
+//! File access of the readers and writers, through the workspace's one write path
+//! ([`mace_core::fs`]): atomic writes that replace an existing file only when asked, reads of
+//! regular files only, with their size checked before reading.
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Largest point-cloud or mesh file read, bytes (2 GiB: tens of millions of points).
+pub(crate) const MAX_FILE_BYTES: u64 = 2 << 30;
 
-/// Writes `bytes` to `path` atomically (temporary file in the same folder + rename).
+/// Writes `bytes` to `path` atomically; an existing file is replaced only with `force`.
 ///
 /// # Errors
-/// [`Error::Io`] naming `path` (or the temporary file) if any step fails; the temporary file
-/// is removed on failure.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| {
-            Error::io(
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no file name"),
-            )
-        })?
-        .to_string_lossy()
-        .into_owned();
-    let tmp = path.with_file_name(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+/// [`crate::Error::File`] naming `path`.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    Ok(mace_core::fs::write_file(path, bytes, force)?)
 }
 
-/// Reads a whole file.
+/// Reads a whole regular file of at most [`MAX_FILE_BYTES`].
 ///
 /// # Errors
-/// [`Error::Io`] naming `path`.
+/// [`crate::Error::File`] naming `path`.
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    Ok(mace_core::fs::read_file(path, MAX_FILE_BYTES)?)
 }

@@ -42,11 +42,11 @@ pub fn read_point_cloud(path: impl AsRef<Path>) -> Result<PointCloud> {
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for another extension; [`Error::Io`].
-pub fn write_point_cloud(path: impl AsRef<Path>, cloud: &PointCloud) -> Result<()> {
+pub fn write_point_cloud(path: impl AsRef<Path>, cloud: &PointCloud, force: bool) -> Result<()> {
     let path = path.as_ref();
     match extension(path).as_str() {
-        "ply" => write_ply(path, cloud, PlyEncoding::BinaryLittleEndian),
-        "npy" => write_npy(path, cloud),
+        "ply" => write_ply(path, cloud, PlyEncoding::BinaryLittleEndian, force),
+        "npy" => write_npy(path, cloud, force),
         _ => Err(Error::InvalidParameter {
             name: "path",
             value: path.display().to_string(),

@@ -198,6 +198,6 @@ pub fn encode_npy(cloud: &PointCloud) -> Vec<u8> {
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
-pub fn write_npy(path: impl AsRef<Path>, cloud: &PointCloud) -> Result<()> {
-    write_atomic(path.as_ref(), &encode_npy(cloud))
+pub fn write_npy(path: impl AsRef<Path>, cloud: &PointCloud, force: bool) -> Result<()> {
+    write_atomic(path.as_ref(), &encode_npy(cloud), force)
 }

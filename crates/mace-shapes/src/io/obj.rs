@@ -157,6 +157,6 @@ pub fn encode_obj(mesh: &Mesh) -> String {
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
-pub fn write_obj(path: impl AsRef<Path>, mesh: &Mesh) -> Result<()> {
-    write_atomic(path.as_ref(), encode_obj(mesh).as_bytes())
+pub fn write_obj(path: impl AsRef<Path>, mesh: &Mesh, force: bool) -> Result<()> {
+    write_atomic(path.as_ref(), encode_obj(mesh).as_bytes(), force)
 }

@@ -543,6 +543,11 @@ pub fn encode_ply(cloud: &PointCloud, encoding: PlyEncoding) -> Vec<u8> {
 ///
 /// # Errors
 /// [`Error::Io`] naming the path.
-pub fn write_ply(path: impl AsRef<Path>, cloud: &PointCloud, encoding: PlyEncoding) -> Result<()> {
-    write_atomic(path.as_ref(), &encode_ply(cloud, encoding))
+pub fn write_ply(
+    path: impl AsRef<Path>,
+    cloud: &PointCloud,
+    encoding: PlyEncoding,
+    force: bool,
+) -> Result<()> {
+    write_atomic(path.as_ref(), &encode_ply(cloud, encoding), force)
 }

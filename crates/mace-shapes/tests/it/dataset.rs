@@ -18,6 +18,7 @@ fn fake_shapenet(n: usize, points: impl Fn(usize) -> usize) -> tempfile::TempDir
             dir.join(format!("obj_{i:03}.ply")),
             &c,
             PlyEncoding::BinaryLittleEndian,
+            false,
         )
         .unwrap();
     }

@@ -20,7 +20,7 @@ fn ply_round_trips_in_every_encoding() {
         PlyEncoding::BinaryBigEndian,
     ] {
         let path = dir.path().join(format!("{enc:?}.ply"));
-        write_ply(&path, &c, enc).unwrap();
+        write_ply(&path, &c, enc, true).unwrap();
         assert_eq!(read_ply(&path).unwrap(), c, "{enc:?}");
     }
     // No temporary files left behind.
@@ -152,7 +152,7 @@ fn npy_round_trip_and_variants() {
     let dir = tempfile::tempdir().unwrap();
     let c = sample_cloud();
     let path = dir.path().join("c.npy");
-    write_npy(&path, &c).unwrap();
+    write_npy(&path, &c, true).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(
         (10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize) % 64,
@@ -249,7 +249,7 @@ fn obj_round_trip_and_seeded_area_weighted_sampling() {
     )
     .unwrap();
     let path = dir.path().join("m.obj");
-    write_obj(&path, &m).unwrap();
+    write_obj(&path, &m, true).unwrap();
     assert_eq!(read_obj(&path).unwrap(), m);
     let a = sample_obj(&path, 20000, 9).unwrap();
     assert_eq!(
@@ -289,7 +289,7 @@ fn dispatch_by_extension() {
     let c = sample_cloud();
     for ext in ["ply", "npy"] {
         let p = dir.path().join(format!("c.{ext}"));
-        write_point_cloud(&p, &c).unwrap();
+        write_point_cloud(&p, &c, true).unwrap();
         assert_eq!(read_point_cloud(&p).unwrap(), c);
     }
     assert!(matches!(
@@ -298,6 +298,6 @@ fn dispatch_by_extension() {
     ));
     assert!(matches!(
         read_point_cloud(dir.path().join("missing.ply")),
-        Err(Error::Io { .. })
+        Err(Error::File(_))
     ));
 }

@@ -1,26 +1,23 @@
 //! `mace ik train | sample | eval-prior`: the IK prior (a conditional autoregressive Gaussian
 //! mixture over joint angles given the TCP target).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use mace_models::checkpoint::{load_ar_gmm, save_ar_gmm, CheckpointInfo};
-use mace_models::fast::ArGmmSampler;
-use mace_models::features::{ChainFeatures, JointFrame};
-use mace_models::train::{train_ar_gmm, TrainConfig};
-use mace_models::{ArGmm, ArGmmConfig};
+use mace_lab::ik::prior::{new_prior, train_prior};
+use mace_lab::ik::{check_reachable, load_prior, parse_target, scene_with_target, IkTrainConfig};
+use mace_models::checkpoint::save_ar_gmm;
 use mace_robot::prior_eval::{evaluate_sampler, PriorEvalConfig};
 use mace_robot::{CollisionModel, Dataset, KinematicChain, Scene};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 
+use crate::args::JsonArg;
 use crate::output::emit_json;
-
-/// Where the shipped prior lives, relative to the repository root.
-const SHIPPED_PRIOR: &str = "assets/priors/panda-ik";
+use crate::progress::bar;
+use crate::say;
 
 /// Arguments of `mace ik train`.
 #[derive(Debug, Args)]
@@ -32,29 +29,29 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Passes over the training split.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = IkTrainConfig::default().epochs)]
     epochs: usize,
     /// Mini-batch size.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = IkTrainConfig::default().batch)]
     batch: usize,
     /// Initial Adam learning rate (cosine decay to 5% of it).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = IkTrainConfig::default().lr)]
     lr: f64,
     /// Hidden layer widths of each joint's network, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "128,128")]
     hidden: Vec<usize>,
     /// Mixture components per joint.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = IkTrainConfig::default().components)]
     components: usize,
     /// Floor of the mixture standard deviations, rad.
-    #[arg(long, default_value_t = 0.0025)]
+    #[arg(long, default_value_t = IkTrainConfig::default().min_std)]
     min_std: f32,
     /// Do not feed the networks the target as seen from each joint's frame (the paper's plain
     /// conditioning on the base-frame target).
     #[arg(long)]
     no_features: bool,
     /// Fraction of the data held out.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, default_value_t = IkTrainConfig::default().heldout)]
     heldout: f64,
     /// Seed of initialisation, split and shuffles.
     #[arg(long, default_value_t = 0)]
@@ -94,9 +91,8 @@ pub(crate) struct SampleArgs {
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
-    /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`).
-    #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    json: JsonArg,
 }
 
 /// Arguments of `mace ik eval-prior`.
@@ -117,93 +113,42 @@ pub(crate) struct EvalPriorArgs {
     /// Seed of targets and samples.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`).
-    #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    json: JsonArg,
 }
 
-/// The kinematic features of `chain` in the model's terms.
-fn chain_features(chain: &KinematicChain) -> anyhow::Result<ChainFeatures> {
-    let joints = chain.serial_joints().context(
-        "the robot is not a serial chain: kinematic features need one (use --no-features)",
-    )?;
-    Ok(ChainFeatures {
-        joints: joints
-            .iter()
-            .map(|j| JointFrame {
-                rotation: j.origin.rot,
-                translation: j.origin.trans,
-                axis: j.axis,
-                prismatic: j.prismatic,
-            })
-            .collect(),
-    })
-}
-
-pub(crate) fn train(args: TrainArgs) -> anyhow::Result<()> {
+pub(crate) fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
     let chain = KinematicChain::panda();
     let data = Dataset::load_safetensors(&args.data)?;
-    if data.dof != chain.dof() {
-        bail!(
-            "{}: configurations have {} joints, the robot has {}",
-            args.data.display(),
-            data.dof,
-            chain.dof()
-        );
-    }
-    let (mean, std) = context_stats(&data.tcp);
-    let config = ArGmmConfig {
-        names: chain.joints().iter().map(|j| j.name.clone()).collect(),
-        lower: chain.lower(),
-        upper: chain.upper(),
-        context_dim: 3,
-        context_mean: mean,
-        context_std: std,
+    let config = IkTrainConfig {
+        epochs: args.epochs,
+        batch: args.batch,
+        lr: args.lr,
         hidden: args.hidden.clone(),
         components: args.components,
         min_std: args.min_std,
-        range_slack: 1.1,
-        chain: if args.no_features {
-            None
-        } else {
-            Some(chain_features(&chain)?)
-        },
-    };
-    let model = ArGmm::new(config, args.seed)?;
-    let tc = TrainConfig {
-        epochs: args.epochs,
-        batch_size: args.batch,
-        lr: args.lr,
-        heldout_fraction: args.heldout,
+        features: !args.no_features,
+        heldout: args.heldout,
         seed: args.seed,
-        ..TrainConfig::default()
     };
-    println!(
+    let model = new_prior(&chain, &data, &config)
+        .with_context(|| format!("training on {}", args.data.display()))?;
+    say!(
         "training {} parameters on {} configurations from {} ({} epochs, batch {}, lr {})",
         model.parameter_count(),
         data.len(),
         args.data.display(),
-        tc.epochs,
-        tc.batch_size,
-        tc.lr
+        config.epochs,
+        config.batch,
+        config.lr
     );
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(tc.epochs as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {elapsed_precise} {msg}")?
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("epochs");
+    let bar = bar("epochs", config.epochs, args.quiet);
     let data_file = args.data.display().to_string();
-    let record = train_ar_gmm(
+    let record = train_prior(
         &model,
-        &data.q,
-        &data.tcp,
-        &tc,
+        &data,
         &data_file,
+        &config,
         &mut |stats, improved| {
             bar.inc(1);
             bar.set_message(format!(
@@ -214,9 +159,12 @@ pub(crate) fn train(args: TrainArgs) -> anyhow::Result<()> {
                 save_ar_gmm(&model, None, &args.out)?;
             }
             if args.quiet {
-                println!(
+                say!(
                     "epoch {} train {:.4} held-out {:.4} {:.0}s",
-                    stats.epoch, stats.train_nll, stats.heldout_nll, stats.elapsed_s
+                    stats.epoch,
+                    stats.train_nll,
+                    stats.heldout_nll,
+                    stats.elapsed_s
                 );
             }
             Ok(())
@@ -224,98 +172,13 @@ pub(crate) fn train(args: TrainArgs) -> anyhow::Result<()> {
     )?;
     bar.finish_and_clear();
     save_ar_gmm(&model, Some(&record), &args.out)?;
-    println!(
+    say!(
         "best held-out NLL {:.4} nats at epoch {}; {:.0} s; checkpoint in {}",
         record.best_heldout_nll,
         record.best_epoch,
         record.wall_time_s,
         args.out.display()
     );
-    Ok(())
-}
-
-/// Per-dimension mean and standard deviation of `(N, 3)` rows.
-fn context_stats(rows: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let n = (rows.len() / 3).max(1) as f64;
-    let mean: Vec<f64> = (0..3)
-        .map(|d| {
-            rows.iter()
-                .skip(d)
-                .step_by(3)
-                .map(|v| *v as f64)
-                .sum::<f64>()
-                / n
-        })
-        .collect();
-    let std = (0..3)
-        .map(|d| {
-            (rows
-                .iter()
-                .skip(d)
-                .step_by(3)
-                .map(|v| (*v as f64 - mean[d]).powi(2))
-                .sum::<f64>()
-                / n)
-                .sqrt()
-                .max(1e-6) as f32
-        })
-        .collect();
-    (mean.into_iter().map(|m| m as f32).collect(), std)
-}
-
-/// Loads the prior in `dir`, or the shipped one (found from the working directory or the
-/// source tree the binary was built from).
-pub(crate) fn load_prior(dir: Option<&Path>) -> anyhow::Result<(ArGmm, CheckpointInfo, PathBuf)> {
-    let dir = match dir {
-        Some(d) => d.to_path_buf(),
-        None => {
-            let here = PathBuf::from(SHIPPED_PRIOR);
-            let built = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(SHIPPED_PRIOR);
-            if here.is_dir() {
-                here
-            } else {
-                built
-            }
-        }
-    };
-    let (model, info) = load_ar_gmm(&dir)
-        .with_context(|| format!("loading the IK prior from {}", dir.display()))?;
-    let chain = KinematicChain::panda();
-    if model.config().dim() != chain.dof() {
-        bail!(
-            "{}: the prior models {} joints, the robot has {}",
-            dir.display(),
-            model.config().dim(),
-            chain.dof()
-        );
-    }
-    Ok((model, info, dir))
-}
-
-/// Checks a target: three finite numbers.
-pub(crate) fn parse_target(values: &[f32]) -> anyhow::Result<[f32; 3]> {
-    match values {
-        [x, y, z] if values.iter().all(|v| v.is_finite()) => Ok([*x, *y, *z]),
-        [_, _, _] => bail!("target {values:?} is not finite"),
-        _ => bail!("target needs three values X Y Z, got {}", values.len()),
-    }
-}
-
-/// An error if `target` lies beyond the arm's reach (the sphere around its first joint).
-pub(crate) fn check_reachable(chain: &KinematicChain, target: [f32; 3]) -> anyhow::Result<()> {
-    let (centre, radius) = chain.reach_sphere();
-    let distance = (0..3)
-        .map(|i| (target[i] - centre[i]).powi(2))
-        .sum::<f32>()
-        .sqrt();
-    if distance > radius {
-        bail!(
-            "target {target:?} is unreachable: {distance:.3} m from the first joint at {centre:?}, \
-             the arm reaches at most {radius:.3} m"
-        );
-    }
     Ok(())
 }
 
@@ -337,17 +200,18 @@ struct TunedProblem {
     target: [f32; 3],
 }
 
-pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
+pub(crate) fn sample(args: SampleArgs, force: bool) -> anyhow::Result<()> {
     let (target, scene_name, model_dir) = match &args.posterior {
         Some(dir) => {
             let path = dir.join("report.json");
-            let text = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "cannot read {} (is {} the output folder of `mace ik tune`?)",
-                    path.display(),
-                    dir.display()
-                )
-            })?;
+            let text =
+                mace_core::fs::read_text(&path, mace_core::fs::TEXT_LIMIT).with_context(|| {
+                    format!(
+                        "cannot read {} (is {} the output folder of `mace ik tune`?)",
+                        path.display(),
+                        dir.display()
+                    )
+                })?;
             let tuned: TunedProblem = serde_json::from_str(&text)
                 .with_context(|| format!("{}: no scene and target", path.display()))?;
             let target = parse_target(&tuned.target)?;
@@ -360,16 +224,16 @@ pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
             args.prior.clone(),
         ),
     };
-    let (model, _, dir) = load_prior(model_dir.as_deref())?;
     let chain = KinematicChain::panda();
+    let prior = load_prior(model_dir.as_deref(), &chain)?;
     let scene = match &scene_name {
-        Some(s) => Scene::by_name(s)?,
+        Some(s) => scene_with_target(s, None)?,
         None => Scene::empty(target),
     };
     check_reachable(&chain, target)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let q = ArGmmSampler::new(&model)?.sample(&target, args.n, &mut rng);
+    let q = prior.sampler.sample(&target, args.n, &mut rng);
     let seconds = start.elapsed().as_secs_f64();
     let collision = CollisionModel::new(&chain, &scene);
     let flags = collision.check_with_tcp_batch(&q)?;
@@ -389,23 +253,26 @@ pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
             ground_collision: f.ground_collision,
         })
         .collect();
-    if let Some(dest) = &args.json {
-        return emit_json(dest, &records);
+    if let Some(dest) = &args.json.json {
+        return emit_json(dest, &records, force);
     }
-    println!(
+    say!(
         "{} samples from {} for target {:?} in {:.1} ms",
         args.n,
-        dir.display(),
+        prior.dir.display(),
         target,
         seconds * 1e3
     );
-    println!(
+    say!(
         "{:>5} {:>60} {:>9} {:>8}",
-        "#", "q (rad)", "error mm", "collides"
+        "#",
+        "q (rad)",
+        "error mm",
+        "collides"
     );
     for (i, r) in records.iter().enumerate() {
         let q: Vec<String> = r.q.iter().map(|v| format!("{v:7.3}")).collect();
-        println!(
+        say!(
             "{i:>5} {:>60} {:>9.2} {:>8}",
             q.join(" "),
             r.tcp_error * 1e3,
@@ -415,9 +282,9 @@ pub(crate) fn sample(args: SampleArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn eval_prior(args: EvalPriorArgs) -> anyhow::Result<()> {
-    let (model, _, dir) = load_prior(args.prior.as_deref())?;
+pub(crate) fn eval_prior(args: EvalPriorArgs, force: bool) -> anyhow::Result<()> {
     let chain = KinematicChain::panda();
+    let prior = load_prior(args.prior.as_deref(), &chain)?;
     let dataset = match &args.data {
         Some(path) => Dataset::load_safetensors(path)?,
         None => Dataset::generate(
@@ -428,7 +295,6 @@ pub(crate) fn eval_prior(args: EvalPriorArgs) -> anyhow::Result<()> {
             },
         )?,
     };
-    let sampler = ArGmmSampler::new(&model)?;
     let cfg = PriorEvalConfig {
         targets: args.targets,
         samples_per_target: args.samples,
@@ -436,41 +302,41 @@ pub(crate) fn eval_prior(args: EvalPriorArgs) -> anyhow::Result<()> {
         ..PriorEvalConfig::default()
     };
     let report = evaluate_sampler(&chain, Some(&dataset), &cfg, &mut |target, n, rng| {
-        sampler.sample(target, n, rng)
+        prior.sampler.sample(target, n, rng)
     })?;
-    if let Some(dest) = &args.json {
-        return emit_json(dest, &report);
+    if let Some(dest) = &args.json.json {
+        return emit_json(dest, &report, force);
     }
     let mm = |v: f32| v * 1e3;
-    println!(
+    say!(
         "prior {} on {} reachable targets, {} samples each (seed {}):",
-        dir.display(),
+        prior.dir.display(),
         cfg.targets,
         cfg.samples_per_target,
         cfg.seed
     );
-    println!("| figure | ours | bar |");
-    println!("|---|---|---|");
-    println!(
-        "| median TCP error of raw samples | {:.2} mm | ≤ 15 mm |",
+    say!("| figure | value |");
+    say!("|---|---|");
+    say!(
+        "| median TCP error of raw samples | {:.2} mm |",
         mm(report.median_error)
     );
-    println!(
-        "| median best-of-{} TCP error | {:.3} mm | ≤ 2 mm |",
+    say!(
+        "| median best-of-{} TCP error | {:.3} mm |",
         cfg.samples_per_target,
         mm(report.median_best_error)
     );
-    println!(
-        "| self-collision rate of samples | {:.3} | ≤ 0.05 |",
+    say!(
+        "| self-collision rate of samples | {:.3} |",
         report.self_collision_rate
     );
     let div = |v: Option<f32>| v.map_or("n/a".to_string(), |v| format!("{v:.3} rad"));
-    println!(
-        "| diversity within 1 cm: samples / dataset | {} / {} | reported |",
+    say!(
+        "| diversity within 1 cm: samples / dataset | {} / {} |",
         div(report.diversity),
         div(report.dataset_diversity)
     );
-    println!(
+    say!(
         "sampling: {:.1} ms per {} samples on average",
         report.sampling_seconds * 1e3 / cfg.targets.max(1) as f64,
         cfg.samples_per_target

@@ -1,0 +1,216 @@
+//! Argument groups shared by several commands (flattened into each): the tuning knobs, the IK
+//! tuning scope, where shapes come from, the depth camera and the completion score.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mace_lab::ik::recipe::{LOGIT_LR_SCALE, MARGIN_PENALTY};
+use mace_lab::ik::TuneScope;
+use mace_lab::shapes::source::SHAPENET_AIRPLANES;
+use mace_lab::shapes::ShapeSource;
+use mace_lab::TuneOverrides;
+use mace_shapes::{CompletionScoreConfig, DepthCamera, DepthCameraConfig};
+
+/// Tuning knobs; each overrides the command's preset (for IK `TuneConfig::panda_ik_fast`; the
+/// paper's are `--iterations 512 --sample-size 8192 --quantile 0.00390625 --lr 1e-4
+/// --grad-steps 4`).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TuneKnobs {
+    /// Optimiser steps.
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Samples drawn per resampling.
+    #[arg(long)]
+    sample_size: Option<usize>,
+    /// Mini-batch taken from each sample (default: the whole sample).
+    #[arg(long)]
+    bsz: Option<usize>,
+    /// Elite quantile in (0, 1].
+    #[arg(long)]
+    quantile: Option<f64>,
+    /// Adam learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Steps per fresh sample.
+    #[arg(long)]
+    grad_steps: Option<usize>,
+    /// Wall-clock budget, seconds.
+    #[arg(long)]
+    time_budget: Option<f64>,
+    /// Stop once a fresh sample's mean score reaches this value.
+    #[arg(long)]
+    stop_at_score: Option<f32>,
+    /// Size of the first (warm-start) sample.
+    #[arg(long)]
+    first_sample_size: Option<usize>,
+    /// Size of the first sample when good samples are scarce: if fewer samples than the elite
+    /// count score above zero, it is topped up to N (`0` = off; `TuneConfig::first_sample_max`).
+    #[arg(long, value_name = "N")]
+    first_sample_max: Option<usize>,
+    /// Elite window in (0, 1]: an elite must also score at least this fraction of the batch's
+    /// best score (see `TuneConfig::elite_min_ratio`); `0` turns the window off.
+    #[arg(long, value_name = "R")]
+    elite_min_ratio: Option<f32>,
+    /// Restore, at the end, the parameters whose fresh sample scored best (`true`/`false`).
+    #[arg(long, value_name = "BOOL")]
+    keep_best: Option<bool>,
+}
+
+impl TuneKnobs {
+    /// The knobs as overrides of a preset.
+    pub(crate) fn overrides(&self) -> TuneOverrides {
+        TuneOverrides {
+            iterations: self.iterations,
+            sample_size: self.sample_size,
+            bsz: self.bsz,
+            quantile: self.quantile,
+            lr: self.lr,
+            grad_steps: self.grad_steps,
+            time_budget: self.time_budget,
+            stop_at_score: self.stop_at_score,
+            first_sample_size: self.first_sample_size,
+            first_sample_max: self.first_sample_max,
+            elite_min_ratio: self.elite_min_ratio,
+            keep_best: self.keep_best,
+        }
+    }
+
+    /// `preset` with these knobs and `seed`.
+    pub(crate) fn apply(&self, preset: mace_core::TuneConfig, seed: u64) -> mace_core::TuneConfig {
+        self.overrides().apply(preset, seed)
+    }
+}
+
+/// How IK tuning sees the problem beyond the tuner's knobs (`ik tune`, `ik solve --method mace`,
+/// the IK benches).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct IkScopeArgs {
+    /// Tune only the networks of the first N joints (default: all).
+    #[arg(long, value_name = "N")]
+    tuned_joints: Option<usize>,
+    /// Score samples during tuning in the scene with its boxes grown by M metres on each side
+    /// (evaluation always uses the true scene): keeps the posterior's mass off the contact
+    /// boundary. Default: 0.01 for `ik tune` and `bench ik-table1` (see docs/BENCHMARKS.md),
+    /// 0 for `ik solve --method mace` and `bench ik-table2`.
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
+    tune_margin: Option<f32>,
+    /// The margin is soft: a free sample within it scores as if its TCP were P metres further
+    /// from the target (see `mace_robot::ik_evidence_with_margin`).
+    #[arg(long, value_name = "P", default_value_t = MARGIN_PENALTY, allow_negative_numbers = true)]
+    margin_penalty: f32,
+    /// A hard margin instead: a free sample within it scores 0, like a collision.
+    #[arg(long)]
+    hard_margin: bool,
+    /// Tuning moves the prior's mixture logits at S × the learning rate (means and widths at
+    /// the learning rate), so that the mixture components the elites do not use lose their
+    /// weight quickly (see `ConditionedArGmm::with_logit_lr_scale`); `1`: all alike.
+    #[arg(long, value_name = "S", default_value_t = LOGIT_LR_SCALE, allow_negative_numbers = true)]
+    logit_lr_scale: f32,
+}
+
+impl IkScopeArgs {
+    /// The scope these options ask for; `default_margin` applies without `--tune-margin`.
+    pub(crate) fn scope(&self, default_margin: f32) -> mace_lab::Result<TuneScope> {
+        TuneScope::new(
+            self.tuned_joints,
+            self.tune_margin.unwrap_or(default_margin),
+            self.margin_penalty,
+            self.hard_margin,
+            self.logit_lr_scale,
+        )
+    }
+}
+
+/// Where shapes come from.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ShapeSourceArgs {
+    /// A ShapeNet point-cloud folder (one sub-folder per synset, airplane = 02691156, one
+    /// 2048-point PLY per object, split 85/5/10 in listing order). Default: the procedural
+    /// airplane family.
+    #[arg(long, value_name = "ROOT")]
+    shapenet: Option<PathBuf>,
+    /// Size of the procedural set (split 85/5/10 in index order like ShapeNet's listing).
+    #[arg(long, default_value_t = SHAPENET_AIRPLANES)]
+    shapes: usize,
+    /// Seed of the procedural set (shape i depends only on this seed and i).
+    #[arg(long, default_value_t = 0)]
+    data_seed: u64,
+}
+
+impl ShapeSourceArgs {
+    /// The source.
+    pub(crate) fn source(&self) -> ShapeSource {
+        ShapeSource {
+            shapenet: self.shapenet.clone(),
+            shapes: self.shapes,
+            data_seed: self.data_seed,
+        }
+    }
+}
+
+/// The depth camera's intrinsics and distance (the pose's angles are given per view).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct CameraArgs {
+    /// Camera distance from the object's centre (cloud units; clouds lie within 0.5).
+    #[arg(long, default_value_t = 2.0)]
+    distance: f32,
+    /// Full field of view, degrees.
+    #[arg(long, default_value_t = 30.0)]
+    fov: f32,
+    /// Image side, pixels.
+    #[arg(long, default_value_t = 64)]
+    resolution: usize,
+    /// Half-size of a splatted point's footprint, pixels.
+    #[arg(long, default_value_t = 1)]
+    splat_radius: usize,
+    /// Depth tolerance of visibility (cloud units).
+    #[arg(long, default_value_t = 0.05)]
+    depth_epsilon: f32,
+}
+
+impl CameraArgs {
+    /// The camera at azimuth `az`, elevation `el` (degrees).
+    pub(crate) fn camera(&self, [az, el]: [f32; 2]) -> anyhow::Result<DepthCamera> {
+        use anyhow::Context;
+        DepthCamera::new(&DepthCameraConfig {
+            azimuth_deg: az,
+            elevation_deg: el,
+            distance: self.distance,
+            fov_deg: self.fov,
+            resolution: self.resolution,
+            splat_radius: self.splat_radius,
+            depth_epsilon: self.depth_epsilon,
+        })
+        .with_context(|| format!("camera at azimuth {az}°, elevation {el}°"))
+    }
+}
+
+/// The completion score's settings.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ScoreArgs {
+    /// Score scale (squared cloud units): S = exp(−d / scale).
+    #[arg(long, default_value_t = CompletionScoreConfig::default().scale)]
+    scale: f32,
+    /// Weight of the reverse Chamfer term (simulated view → observation); 0 = one-sided.
+    #[arg(long, default_value_t = CompletionScoreConfig::default().reverse_weight)]
+    reverse_weight: f32,
+}
+
+impl ScoreArgs {
+    /// The score's settings.
+    pub(crate) fn config(&self) -> CompletionScoreConfig {
+        CompletionScoreConfig {
+            scale: self.scale,
+            reverse_weight: self.reverse_weight,
+        }
+    }
+}
+
+/// Where a command's JSON goes: `--json` alone prints it to stdout, `--json OUT` writes the
+/// file `OUT` (`-` = stdout).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct JsonArg {
+    /// Print JSON to stdout (`--json`) or write it to a file (`--json OUT`).
+    #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
+    pub(crate) json: Option<PathBuf>,
+}

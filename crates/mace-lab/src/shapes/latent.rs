@@ -1,0 +1,118 @@
+//! Tuning a shape prior's latent prior to any evidence (grasp contacts, a depth view, your own
+//! score): MACE-VAE with Adam (the paper), its exact update (ours), or IS.
+
+use std::fmt;
+use std::str::FromStr;
+
+use mace_core::{
+    Evidence, GenerativeModel, Objective, TuneConfig, TuneObserver, TuneReport, Tuner,
+};
+use mace_models::vae::{LatentUpdate, TunableLatentPrior};
+use mace_shapes::{clouds_from_tensor, PointCloud};
+use rand::{rngs::StdRng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::prior::ShapePrior;
+use crate::error::{fail, Result};
+
+/// How the latent prior is tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatentObjective {
+    /// MACE-VAE with Adam on the elites' −KL (the paper).
+    Mace,
+    /// MACE-VAE with the closed-form maximiser of the elites' −KL (ours).
+    Exact,
+    /// Importance sampling (paper Eq. 2) with Adam.
+    Is,
+    /// No tuning: the best of as many prior samples as a tuner simulates (iterations × sample
+    /// size), by score. A baseline of the benches; it yields samples, not a posterior.
+    #[serde(rename = "best-of")]
+    BestOf,
+}
+
+impl LatentObjective {
+    /// Every objective, in table order.
+    pub const ALL: [LatentObjective; 4] = [
+        LatentObjective::Mace,
+        LatentObjective::Exact,
+        LatentObjective::Is,
+        LatentObjective::BestOf,
+    ];
+
+    /// The tuner objective and the latent update rule; `None` for
+    /// [`LatentObjective::BestOf`], which tunes nothing.
+    pub fn parts(self, step_fraction: f64) -> Option<(Objective, LatentUpdate)> {
+        Some(match self {
+            LatentObjective::Mace => (Objective::Mace, LatentUpdate::Adam),
+            LatentObjective::Exact => (Objective::Mace, LatentUpdate::Exact { step_fraction }),
+            LatentObjective::Is => (Objective::Is, LatentUpdate::Adam),
+            LatentObjective::BestOf => return None,
+        })
+    }
+
+    /// The name on the command line and in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            LatentObjective::Mace => "mace",
+            LatentObjective::Exact => "exact",
+            LatentObjective::Is => "is",
+            LatentObjective::BestOf => "best-of",
+        }
+    }
+}
+
+impl fmt::Display for LatentObjective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for LatentObjective {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        LatentObjective::ALL
+            .into_iter()
+            .find(|o| o.label() == s)
+            .ok_or_else(|| format!("unknown objective `{s}`: expected mace, exact, is or best-of"))
+    }
+}
+
+/// Tunes a fresh latent prior of `prior` to `evidence`; returns it and the report.
+///
+/// # Errors
+/// For [`LatentObjective::BestOf`] (it tunes nothing), or from the tuner.
+pub fn tune_latent(
+    prior: &ShapePrior,
+    evidence: &dyn Evidence,
+    objective: LatentObjective,
+    step_fraction: f64,
+    config: &TuneConfig,
+    observer: &mut dyn TuneObserver,
+) -> Result<(TunableLatentPrior, TuneReport)> {
+    let Some((objective, update)) = objective.parts(step_fraction) else {
+        fail!("best-of tunes nothing: it is a baseline of `mace bench completion` (choose mace, exact or is)");
+    };
+    let model = prior.model()?.with_update(update);
+    let report = Tuner::new(config.clone(), objective)?.run(&model, evidence, observer)?;
+    Ok((model, report))
+}
+
+/// `n` clouds sampled from `model` with `seed`.
+///
+/// # Errors
+/// From the model.
+pub fn sample_clouds(model: &TunableLatentPrior, n: usize, seed: u64) -> Result<Vec<PointCloud>> {
+    let x = model.sample(n, &mut StdRng::seed_from_u64(seed))?;
+    Ok(clouds_from_tensor(&x)?)
+}
+
+/// Our tuning settings for shape priors (grasp and completion; see docs/BENCHMARKS.md): the
+/// reference's sample size, batch, quantile and learning rate, fewer iterations.
+pub fn shape_tune_config() -> TuneConfig {
+    TuneConfig {
+        iterations: 200,
+        ..TuneConfig::grasp()
+    }
+}

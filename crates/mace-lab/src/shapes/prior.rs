@@ -1,0 +1,218 @@
+//! Shape priors: the point-cloud VAE with the latent prior it samples from
+//! (`latent_prior.json` beside its weights, fitted to the training shapes in their principal
+//! axes), the CVAE baseline, and loading the shipped ones.
+
+use std::path::{Path, PathBuf};
+
+use mace_models::vae::checkpoint::{load_cvae, load_point_vae};
+use mace_models::vae::{Cvae, Encodings, LatentBasis, PointVae, TunableLatentPrior};
+use mace_shapes::PointCloud;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{fail, Context, Error, Result};
+
+/// File beside a shape prior's weights holding its fitted latent prior.
+pub const LATENT_PRIOR_FILE: &str = "latent_prior.json";
+
+/// The latent prior N(μ, diag σ²) a shape prior samples from: fitted to the aggregate
+/// posterior of the training shapes (see [`fit_latent_prior`]), in the coordinates of `basis`
+/// (its principal axes) when present, else in z.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatentPrior {
+    /// μ, one per latent dimension.
+    pub mean: Vec<f32>,
+    /// σ, one per latent dimension.
+    pub std: Vec<f32>,
+    /// The coordinates μ and σ are given in (`None`: z).
+    #[serde(default)]
+    pub basis: Option<LatentBasis>,
+    /// Shapes the moments were taken over.
+    pub shapes: usize,
+}
+
+/// A loaded shape prior: the VAE and the latent prior it samples from.
+#[derive(Debug)]
+pub struct ShapePrior {
+    /// The VAE (frozen encoder and decoder).
+    pub vae: PointVae,
+    /// The folder it was loaded from.
+    pub dir: PathBuf,
+    /// `None`: the VAE's training prior N(0, prior_std² I).
+    pub latent: Option<LatentPrior>,
+}
+
+impl ShapePrior {
+    /// A fresh tunable model at the prior (θ = the fitted latent prior, if any).
+    pub fn model(&self) -> Result<TunableLatentPrior> {
+        let mut model = TunableLatentPrior::new(&self.vae)?;
+        if let Some(l) = &self.latent {
+            if let Some(basis) = &l.basis {
+                model = model.with_basis(basis.clone()).with_context(|| {
+                    format!(
+                        "{}: bad latent basis",
+                        self.dir.join(LATENT_PRIOR_FILE).display()
+                    )
+                })?;
+            }
+            model.set_latent(&l.mean, &l.std).with_context(|| {
+                format!(
+                    "{}: bad latent prior",
+                    self.dir.join(LATENT_PRIOR_FILE).display()
+                )
+            })?;
+        }
+        Ok(model)
+    }
+}
+
+/// Loads the shape prior (`None` = the shipped one) with its fitted latent prior, if present.
+pub fn load_shape_prior(dir: Option<&Path>) -> Result<ShapePrior> {
+    let dir = crate::assets::resolve(dir, crate::assets::SHAPE_PRIOR);
+    let (vae, _info) = load_point_vae(&dir).with_context(|| {
+        format!(
+            "loading the shape prior from {} (train one with `mace grasp train --out DIR`)",
+            dir.display()
+        )
+    })?;
+    let latent = read_latent_prior(&dir, vae.config().latent_dim)?;
+    Ok(ShapePrior { vae, dir, latent })
+}
+
+/// The latent prior stored in `dir` (`None` if it has none), checked against `latent_dim`.
+fn read_latent_prior(dir: &Path, latent_dim: usize) -> Result<Option<LatentPrior>> {
+    let file = dir.join(LATENT_PRIOR_FILE);
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let text = mace_core::fs::read_text(&file, mace_core::fs::TEXT_LIMIT)?;
+    let l: LatentPrior = serde_json::from_str(&text).map_err(|e| Error::BadFile {
+        path: file.clone(),
+        reason: format!("not a latent prior: {e}"),
+    })?;
+    let d = latent_dim;
+    if l.mean.len() != d || l.std.len() != d {
+        fail!(
+            "{}: {} means and {} stds for a latent of size {d}",
+            file.display(),
+            l.mean.len(),
+            l.std.len()
+        );
+    }
+    if let Some(basis) = &l.basis {
+        basis
+            .validate(d)
+            .with_context(|| format!("{}: bad latent basis", file.display()))?;
+    }
+    Ok(Some(l))
+}
+
+/// Fits the latent prior to the aggregate posterior of `clouds` under `vae`'s encoder: its
+/// principal axes ([`LatentBasis`]), and in them the closed-form maximiser of
+/// Σ_i −KL(q(u | x_i) ‖ N(μ, σ²)) — the exact MACE-VAE update with every training shape an elite
+/// (μ ≈ 0, σ ≈ the training prior's 0.2 by construction of the axes).
+///
+/// Sampling from it instead of the training prior N(0, 0.2² I) puts the samples where the
+/// decoder learned shapes: with a small KL weight the encoder neither fills the training prior
+/// nor spreads its codes over independent dimensions (see [`LatentBasis`]).
+pub fn fit_latent_prior(vae: &PointVae, clouds: &[PointCloud]) -> Result<LatentPrior> {
+    let plain = TunableLatentPrior::new(vae)?.with_encoder_cache(0);
+    let mut enc = encode_chunks(clouds, vae.config().cloud_len(), |x, _| {
+        let e = plain.encode(&x)?;
+        Ok((e.mean, e.logvar))
+    })?;
+    let basis = LatentBasis::principal_axes(&enc, vae.config().prior_std)?;
+    basis.encodings_to_axes(&mut enc);
+    let (mean, std) = plain
+        .maximiser_of(&enc, &vec![1.0; clouds.len()])?
+        .ok_or_else(|| Error::Failed("no training shapes to fit the latent prior to".into()))?;
+    Ok(LatentPrior {
+        mean,
+        std,
+        basis: Some(basis),
+        shapes: clouds.len(),
+    })
+}
+
+/// Encodings of `clouds` in chunks of 128 rows: `encode(clouds (B, width), rows)` gives the
+/// chunk's μ and log σ², each `(B, latent)` row-major.
+fn encode_chunks(
+    clouds: &[PointCloud],
+    width: usize,
+    mut encode: impl FnMut(candle_core::Tensor, std::ops::Range<usize>) -> Result<(Vec<f32>, Vec<f32>)>,
+) -> Result<Encodings> {
+    let mut all = Encodings {
+        n: 0,
+        dim: 0,
+        mean: Vec::new(),
+        logvar: Vec::new(),
+    };
+    for chunk in clouds.chunks(128) {
+        let x = candle_core::Tensor::from_vec(
+            flatten(chunk),
+            (chunk.len(), width),
+            &candle_core::Device::Cpu,
+        )?;
+        let (mean, logvar) = encode(x, all.n..all.n + chunk.len())?;
+        all.dim = mean.len() / chunk.len();
+        all.n += chunk.len();
+        all.mean.extend(mean);
+        all.logvar.extend(logvar);
+    }
+    Ok(all)
+}
+
+/// Loads the CVAE baseline (`None` = the shipped one).
+pub fn load_shape_cvae(dir: Option<&Path>) -> Result<(Cvae, PathBuf)> {
+    let dir = crate::assets::resolve(dir, crate::assets::SHAPE_CVAE);
+    let (cvae, _info) = load_cvae(&dir).with_context(|| {
+        format!(
+            "loading the CVAE from {} (train one with `mace grasp train --cvae --out DIR`)",
+            dir.display()
+        )
+    })?;
+    let cvae = match read_latent_prior(&dir, cvae.config().latent_dim)?.and_then(|l| l.basis) {
+        Some(basis) => cvae.with_basis(basis)?,
+        None => cvae,
+    };
+    Ok((cvae, dir))
+}
+
+/// Principal axes of the CVAE's aggregate posterior over training pairs (`clouds`, `cond`
+/// rows of `cond_dim`): [`Cvae::sample`] then draws z from N(0, 0.2² I) in them.
+pub fn fit_cvae_latent(cvae: &Cvae, clouds: &[PointCloud], cond: &[f32]) -> Result<LatentPrior> {
+    let (c, d, std) = (
+        cvae.config().cond_dim,
+        cvae.config().latent_dim,
+        cvae.config().prior_std,
+    );
+    if cond.len() != clouds.len() * c {
+        fail!(
+            "{} condition values for {} clouds of {c} contacts each",
+            cond.len(),
+            clouds.len()
+        );
+    }
+    let all = encode_chunks(clouds, cvae.config().cloud_len(), |x, rows| {
+        let cond = candle_core::Tensor::from_slice(
+            &cond[rows.start * c..rows.end * c],
+            (rows.len(), c),
+            &candle_core::Device::Cpu,
+        )?;
+        let (m, lv) = cvae.encode(&x, &cond)?;
+        Ok((m.flatten_all()?.to_vec1()?, lv.flatten_all()?.to_vec1()?))
+    })?;
+    Ok(LatentPrior {
+        mean: vec![0.0; d],
+        std: vec![std; d],
+        basis: Some(LatentBasis::principal_axes(&all, std)?),
+        shapes: clouds.len(),
+    })
+}
+
+/// Flattens clouds into rows `(n, 3·points)`.
+pub fn flatten(clouds: &[PointCloud]) -> Vec<f32> {
+    clouds
+        .iter()
+        .flat_map(|c| c.as_flat().iter().copied())
+        .collect()
+}
