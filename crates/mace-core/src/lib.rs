@@ -22,6 +22,7 @@ mod error;
 pub mod fs;
 pub mod metrics;
 mod report;
+pub mod stats;
 pub mod toy;
 mod traits;
 mod tuner;

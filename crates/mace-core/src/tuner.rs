@@ -350,9 +350,5 @@ pub(crate) fn validate_scores(scores: &[f32], expected: usize) -> Result<()> {
 }
 
 fn mean(xs: &[f32]) -> f32 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        (xs.iter().map(|&x| x as f64).sum::<f64>() / xs.len() as f64) as f32
-    }
+    crate::stats::mean_f32(xs)
 }

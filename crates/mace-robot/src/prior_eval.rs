@@ -142,7 +142,7 @@ pub fn evaluate_sampler(
         sorted.sort_by(f32::total_cmp);
         per_target.push(TargetEval {
             target,
-            median_error: median_sorted(&sorted),
+            median_error: median(&sorted),
             best_error: sorted.first().copied().unwrap_or(f32::NAN),
             self_collision_rate: hits as f32 / errors.len().max(1) as f32,
             near_samples: near.len(),
@@ -161,7 +161,7 @@ pub fn evaluate_sampler(
         .iter()
         .filter_map(|t| Some((t.diversity?, t.dataset_diversity?)))
         .collect();
-    let mean = |v: Vec<f32>| (!v.is_empty()).then(|| v.iter().sum::<f32>() / v.len() as f32);
+    let mean = |v: Vec<f32>| mace_core::stats::mean(v.into_iter().map(f64::from)).map(|m| m as f32);
     let (diversity, dataset_diversity) = if dataset.is_some() {
         (
             mean(both.iter().map(|b| b.0).collect()),
@@ -175,8 +175,8 @@ pub fn evaluate_sampler(
     };
     Ok(PriorEvalReport {
         config: *config,
-        median_error: median_sorted(&all_errors),
-        median_best_error: median_sorted(&best),
+        median_error: median(&all_errors),
+        median_best_error: median(&best),
         self_collision_rate: self_hits as f32 / total.max(1) as f32,
         diversity,
         dataset_diversity,
@@ -189,12 +189,10 @@ fn distance(a: &[f32; 3], b: &[f32; 3]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 
-fn median_sorted(v: &[f32]) -> f32 {
-    if v.is_empty() {
-        f32::NAN
-    } else {
-        v[v.len() / 2]
-    }
+/// Median of `v` (NaN for no values).
+fn median(v: &[f32]) -> f32 {
+    let v: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+    mace_core::stats::median(&v).map_or(f32::NAN, |m| m as f32)
 }
 
 /// Mean Euclidean distance over pairs of rows (at most the first 300), rad.
@@ -302,7 +300,7 @@ pub fn evaluate_in_scene(
         samples: n,
         mean_score: (score / n.max(1) as f64) as f32,
         success_rate: free.len() as f32 / n.max(1) as f32,
-        median_error_success: (!errors.is_empty()).then(|| median_sorted(&errors)),
+        median_error_success: (!errors.is_empty()).then(|| median(&errors)),
         min_error_success: errors.first().copied(),
         diversity: mean_pairwise_distance(&free),
     })

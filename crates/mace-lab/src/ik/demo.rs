@@ -1,6 +1,7 @@
 //! The main job (`mace demo`): collision-free IK for the Panda from the shipped prior — the box
 //! scene solved by prior samples and by the hybrid method, the window scene tuned with MACE.
 
+use mace_core::stats::median;
 use mace_core::{Objective, TuneConfig, TuneObserver, TuneReport};
 use mace_robot::prior_eval::SceneSampleEval;
 use mace_robot::solve::{Method, SolveConfig, SolveReport, SolveStatus, Solver};
@@ -77,10 +78,8 @@ impl IkDemoRecord {
                     .iter()
                     .filter(|r| r.method == method)
                     .collect();
-                let mut times: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
-                let mut errors: Vec<f32> = runs.iter().map(|r| r.error).collect();
-                times.sort_by(f64::total_cmp);
-                errors.sort_by(f32::total_cmp);
+                let times: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+                let errors: Vec<f64> = runs.iter().map(|r| f64::from(r.error)).collect();
                 BoxRow {
                     method,
                     solved: runs
@@ -88,8 +87,8 @@ impl IkDemoRecord {
                         .filter(|r| r.status == SolveStatus::Solved)
                         .count(),
                     runs: runs.len(),
-                    median_s: times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
-                    median_error: errors.get(errors.len() / 2).copied().unwrap_or(f32::NAN),
+                    median_s: median(&times).unwrap_or(f64::NAN),
+                    median_error: median(&errors).map_or(f32::NAN, |e| e as f32),
                     collision_free: runs.iter().filter(|r| r.collision_free).count(),
                 }
             })

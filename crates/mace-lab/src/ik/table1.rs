@@ -208,30 +208,18 @@ pub fn run_table1(
     })
 }
 
-fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let v: Vec<f64> = values.collect();
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
-
 impl Table1 {
     /// The table as Markdown, ours beside the paper's figures.
     pub fn markdown(&self) -> String {
         let t = self;
         let mut md = String::new();
         let stat = |f: &dyn Fn(&TargetRow) -> f64| {
-            let (m, s) = mean_std(t.rows.iter().map(f));
+            let (m, s) = mace_core::stats::mean_std(t.rows.iter().map(f)).unwrap_or_default();
             format!("{m:.3} ± {s:.3}")
         };
         let div = |f: &dyn Fn(&TargetRow) -> Option<f32>| {
-            let v: Vec<f64> = t.rows.iter().filter_map(|r| f(r).map(f64::from)).collect();
-            if v.is_empty() {
-                "n/a".to_string()
-            } else {
-                format!("{:.2}", v.iter().sum::<f64>() / v.len() as f64)
-            }
+            mace_core::stats::mean(t.rows.iter().filter_map(|r| f(r).map(f64::from)))
+                .map_or("n/a".to_string(), |m| format!("{m:.2}"))
         };
         let _ = writeln!(
             md,

@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::prior::IkPrior;
 use super::recipe::TuneScope;
-use super::trials::{
-    median_mean_std, run_trials, solve_config, MaceTuning, SolveStats, TuningCost,
-};
+use super::trials::{run_trials, solve_config, MaceTuning, SolveStats, TuningCost};
 use crate::error::{fail, Result};
 use crate::progress::Progress;
 
@@ -241,7 +239,8 @@ impl Table2 {
         }
         if let Some(m) = self.methods.iter().find(|m| m.row == "mace") {
             let t: Vec<f64> = m.tuning.iter().map(|c| c.seconds).collect();
-            let (med, mean, std) = median_mean_std(&t).unwrap_or_default();
+            let s = mace_core::stats::Summary::of(&t);
+            let (med, mean, std) = s.map_or((0.0, 0.0, 0.0), |s| (s.median, s.mean, s.std));
             let _ = writeln!(
                 md,
                 "\n`mace` row: tune the prior to the problem (MACE), then best of posterior batches; \

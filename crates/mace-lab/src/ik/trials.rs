@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use mace_core::stats::{mean, Summary};
 use mace_core::TuneConfig;
 use mace_robot::solve::{Method, SolveConfig, SolveReport, SolveStatus, Solver};
 use mace_robot::Scene;
@@ -57,49 +58,31 @@ impl SolveStats {
             .filter(|r| r.status == SolveStatus::Solved)
             .count();
         let times: Vec<f64> = reports.iter().map(|r| r.seconds).collect();
-        let (tm, ta, ts) = median_mean_std(&times).unwrap_or((0.0, 0.0, 0.0));
+        let t = Summary::of(&times);
         let errors: Vec<f64> = reports
             .iter()
             .filter(|r| r.collision_free && r.error.is_finite())
             .map(|r| r.error as f64)
             .collect();
-        let e = median_mean_std(&errors);
+        let e = Summary::of(&errors);
         SolveStats {
             method,
             trials: reports.len(),
             solved,
             success_rate: solved as f64 / n,
             collision_free_rate: errors.len() as f64 / n,
-            time_median_s: tm,
-            time_mean_s: ta,
-            time_std_s: ts,
-            time_max_s: times.iter().copied().fold(0.0, f64::max),
-            error_median_m: e.map(|e| e.0),
-            error_mean_m: e.map(|e| e.1),
-            error_std_m: e.map(|e| e.2),
-            error_max_m: errors.iter().copied().reduce(f64::max),
-            samples_mean: reports.iter().map(|r| r.samples as f64).sum::<f64>() / n,
-            iterations_mean: reports.iter().map(|r| r.iterations as f64).sum::<f64>() / n,
+            time_median_s: t.map_or(0.0, |t| t.median),
+            time_mean_s: t.map_or(0.0, |t| t.mean),
+            time_std_s: t.map_or(0.0, |t| t.std),
+            time_max_s: t.map_or(0.0, |t| t.max),
+            error_median_m: e.map(|e| e.median),
+            error_mean_m: e.map(|e| e.mean),
+            error_std_m: e.map(|e| e.std),
+            error_max_m: e.map(|e| e.max),
+            samples_mean: mean(reports.iter().map(|r| r.samples as f64)).unwrap_or(0.0),
+            iterations_mean: mean(reports.iter().map(|r| r.iterations as f64)).unwrap_or(0.0),
         }
     }
-}
-
-/// Median, mean and (population) standard deviation; `None` for no values.
-pub fn median_mean_std(v: &[f64]) -> Option<(f64, f64, f64)> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    let median = if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        0.5 * (s[n / 2 - 1] + s[n / 2])
-    };
-    let mean = s.iter().sum::<f64>() / n as f64;
-    let var = s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
-    Some((median, mean, var.sqrt()))
 }
 
 /// How [`Method::Mace`] tunes the prior before each solve.

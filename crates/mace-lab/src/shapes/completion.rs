@@ -62,11 +62,10 @@ pub fn evaluate_completions(
         })
         .collect::<Result<_, mace_shapes::Error>>()?;
     let hidden: Vec<Vec<[f32; 3]>> = hidden.into_iter().filter(|h| !h.is_empty()).collect();
-    let n = clouds.len().max(1) as f32;
     Ok(CompletionEval {
         samples: clouds.len(),
-        mean_score: scores.iter().sum::<f32>() / n,
-        chamfer_mean: to_truth.iter().sum::<f32>() / n,
+        mean_score: mace_core::stats::mean_f32(&scores),
+        chamfer_mean: mace_core::stats::mean_f32(&to_truth),
         chamfer_best: to_truth.iter().copied().fold(f32::INFINITY, f32::min),
         diversity: pairwise_diversity(&points)?,
         hidden_diversity: if hidden.len() >= 2 {

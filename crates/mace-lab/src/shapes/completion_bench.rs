@@ -312,12 +312,7 @@ fn progress_message(rows: &[ObservationRow]) -> String {
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (mut s, mut k) = (0.0, 0usize);
-    for v in values {
-        s += v;
-        k += 1;
-    }
-    s / k.max(1) as f64
+    mace_core::stats::mean(values).unwrap_or(0.0)
 }
 
 fn summarise_evals<'a>(

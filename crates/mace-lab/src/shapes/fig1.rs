@@ -183,7 +183,7 @@ pub fn run_fig1(
                 "prior".to_string(),
                 ModelResult {
                     eval: SampleEval {
-                        mean_score: mean(&prior_scores),
+                        mean_score: mace_core::stats::mean_f32(&prior_scores),
                         diversity: prior_diversity,
                     },
                     tuning_s: 0.0,
@@ -285,25 +285,15 @@ pub fn run_fig1(
     })
 }
 
-fn mean(v: &[f32]) -> f32 {
-    v.iter().sum::<f32>() / v.len().max(1) as f32
-}
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len().max(1) as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
-    (m, var.sqrt())
-}
-
 fn summarise(model: &str, rows: &[ObservationRow]) -> Summary {
     let results: Vec<&ModelResult> = rows
         .iter()
         .filter_map(|r| r.models.iter().find(|(n, _)| n == model).map(|(_, m)| m))
         .collect();
     let pick = |f: &dyn Fn(&ModelResult) -> f64| results.iter().map(|m| f(m)).collect::<Vec<_>>();
-    let (score_mean, score_std) = mean_std(&pick(&|m| m.eval.mean_score as f64));
-    let (diversity_mean, diversity_std) = mean_std(&pick(&|m| m.eval.diversity as f64));
+    let mean_std = |v: Vec<f64>| mace_core::stats::mean_std(v).unwrap_or_default();
+    let (score_mean, score_std) = mean_std(pick(&|m| m.eval.mean_score as f64));
+    let (diversity_mean, diversity_std) = mean_std(pick(&|m| m.eval.diversity as f64));
     let tuning = pick(&|m| m.tuning_s);
     Summary {
         model: model.to_string(),
@@ -311,7 +301,7 @@ fn summarise(model: &str, rows: &[ObservationRow]) -> Summary {
         score_std,
         diversity_mean,
         diversity_std,
-        tuning_mean_s: mean_std(&tuning).0,
+        tuning_mean_s: mace_core::stats::mean(tuning.iter().copied()).unwrap_or(0.0),
         tuning_max_s: tuning.iter().copied().fold(0.0, f64::max),
     }
 }

@@ -32,7 +32,7 @@ pub fn evaluate_clouds(
 ) -> Result<SampleEval> {
     let scores = score.score_batch(&sim.simulate_clouds(clouds)?)?;
     Ok(SampleEval {
-        mean_score: scores.iter().sum::<f32>() / scores.len().max(1) as f32,
+        mean_score: mace_core::stats::mean_f32(&scores),
         diversity: pairwise_diversity(clouds)?,
     })
 }

@@ -72,7 +72,8 @@ pub fn inspect_prior(
     let mut rng = StdRng::seed_from_u64(seed);
     let samples = clouds_from_tensor(&model.sample(count, &mut rng)?)?;
 
-    let mean_of = |v: Vec<f32>| v.iter().map(|&d| d as f64).sum::<f64>() / v.len() as f64;
+    let mean_of =
+        |v: Vec<f32>| mace_core::stats::mean(v.into_iter().map(f64::from)).unwrap_or(f64::NAN);
     let mut recon_err = Vec::new();
     let mut mean_err = Vec::new();
     for (s, r) in shapes.iter().zip(&recon) {
