@@ -43,9 +43,6 @@ pub enum Error {
     /// Robots, scenes, collision, IK.
     #[error(transparent)]
     Robot(#[from] mace_robot::Error),
-    /// IK solves.
-    #[error(transparent)]
-    Solve(#[from] mace_robot::solve::SolveError),
     /// Networks and checkpoints.
     #[error(transparent)]
     Models(#[from] mace_models::Error),

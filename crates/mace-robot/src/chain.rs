@@ -178,10 +178,4 @@ impl KinematicChain {
         }
         q
     }
-
-    /// The built-in Franka Emika Panda (`assets/robots/panda.urdf`, compiled in), base
-    /// `panda_link0`, tip `panda_grasptarget`.
-    pub fn panda() -> KinematicChain {
-        crate::urdf::panda()
-    }
 }

@@ -88,6 +88,34 @@ pub enum Error {
         /// The operation that needed a non-empty batch.
         op: &'static str,
     },
+    /// An IK target with a NaN or infinite coordinate.
+    #[error("target {target:?} is not finite: three finite coordinates in metres are needed")]
+    NonFiniteTarget {
+        /// The target that was given, metres.
+        target: [f32; 3],
+    },
+    /// A solve method name that is not `prior`, `numeric`, `hybrid` or `mace`.
+    #[error("unknown solve method `{name}`: expected prior, numeric, hybrid or mace")]
+    UnknownMethod {
+        /// The name that was given.
+        name: String,
+    },
+    /// A sampler returned a batch of the wrong length.
+    #[error("the sampler returned {got} values for {n} samples of {dof} joints")]
+    BadSamples {
+        /// Samples asked for.
+        n: usize,
+        /// Joints per sample.
+        dof: usize,
+        /// Values returned.
+        got: usize,
+    },
+    /// A solve option out of range.
+    #[error("invalid solve option: {reason}")]
+    InvalidSolveConfig {
+        /// What is wrong.
+        reason: String,
+    },
     /// A file of configurations (or another input) that is not what it should be.
     #[error("{}: {reason}", path.display())]
     BadFile {

@@ -64,15 +64,19 @@ pub const PANDA_BASE: &str = "panda_link0";
 /// Name of the Panda's tool centre point link.
 pub const PANDA_TIP: &str = "panda_grasptarget";
 
-pub(crate) fn panda() -> KinematicChain {
-    parse(
-        PANDA_URDF,
-        "<built-in panda.urdf>",
-        PANDA_BASE,
-        PANDA_TIP,
-        &Meshes::Embedded(&PANDA_MESHES),
-    )
-    .expect("the built-in panda.urdf is valid (tested)")
+impl KinematicChain {
+    /// The built-in Franka Emika Panda (`assets/robots/panda.urdf`, compiled in), base
+    /// `panda_link0`, tip `panda_grasptarget`.
+    pub fn panda() -> KinematicChain {
+        parse(
+            PANDA_URDF,
+            "<built-in panda.urdf>",
+            PANDA_BASE,
+            PANDA_TIP,
+            &Meshes::Embedded(&PANDA_MESHES),
+        )
+        .expect("the built-in panda.urdf is valid (tested)")
+    }
 }
 
 /// Where the mesh files named by a URDF's collision elements come from.

@@ -69,8 +69,7 @@ pub(crate) struct SolveArgs {
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
-    s.parse()
-        .map_err(|e: mace_robot::solve::SolveError| e.to_string())
+    s.parse().map_err(|e: mace_robot::Error| e.to_string())
 }
 
 #[derive(Serialize)]

@@ -21,7 +21,6 @@
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
-use super::prior::Encodings;
 use crate::{Error, Result};
 
 /// An affine change of latent coordinates z = offset + B u (see the module docs).
@@ -193,6 +192,19 @@ impl LatentBasis {
             }
         }
     }
+}
+
+/// (μ, log σ²) of q(z | x) for a batch, row-major `(n, latent)` each.
+#[derive(Debug, Clone)]
+pub struct Encodings {
+    /// Rows.
+    pub n: usize,
+    /// Latent size.
+    pub dim: usize,
+    /// Means `(n, dim)`.
+    pub mean: Vec<f32>,
+    /// Log-variances `(n, dim)`.
+    pub logvar: Vec<f32>,
 }
 
 #[cfg(test)]

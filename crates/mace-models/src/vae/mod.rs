@@ -59,13 +59,12 @@ mod train;
 pub mod chamfer;
 pub mod checkpoint;
 
-pub use basis::LatentBasis;
+pub use basis::{Encodings, LatentBasis};
 pub use config::PointVaeConfig;
 pub use cvae::Cvae;
 pub use model::{kl_to_isotropic, PointVae};
 pub use prior::{
-    CacheStats, Encodings, ExactLatentOptimizer, LatentUpdate, TunableLatentPrior,
-    DEFAULT_CACHE_ROWS,
+    CacheStats, ExactLatentOptimizer, LatentUpdate, TunableLatentPrior, DEFAULT_CACHE_ROWS,
 };
 pub use train::{
     time_train_step, train_cvae, train_point_vae, VaeEpochStats, VaeTrainConfig, VaeTrainingRecord,

@@ -30,7 +30,7 @@ use rand::{rngs::StdRng, Rng};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::basis::LatentBasis;
+use super::basis::{Encodings, LatentBasis};
 use super::model::PointVae;
 use super::nets::{check_finite, VaeNets};
 use super::PointVaeConfig;
@@ -65,19 +65,6 @@ struct EncoderCache {
     capacity: usize,
     map: HashMap<u128, Vec<f32>>,
     stats: CacheStats,
-}
-
-/// (μ, log σ²) of q(z | x) for a batch, row-major `(n, latent)` each.
-#[derive(Debug, Clone)]
-pub struct Encodings {
-    /// Rows.
-    pub n: usize,
-    /// Latent size.
-    pub dim: usize,
-    /// Means `(n, dim)`.
-    pub mean: Vec<f32>,
-    /// Log-variances `(n, dim)`.
-    pub logvar: Vec<f32>,
 }
 
 /// A frozen [`PointVae`] with a tunable latent prior N(μ_z, diag σ_z²): the MACE-VAE

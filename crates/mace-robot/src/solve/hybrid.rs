@@ -1,0 +1,192 @@
+//! [`Method::Hybrid`]: prior samples refined by the numeric IK, colliding ones repaired in the
+//! null space of the TCP task, random restarts for the rest of the budget.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+use crate::error::Result;
+use crate::ik::IkStatus;
+use crate::math::{norm, sub, Vec3};
+
+use super::config::{REPAIR_MARGIN, REPAIR_MAX_STEP};
+use super::work::{merge, Candidate, Work};
+use super::{Method, SolveReport, Solver};
+
+impl Solver {
+    /// [`Method::Hybrid`]: per batch of [`SolveConfig::hybrid_batch_size`] prior samples, refines
+    /// up to [`SolveConfig::refine_candidates`] collision-free samples (lowest TCP error first)
+    /// with the numeric IK seeded from them — and repairs colliding ones by moving them out of
+    /// contact in the null space of the TCP task ([`SolveConfig::repair_iterations`]) — for up to
+    /// [`SolveConfig::max_batches`] batches; then random restarts for the rest of the budget
+    /// (beside the refinement with [`SolveConfig::hybrid_parallel`], in which case the first
+    /// stream to succeed wins and the result is not bit-reproducible across runs).
+    ///
+    /// # Errors
+    /// As [`Solver::solve`].
+    pub fn solve_hybrid<F>(
+        &self,
+        target: Vec3,
+        sampler: &mut F,
+        rng: &mut StdRng,
+    ) -> Result<SolveReport>
+    where
+        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + Send + ?Sized,
+    {
+        self.check(target)?;
+        let start = Instant::now();
+        let stop = AtomicBool::new(false);
+        let mut rng_b = StdRng::seed_from_u64(rng.next_u64());
+        let w = if self.config.hybrid_parallel && rayon::current_num_threads() > 1 {
+            let (a, b) = rayon::join(
+                || self.refine_stream(target, sampler, rng, &stop, start),
+                || self.restart_stream(target, &mut rng_b, &stop, start),
+            );
+            merge(a?, b)
+        } else {
+            let a = self.refine_stream(target, sampler, rng, &stop, start)?;
+            if a.solved {
+                a
+            } else {
+                merge(a, self.restart_stream(target, &mut rng_b, &stop, start))
+            }
+        };
+        Ok(self.finish(Method::Hybrid, target, w))
+    }
+
+    /// Prior batches, each refining its best collision-free samples; stops at `stop`.
+    fn refine_stream<F>(
+        &self,
+        target: Vec3,
+        sampler: &mut F,
+        rng: &mut StdRng,
+        stop: &AtomicBool,
+        start: Instant,
+    ) -> Result<Work>
+    where
+        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
+    {
+        let mut w = self.work_from(start);
+        let refine = self.ik_solver(0, None);
+        let dof = self.dof();
+        let halt = |w: &Work| self.over_budget(w) || stop.load(Ordering::Relaxed);
+        'batches: for _ in 0..self.config.max_batches {
+            if halt(&w) {
+                break;
+            }
+            let q = self.draw(target, self.config.hybrid_batch_size, sampler, rng, &mut w)?;
+            let mut refined = 0;
+            for (err, i) in self.ranked(target, &q, &mut w) {
+                if refined >= self.config.refine_candidates || halt(&w) {
+                    break;
+                }
+                let row = &q[i * dof..(i + 1) * dof];
+                if !self.acceptable(row, &mut w) {
+                    if self.config.repair_iterations > 0 {
+                        refined += 1;
+                        w.attempts += 1;
+                        if let Some((e, fixed)) = self.repair(target, row, &mut w) {
+                            if self.consider(&fixed, e, IkStatus::Converged, &mut w) {
+                                w.solved = true;
+                                break 'batches;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if w.best_free.as_ref().is_none_or(|c| err < c.error) {
+                    w.best_free = Some(Candidate {
+                        error: err,
+                        q: row.to_vec(),
+                    });
+                }
+                if err <= self.config.tolerance {
+                    w.solved = true;
+                    break 'batches;
+                }
+                refined += 1;
+                w.attempts += 1;
+                let r = refine.solve(target, Some(row), rng);
+                w.iterations += r.iterations;
+                if self.consider(&r.q, r.error, r.status, &mut w) {
+                    w.solved = true;
+                    break 'batches;
+                }
+                if self.config.repair_iterations > 0 {
+                    if let Some((e, fixed)) = self.repair(target, row, &mut w) {
+                        if self.consider(&fixed, e, IkStatus::Converged, &mut w) {
+                            w.solved = true;
+                            break 'batches;
+                        }
+                    }
+                }
+            }
+        }
+        if w.solved {
+            stop.store(true, Ordering::Relaxed);
+        }
+        Ok(w)
+    }
+
+    /// Collision repair of a seed near the target: damped-least-squares steps on the TCP error
+    /// plus a step in the Jacobian's null space that raises the smallest signed distance
+    /// (self, obstacles, ground) to the clearance plus [`REPAIR_MARGIN`] (Gauss–Newton on the
+    /// distance). Both Jacobians are analytic: the TCP's, and the closest contact's
+    /// ([`CollisionModel::closest_contact`], [`crate::Contact::gradient`]). Returns the TCP error
+    /// (metres) and the configuration once it is within the tolerance and keeps the clearance.
+    fn repair(&self, target: Vec3, q0: &[f32], w: &mut Work) -> Option<(f32, Vec<f32>)> {
+        use nalgebra::{Matrix3, SMatrix, Vector3};
+        let chain = self.model.chain();
+        let dof = chain.dof();
+        if dof != 7 || q0.len() != dof {
+            return None;
+        }
+        let lower = chain.lower();
+        let upper = chain.upper();
+        let goal = self.config.clearance + REPAIR_MARGIN;
+        // Distances beyond the goal do not steer the repair: only contact is computed exactly.
+        let cutoff = goal + REPAIR_MARGIN;
+        let l2 = self.config.ik.damping * self.config.ik.damping;
+        let mut q = q0.to_vec();
+        let mut columns = vec![[0.0f32; 3]; dof];
+        for _ in 0..self.config.repair_iterations {
+            w.iterations += 1;
+            chain.link_poses_into(&q, &mut w.poses);
+            let contact = self.model.closest_contact(&w.poses, &mut w.scratch, cutoff);
+            let d = contact.map_or(cutoff, |c| c.distance);
+            let p = w.poses[chain.tip()].trans;
+            let e = sub(target, p);
+            let err = norm(e);
+            if d >= self.config.clearance && d > 0.0 && err <= self.config.tolerance {
+                return Some((err, q));
+            }
+            chain.point_jacobian(&w.poses, chain.tip(), p, &mut columns);
+            let jac = SMatrix::<f64, 3, 7>::from_fn(|r, j| columns[j][r] as f64);
+            let jjt: Matrix3<f64> = jac * jac.transpose();
+            let damped = jjt + Matrix3::identity() * l2;
+            let chol = damped.cholesky()?;
+            let ev = Vector3::new(e[0] as f64, e[1] as f64, e[2] as f64);
+            let mut dq = jac.transpose() * chol.solve(&ev);
+            if let Some(c) = contact.filter(|c| c.distance < goal) {
+                let g = c.gradient(chain, &w.poses);
+                let grad = SMatrix::<f64, 7, 1>::from_fn(|j, _| g[j] as f64);
+                // Project the distance gradient onto the null space of the TCP task.
+                let g_null = grad - jac.transpose() * chol.solve(&(jac * grad));
+                let n2 = g_null.norm_squared();
+                if n2 > 1e-12 {
+                    dq += g_null * ((goal - d) as f64 / n2);
+                }
+            }
+            let largest = dq.amax();
+            if largest > REPAIR_MAX_STEP {
+                dq *= REPAIR_MAX_STEP / largest;
+            }
+            for j in 0..dof {
+                q[j] = (q[j] + dq[j] as f32).clamp(lower[j], upper[j]);
+            }
+        }
+        None
+    }
+}
