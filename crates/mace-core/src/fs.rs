@@ -362,7 +362,7 @@ impl OutputDir {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if self.replace.load(Ordering::Relaxed) {
                     swap_into_place(&from, &self.dest)
-                        .and_then(|old| std::fs::remove_dir_all(old))
+                        .and_then(std::fs::remove_dir_all)
                         .map_err(|e| FileError::io(&self.dest, e))
                 } else {
                     Err(FileError::Exists {
