@@ -41,6 +41,17 @@ pub struct ConvexHull {
     margin: f32,
     bound: Capsule,
     cover: Vec<Capsule>,
+    planes: Vec<FacePlane>,
+}
+
+/// The plane of one face of a [`ConvexHull`] (without the margin), in the hull's frame: the hull
+/// is the set of points `x` with `normal · x ≤ offset` for every one of its face planes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FacePlane {
+    /// Unit outward normal.
+    pub normal: Vec3,
+    /// Distance of the plane from the frame's origin along `normal` (signed), metres.
+    pub offset: f32,
 }
 
 impl ConvexHull {
@@ -69,12 +80,23 @@ impl ConvexHull {
         let vertices: Vec<Vec3> = poly.points.iter().map(|p| vec32(*p)).collect();
         let bound = enclosing_capsule(&vertices, margin);
         let cover = slab_cover(&poly, margin);
+        let planes = face_planes(&poly.points, &triangles);
         Ok(ConvexHull {
             poly,
             margin,
             bound,
             cover,
+            planes,
         })
+    }
+
+    /// The planes of the hull's faces (link frame, without the margin), computed once when the
+    /// hull is built: one per face, coplanar triangles of the hull (within 1e-6 of its size)
+    /// sharing one plane. The hull is where `normal · x ≤ offset` for all of them (up to the
+    /// rounding of the vertices, micrometres), so a ray meets it between the last plane it
+    /// enters and the first it leaves.
+    pub fn face_planes(&self) -> &[FacePlane] {
+        &self.planes
     }
 
     /// The hull's vertices (link frame, metres), without the margin.
@@ -185,6 +207,47 @@ impl<'a> PlacedHull<'a> {
             self.hull.margin + c.radius,
         )
     }
+}
+
+/// The outward face planes of a convex hull from its vertices and triangles, coplanar triangles
+/// (normals and offsets equal within 1e-6 of the hull's size) merged into one plane. A sliver
+/// triangle (area below 1e-12 of the size squared) gives no plane of its own: its neighbours'
+/// planes bound the hull there.
+fn face_planes(points: &[PVec], triangles: &[[u32; 3]]) -> Vec<FacePlane> {
+    let centre = points.iter().fold(PVec::ZERO, |s, p| s + *p) / points.len() as f64;
+    let size = points
+        .iter()
+        .map(|p| (*p - centre).length())
+        .fold(0.0, f64::max);
+    let mut planes: Vec<(PVec, f64)> = Vec::new();
+    for t in triangles {
+        let [a, b, c] = t.map(|i| points[i as usize]);
+        let n = (b - a).cross(c - a);
+        let len = n.length();
+        if len.is_nan() || len <= 1e-12 * size * size {
+            continue;
+        }
+        let mut n = n / len;
+        let mut d = n.dot(a);
+        // The centroid of the vertices is inside: orient the normal away from it.
+        if n.dot(centre) > d {
+            n = -n;
+            d = -d;
+        }
+        let known = planes
+            .iter()
+            .any(|(m, e)| (n - *m).length() <= 1e-6 && (d - e).abs() <= 1e-6 * size);
+        if !known {
+            planes.push((n, d));
+        }
+    }
+    planes
+        .into_iter()
+        .map(|(n, d)| FacePlane {
+            normal: vec32(n),
+            offset: d as f32,
+        })
+        .collect()
 }
 
 fn vec64(p: Vec3) -> PVec {
@@ -343,6 +406,7 @@ pub(crate) fn uniform(seed: u32) -> impl FnMut() -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::{dot, norm};
 
     fn cube(h: f32) -> Vec<Vec3> {
         let mut v = Vec::new();
@@ -423,6 +487,44 @@ mod tests {
         );
         let (low, z) = hull.lowest_point(&Pose::from_translation([0.0, 0.0, 0.5]));
         assert!((z - 0.399).abs() < 1e-6 && (low[2] - 0.399).abs() < 1e-6);
+    }
+
+    #[test]
+    fn face_planes_bound_the_hull() {
+        // A cube: six planes at the half side.
+        let hull = ConvexHull::new(&cube(0.1), 0.0).unwrap();
+        let planes = hull.face_planes();
+        assert_eq!(planes.len(), 6, "{planes:?}");
+        for p in planes {
+            assert!((p.offset - 0.1).abs() < 1e-6, "{p:?}");
+            let big = p
+                .normal
+                .iter()
+                .filter(|v| (v.abs() - 1.0).abs() < 1e-6)
+                .count();
+            assert_eq!(big, 1, "{p:?}");
+        }
+        // The Panda's mesh hulls: unit normals, every vertex inside every plane, every plane
+        // touching the hull.
+        let chain = crate::KinematicChain::panda();
+        let mut checked = 0;
+        for link in chain.links() {
+            for shape in &link.collision {
+                let Some(h) = shape.hull() else { continue };
+                let v: Vec<Vec3> = h.vertices().collect();
+                assert!(h.face_planes().len() >= 4, "{}", link.name);
+                for p in h.face_planes() {
+                    assert!((norm(p.normal) - 1.0).abs() < 1e-5, "{}: {p:?}", link.name);
+                    let top = v
+                        .iter()
+                        .map(|x| dot(p.normal, *x) - p.offset)
+                        .fold(f32::MIN, f32::max);
+                    assert!(top.abs() < 1e-5, "{}: {p:?} reaches {top}", link.name);
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 11);
     }
 
     #[test]

@@ -1,0 +1,285 @@
+//! A built-in 5×7 bitmap font (printable ASCII) for titles, tick labels and legends.
+//!
+//! tiny-skia draws no text, and the renderer must work offline without a font file, so glyphs are
+//! stored here as five column bytes each (bit 0 = top row, bit 6 = bottom row) and drawn as
+//! filled rectangles, scaled by a whole number for crisp pixels. Characters outside printable ASCII
+//! map to a close ASCII stand-in (`×` → `x`, `δ` → `d`, `–` → `-`, …) or to `?`.
+
+use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
+
+/// Glyph width in font pixels.
+const GLYPH_W: u32 = 5;
+/// Glyph height in font pixels, above the baseline (descenders of `g j p q y` reach 2 more).
+const GLYPH_H: u32 = 7;
+/// Rows drawn per glyph, descenders included.
+const ROWS: u32 = 9;
+/// Horizontal advance per character in font pixels (glyph plus one column of spacing).
+const ADVANCE: u32 = 6;
+
+/// Column bitmaps of the printable ASCII characters `' '` (0x20) to `'~'` (0x7e).
+const GLYPHS: [[u8; 5]; 95] = [
+    [0x00, 0x00, 0x00, 0x00, 0x00], // ' '
+    [0x00, 0x00, 0x5f, 0x00, 0x00], // !
+    [0x00, 0x07, 0x00, 0x07, 0x00], // "
+    [0x14, 0x7f, 0x14, 0x7f, 0x14], // #
+    [0x24, 0x2a, 0x7f, 0x2a, 0x12], // $
+    [0x23, 0x13, 0x08, 0x64, 0x62], // %
+    [0x36, 0x49, 0x55, 0x22, 0x50], // &
+    [0x00, 0x05, 0x03, 0x00, 0x00], // '
+    [0x00, 0x1c, 0x22, 0x41, 0x00], // (
+    [0x00, 0x41, 0x22, 0x1c, 0x00], // )
+    [0x14, 0x08, 0x3e, 0x08, 0x14], // *
+    [0x08, 0x08, 0x3e, 0x08, 0x08], // +
+    [0x00, 0x50, 0x30, 0x00, 0x00], // ,
+    [0x08, 0x08, 0x08, 0x08, 0x08], // -
+    [0x00, 0x60, 0x60, 0x00, 0x00], // .
+    [0x20, 0x10, 0x08, 0x04, 0x02], // /
+    [0x3e, 0x51, 0x49, 0x45, 0x3e], // 0
+    [0x00, 0x42, 0x7f, 0x40, 0x00], // 1
+    [0x42, 0x61, 0x51, 0x49, 0x46], // 2
+    [0x21, 0x41, 0x45, 0x4b, 0x31], // 3
+    [0x18, 0x14, 0x12, 0x7f, 0x10], // 4
+    [0x27, 0x45, 0x45, 0x45, 0x39], // 5
+    [0x3c, 0x4a, 0x49, 0x49, 0x30], // 6
+    [0x01, 0x71, 0x09, 0x05, 0x03], // 7
+    [0x36, 0x49, 0x49, 0x49, 0x36], // 8
+    [0x06, 0x49, 0x49, 0x29, 0x1e], // 9
+    [0x00, 0x36, 0x36, 0x00, 0x00], // :
+    [0x00, 0x56, 0x36, 0x00, 0x00], // ;
+    [0x08, 0x14, 0x22, 0x41, 0x00], // <
+    [0x14, 0x14, 0x14, 0x14, 0x14], // =
+    [0x00, 0x41, 0x22, 0x14, 0x08], // >
+    [0x02, 0x01, 0x51, 0x09, 0x06], // ?
+    [0x32, 0x49, 0x79, 0x41, 0x3e], // @
+    [0x7e, 0x11, 0x11, 0x11, 0x7e], // A
+    [0x7f, 0x49, 0x49, 0x49, 0x36], // B
+    [0x3e, 0x41, 0x41, 0x41, 0x22], // C
+    [0x7f, 0x41, 0x41, 0x22, 0x1c], // D
+    [0x7f, 0x49, 0x49, 0x49, 0x41], // E
+    [0x7f, 0x09, 0x09, 0x09, 0x01], // F
+    [0x3e, 0x41, 0x49, 0x49, 0x7a], // G
+    [0x7f, 0x08, 0x08, 0x08, 0x7f], // H
+    [0x00, 0x41, 0x7f, 0x41, 0x00], // I
+    [0x20, 0x40, 0x41, 0x3f, 0x01], // J
+    [0x7f, 0x08, 0x14, 0x22, 0x41], // K
+    [0x7f, 0x40, 0x40, 0x40, 0x40], // L
+    [0x7f, 0x02, 0x0c, 0x02, 0x7f], // M
+    [0x7f, 0x04, 0x08, 0x10, 0x7f], // N
+    [0x3e, 0x41, 0x41, 0x41, 0x3e], // O
+    [0x7f, 0x09, 0x09, 0x09, 0x06], // P
+    [0x3e, 0x41, 0x51, 0x21, 0x5e], // Q
+    [0x7f, 0x09, 0x19, 0x29, 0x46], // R
+    [0x46, 0x49, 0x49, 0x49, 0x31], // S
+    [0x01, 0x01, 0x7f, 0x01, 0x01], // T
+    [0x3f, 0x40, 0x40, 0x40, 0x3f], // U
+    [0x1f, 0x20, 0x40, 0x20, 0x1f], // V
+    [0x3f, 0x40, 0x38, 0x40, 0x3f], // W
+    [0x63, 0x14, 0x08, 0x14, 0x63], // X
+    [0x07, 0x08, 0x70, 0x08, 0x07], // Y
+    [0x61, 0x51, 0x49, 0x45, 0x43], // Z
+    [0x00, 0x7f, 0x41, 0x41, 0x00], // [
+    [0x02, 0x04, 0x08, 0x10, 0x20], // backslash
+    [0x00, 0x41, 0x41, 0x7f, 0x00], // ]
+    [0x04, 0x02, 0x01, 0x02, 0x04], // ^
+    [0x40, 0x40, 0x40, 0x40, 0x40], // _
+    [0x00, 0x01, 0x02, 0x04, 0x00], // `
+    [0x20, 0x54, 0x54, 0x54, 0x78], // a
+    [0x7f, 0x48, 0x44, 0x44, 0x38], // b
+    [0x38, 0x44, 0x44, 0x44, 0x20], // c
+    [0x38, 0x44, 0x44, 0x48, 0x7f], // d
+    [0x38, 0x54, 0x54, 0x54, 0x18], // e
+    [0x08, 0x7e, 0x09, 0x01, 0x02], // f
+    [0x08, 0x54, 0x54, 0x54, 0x3c], // g
+    [0x7f, 0x08, 0x04, 0x04, 0x78], // h
+    [0x00, 0x44, 0x7d, 0x40, 0x00], // i
+    [0x20, 0x40, 0x44, 0x3d, 0x00], // j
+    [0x7f, 0x10, 0x28, 0x44, 0x00], // k
+    [0x00, 0x41, 0x7f, 0x40, 0x00], // l
+    [0x7c, 0x04, 0x18, 0x04, 0x78], // m
+    [0x7c, 0x08, 0x04, 0x04, 0x78], // n
+    [0x38, 0x44, 0x44, 0x44, 0x38], // o
+    [0x7c, 0x14, 0x14, 0x14, 0x08], // p
+    [0x08, 0x14, 0x14, 0x18, 0x7c], // q
+    [0x7c, 0x08, 0x04, 0x04, 0x08], // r
+    [0x48, 0x54, 0x54, 0x54, 0x20], // s
+    [0x04, 0x3f, 0x44, 0x40, 0x20], // t
+    [0x3c, 0x40, 0x40, 0x20, 0x7c], // u
+    [0x1c, 0x20, 0x40, 0x20, 0x1c], // v
+    [0x3c, 0x40, 0x30, 0x40, 0x3c], // w
+    [0x44, 0x28, 0x10, 0x28, 0x44], // x
+    [0x0c, 0x50, 0x50, 0x50, 0x3c], // y
+    [0x44, 0x64, 0x54, 0x4c, 0x44], // z
+    [0x00, 0x08, 0x36, 0x41, 0x00], // {
+    [0x00, 0x00, 0x7f, 0x00, 0x00], // |
+    [0x00, 0x41, 0x36, 0x08, 0x00], // }
+    [0x08, 0x04, 0x08, 0x10, 0x08], // ~
+];
+
+/// Lower-case letters with descenders (rows 7 and 8), replacing the 7-row forms above.
+const DESCENDERS: [(char, [u16; 5]); 5] = [
+    ('g', [0x038, 0x144, 0x144, 0x144, 0x0fc]),
+    ('j', [0x080, 0x100, 0x100, 0x104, 0x0fd]),
+    ('p', [0x1fc, 0x024, 0x024, 0x024, 0x018]),
+    ('q', [0x018, 0x024, 0x024, 0x024, 0x1fc]),
+    ('y', [0x03c, 0x140, 0x140, 0x140, 0x0fc]),
+];
+
+/// The column bitmap of `c` (bit `r` = row `r`, row 0 on top), after mapping common non-ASCII
+/// characters to ASCII stand-ins.
+fn glyph(c: char) -> [u16; 5] {
+    let c = match c {
+        '×' => 'x',
+        'δ' => 'd',
+        'μ' | 'µ' => 'u',
+        'σ' => 's',
+        'θ' => 'o',
+        '–' | '—' | '−' => '-',
+        '·' | '•' => '.',
+        '’' | '‘' => '\'',
+        '“' | '”' => '"',
+        '≤' => '<',
+        '≥' => '>',
+        '±' => '+',
+        c => c,
+    };
+    if let Some((_, g)) = DESCENDERS.iter().find(|(d, _)| *d == c) {
+        return *g;
+    }
+    let i = c as u32;
+    let g = if (0x20..0x7f).contains(&i) {
+        GLYPHS[(i - 0x20) as usize]
+    } else {
+        GLYPHS[('?' as u32 - 0x20) as usize]
+    };
+    g.map(u16::from)
+}
+
+/// Width in pixels of `text` drawn at `scale` (no trailing spacing column).
+pub(crate) fn text_width(text: &str, scale: u32) -> u32 {
+    let n = text.chars().count() as u32;
+    (n * ADVANCE).saturating_sub(ADVANCE - GLYPH_W) * scale
+}
+
+/// Height in pixels of one line of text at `scale`, baseline to top (descenders reach
+/// `2 · scale` lower).
+pub(crate) fn text_height(scale: u32) -> u32 {
+    GLYPH_H * scale
+}
+
+/// Horizontal placement of a text relative to its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    /// The anchor is the left edge.
+    Left,
+    /// The anchor is the centre.
+    Center,
+    /// The anchor is the right edge.
+    Right,
+}
+
+/// Draws `text` with its top edge at `y` and horizontal anchor `x` (pixels), each font pixel a
+/// `scale × scale` square of `color`.
+pub(crate) fn draw_text(
+    pixmap: &mut Pixmap,
+    text: &str,
+    x: f32,
+    y: f32,
+    scale: u32,
+    align: Align,
+    color: Color,
+) {
+    let w = text_width(text, scale) as f32;
+    let left = match align {
+        Align::Left => x,
+        Align::Center => x - 0.5 * w,
+        Align::Right => x - w,
+    };
+    draw_text_transformed(
+        pixmap,
+        text,
+        scale,
+        color,
+        Transform::from_translate(left.round(), y.round()),
+    );
+}
+
+/// Draws `text` rotated a quarter turn counter-clockwise (reading bottom to top), centred on
+/// `(x, cy)` along the vertical, its top edge (left, once rotated) at `x`: for y-axis labels.
+pub(crate) fn draw_text_vertical(
+    pixmap: &mut Pixmap,
+    text: &str,
+    x: f32,
+    cy: f32,
+    scale: u32,
+    color: Color,
+) {
+    let w = text_width(text, scale) as f32;
+    let t = Transform::from_row(0.0, -1.0, 1.0, 0.0, x.round(), (cy + 0.5 * w).round());
+    draw_text_transformed(pixmap, text, scale, color, t);
+}
+
+/// Draws `text` in text space (origin at the top left of the first glyph, one font pixel =
+/// `scale` units) mapped to the pixmap by `transform`.
+fn draw_text_transformed(
+    pixmap: &mut Pixmap,
+    text: &str,
+    scale: u32,
+    color: Color,
+    transform: Transform,
+) {
+    let s = scale as f32;
+    let mut pb = PathBuilder::new();
+    for (i, c) in text.chars().enumerate() {
+        let x0 = (i as u32 * ADVANCE) as f32 * s;
+        for (col, bits) in glyph(c).iter().enumerate() {
+            // One rectangle per vertical run of set bits.
+            let mut row = 0;
+            while row < ROWS {
+                if bits >> row & 1 == 1 {
+                    let start = row;
+                    while row < ROWS && bits >> row & 1 == 1 {
+                        row += 1;
+                    }
+                    if let Some(r) = Rect::from_xywh(
+                        x0 + col as f32 * s,
+                        start as f32 * s,
+                        s,
+                        (row - start) as f32 * s,
+                    ) {
+                        pb.push_rect(r);
+                    }
+                } else {
+                    row += 1;
+                }
+            }
+        }
+    }
+    if let Some(path) = pb.finish() {
+        let mut paint = Paint::default();
+        paint.set_color(color);
+        paint.anti_alias = false;
+        pixmap.fill_path(&path, &paint, FillRule::Winding, transform, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_and_fallbacks() {
+        assert_eq!(text_width("", 2), 0);
+        assert_eq!(text_width("ab", 1), 11);
+        assert_eq!(text_width("ab", 3), 33);
+        assert_eq!(glyph('×'), glyph('x'));
+        assert_eq!(glyph('\u{2603}'), glyph('?'));
+    }
+
+    #[test]
+    fn text_marks_pixels() {
+        let mut p = Pixmap::new(60, 20).unwrap();
+        draw_text(&mut p, "Hi 0", 2.0, 2.0, 2, Align::Left, Color::BLACK);
+        let inked = p.pixels().iter().filter(|c| c.alpha() > 0).count();
+        assert!(inked > 30, "{inked}");
+    }
+}
