@@ -13,7 +13,6 @@ mod cmd;
 mod output;
 mod pictures;
 mod progress;
-mod render;
 mod term;
 
 /// Tune generative models at test time so that they sample what fits an observation.

@@ -7,7 +7,7 @@ use mace_core::TuneReport;
 use mace_robot::Scene;
 use mace_shapes::{GraspSimulator, PointCloud};
 
-use crate::render::{
+use mace_viz::{
     render_cloud_grid, render_curves, render_robot_panels, save_png, Camera, CloudPanel, Panel,
     RobotScene,
 };
@@ -51,7 +51,7 @@ pub(crate) fn save_robot_picture(
     let camera = Camera::for_scene(&rs.scene);
     let png = render_robot_panels(&rs, panels, &camera, PANEL_SIZE)
         .with_context(|| format!("drawing {}", path.display()))?;
-    save_png(&png, path, force)
+    Ok(save_png(&png, path, force)?)
 }
 
 /// Writes the score curves of `report` titled `title` as the PNG `path`.
@@ -61,11 +61,8 @@ pub(crate) fn save_curves(
     path: &Path,
     force: bool,
 ) -> anyhow::Result<()> {
-    save_png(
-        &render_curves(report, None, title, (900, 640))?,
-        path,
-        force,
-    )
+    let picture = render_curves(report, None, title, (900, 640))?;
+    Ok(save_png(&picture, path, force)?)
 }
 
 /// Writes the PNG `path`: the observed shape with its grasp, then up to 8 prior and 8 posterior
@@ -128,7 +125,7 @@ pub(crate) fn save_grasp_picture(
         220,
         Some("observed grasp (left); prior (top row) and posterior (bottom row) samples"),
     )?;
-    save_png(&picture, path, force)
+    Ok(save_png(&picture, path, force)?)
 }
 
 /// Writes the PNG `path`: the ground truth with the observed view highlighted, then up to 8
@@ -171,7 +168,7 @@ pub(crate) fn save_completion_picture(
         220,
         Some("observed view in green; prior (top row) and posterior (bottom row) samples"),
     )?;
-    save_png(&picture, path, force)
+    Ok(save_png(&picture, path, force)?)
 }
 
 /// Writes each cloud as `dir/sample_XX.ply`.

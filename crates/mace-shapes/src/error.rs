@@ -54,6 +54,14 @@ pub enum Error {
         /// What was expected.
         reason: &'static str,
     },
+    /// A JSON list of points is malformed.
+    #[error("bad JSON points in {origin}: {reason}")]
+    JsonPoints {
+        /// The file (or `<memory>`).
+        origin: String,
+        /// What is wrong, naming the element.
+        reason: String,
+    },
     /// A line of an OBJ file cannot be parsed or names a missing vertex.
     #[error("bad OBJ {origin}, line {line} `{content}`: {reason}")]
     Obj {

@@ -51,7 +51,7 @@ pub enum Error {
         panel: String,
         /// What the robot simulator reported.
         #[source]
-        source: mace_robot::Error,
+        source: Box<mace_robot::Error>,
     },
     /// A point to draw has a non-finite coordinate.
     #[error("{what} has a non-finite coordinate")]
@@ -76,10 +76,16 @@ pub enum Error {
     },
     /// An error of the robot simulator (loading a robot or scene, checking configurations).
     #[error(transparent)]
-    Robot(#[from] mace_robot::Error),
+    Robot(Box<mace_robot::Error>),
     /// A file could not be read or written.
     #[error(transparent)]
     File(#[from] mace_core::fs::FileError),
+}
+
+impl From<mace_robot::Error> for Error {
+    fn from(e: mace_robot::Error) -> Self {
+        Error::Robot(Box::new(e))
+    }
 }
 
 /// Result with [`Error`].

@@ -16,7 +16,7 @@ use crate::args::{IkScopeArgs, JsonArg, TuneKnobs};
 use crate::output::{emit_json, write_json, write_text, ResultsDir};
 use crate::pictures::{config_lists, panel, picture_rows, save_robot_picture};
 use crate::progress::BarProgress;
-use crate::render::Panel;
+use mace_viz::Panel;
 
 /// Arguments of `mace bench ik-table1`.
 #[derive(Debug, Args)]

@@ -16,8 +16,8 @@ use rand::{rngs::StdRng, SeedableRng};
 use crate::output::{emit_json, write_json, ResultsDir};
 use crate::pictures::{panel, picture_rows, save_curves, save_robot_picture};
 use crate::progress::TuneProgress;
-use crate::render::{render_curves, save_png, stack_vertical, Panel};
 use crate::say;
+use mace_viz::{render_curves, save_png, stack_vertical, Panel};
 
 /// Arguments of `mace demo`.
 #[derive(Debug, Args)]
@@ -303,7 +303,7 @@ fn run_toy(
                     (900, 640),
                 )
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<mace_viz::Result<Vec<_>>>()?;
         save_png(&stack_vertical(&parts)?, &dir.file("curves.png"), false)?;
         write_json(&dir.file("demo.json"), &record, false)?;
         let path = dir.path().to_path_buf();

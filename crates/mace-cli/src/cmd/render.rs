@@ -17,8 +17,8 @@ use mace_core::TuneReport;
 
 use mace_robot::config_file::read_configs;
 
-use crate::render::{self, cloud, curves, ply, robot, Camera};
 use crate::say;
+use mace_viz::{cloud, curves, robot, Camera};
 
 /// Subcommands of `mace render`.
 #[derive(Debug, Subcommand)]
@@ -180,7 +180,7 @@ fn robot_cmd(args: RobotArgs, force: bool) -> anyhow::Result<()> {
     let camera = Camera::for_scene(&rs.scene);
     let start = std::time::Instant::now();
     let png = robot::render_robot_panels(&rs, &panels, &camera, (args.size[0], args.size[1]))?;
-    render::save_png(&png, &args.out, force)?;
+    mace_viz::save_png(&png, &args.out, force)?;
     say!(
         "wrote {} ({}×{} px, {} panel(s), {:.2} s)",
         args.out.display(),
@@ -273,8 +273,8 @@ fn curves_cmd(args: CurvesArgs, force: bool) -> anyhow::Result<()> {
             (args.size[0], args.size[1]),
         )?);
     }
-    let png = render::stack_vertical(&parts)?;
-    render::save_png(&png, &args.out, force)?;
+    let png = mace_viz::stack_vertical(&parts)?;
+    mace_viz::save_png(&png, &args.out, force)?;
     say!(
         "wrote {} ({}×{} px, {} report(s))",
         args.out.display(),
@@ -317,10 +317,10 @@ fn cloud_cmd(args: CloudArgs, force: bool) -> anyhow::Result<()> {
     let clouds: Vec<Vec<[f32; 3]>> = args
         .ply
         .iter()
-        .map(|p| ply::read_points(p))
+        .map(|p| Ok(mace_shapes::read_point_cloud(p)?.into_points()))
         .collect::<anyhow::Result<_>>()?;
     let observed = match &args.observed {
-        Some(p) => ply::read_points(p)?,
+        Some(p) => mace_shapes::read_point_cloud(p)?.into_points(),
         None => Vec::new(),
     };
     let fingers = match &args.fingers {
@@ -328,7 +328,7 @@ fn cloud_cmd(args: CloudArgs, force: bool) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let contacts = match &args.contacts {
-        Some(p) => ply::read_points(p)?,
+        Some(p) => mace_shapes::read_point_cloud(p)?.into_points(),
         None => Vec::new(),
     };
     let names: Vec<String> = args
@@ -356,7 +356,7 @@ fn cloud_cmd(args: CloudArgs, force: bool) -> anyhow::Result<()> {
         .unwrap_or_else(|| (panels.len() as f64).sqrt().ceil() as usize)
         .max(1);
     let png = cloud::render_cloud_grid(&panels, cols, args.cell, args.title.as_deref())?;
-    render::save_png(&png, &args.out, force)?;
+    mace_viz::save_png(&png, &args.out, force)?;
     say!(
         "wrote {} ({}×{} px, {} cloud(s))",
         args.out.display(),

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::output::write_text;
-use crate::render::html;
 use crate::say;
+use mace_viz::html;
 
 /// Arguments of `mace report`.
 #[derive(Debug, Args)]
