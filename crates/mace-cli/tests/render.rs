@@ -1,4 +1,4 @@
-//! End-to-end tests of the pictures (issue 8): `mace render robot|curves|cloud` and `mace report`
+//! End-to-end tests of the pictures: `mace render robot|curves|cloud` and `mace report`
 //! write PNGs that decode, have the stated size and are not blank; a posterior picture differs
 //! from its prior picture; the HTML report embeds every picture (and, where Chromium is
 //! installed, renders to a non-blank screenshot).

@@ -1,6 +1,6 @@
 //! Integration tests of mace-core.
 //!
-//! - `toy`: MACE and IS on the 2-D problem with a known answer (issue 2's acceptance test).
+//! - `toy`: MACE and IS on the 2-D problem with a known answer (its acceptance test).
 //! - `edge_cases`: ties, zero scores, invalid scores, non-finite losses, config errors, stops.
 
 mod edge_cases;

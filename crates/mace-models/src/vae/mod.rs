@@ -50,6 +50,7 @@
 mod basis;
 mod config;
 mod cvae;
+mod dense;
 mod fast;
 mod model;
 mod nets;

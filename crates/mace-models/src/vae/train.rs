@@ -283,7 +283,7 @@ fn train_core(
     let batch = config.batch_size.min(train.n);
     let steps_per_epoch = train.n.div_ceil(batch);
     let total_steps = (steps_per_epoch * config.epochs).max(1);
-    let mut best: Option<(usize, f64, Vec<super::fast::Dense>)> = None;
+    let mut best: Option<(usize, f64, Vec<super::dense::Dense>)> = None;
     let mut history = Vec::with_capacity(config.epochs);
 
     for epoch in 0..config.epochs {

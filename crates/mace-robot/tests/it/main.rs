@@ -13,7 +13,7 @@ mod data;
 mod evidence;
 /// Forward kinematics: the Panda against the reference, a planar arm against hand-computed values.
 mod fk;
-/// Scene files: built-ins equal DESIGN.md and the reference's boxes.
+/// Scene files: built-ins equal the paper's set-up and the reference's boxes.
 mod scenes;
 /// URDF collision meshes: OBJ and STL files found next to the URDF, and clear errors.
 mod urdf_meshes;

@@ -2,7 +2,7 @@ use mace_robot::Scene;
 
 use crate::data::{f64s, load};
 
-/// The shipped scenes equal the reference's boxes (`panda_scenes.json`), which equal DESIGN.md.
+/// The shipped scenes equal the reference's boxes (`panda_scenes.json`), the paper's set-up.
 #[test]
 fn builtin_scenes_match_reference() {
     let d = load("panda_scenes.json");
@@ -43,7 +43,7 @@ fn builtin_scenes_match_reference() {
     }
 }
 
-/// The box scene built from DESIGN.md's recipe (plates yawed by −π/4 about the box centre).
+/// The box scene built from the paper's recipe (plates yawed by −π/4 about the box centre).
 #[test]
 fn box_scene_follows_design_recipe() {
     let (th, l, w) = (0.0025f64, 0.26f64, 0.2f64);

@@ -1,0 +1,162 @@
+use mace_core::{NoObserver, TuneConfig};
+use mace_lab::shapes::{
+    inspect_prior, load_shape_cvae, load_shape_prior, run_completion_bench, run_fig1,
+    tune_completion, tune_grasp, CompleteTuneConfig, CompletionBenchConfig, CompletionProblem,
+    Fig1Config, GraspTuneConfig, LatentObjective, ShapeSource,
+};
+use mace_lab::Silent;
+use mace_shapes::{CompletionScoreConfig, DepthCamera, DepthCameraConfig, ScoreForm};
+
+fn short_tuning() -> TuneConfig {
+    TuneConfig {
+        iterations: 40,
+        ..TuneConfig::grasp()
+    }
+}
+
+fn camera(az: f32, el: f32) -> DepthCamera {
+    DepthCamera::new(&DepthCameraConfig {
+        azimuth_deg: az,
+        elevation_deg: el,
+        ..DepthCameraConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn fig1_at_two_observations_puts_mace_above_the_prior() {
+    let prior = load_shape_prior(None).unwrap();
+    let (cvae, cvae_dir) = load_shape_cvae(None).unwrap();
+    let config = Fig1Config {
+        observations: 2,
+        samples: 8,
+        data: ShapeSource::default(),
+        models: ["prior", "mace", "exact", "is", "cvae"]
+            .map(String::from)
+            .to_vec(),
+        score: ScoreForm::Sum,
+        step_fraction: 0.5,
+        tune: short_tuning(),
+        seed: 0,
+    };
+    let fig = run_fig1(&prior, &cvae, cvae_dir, &config, &mut Silent).unwrap();
+    assert_eq!(fig.settings.len(), 2);
+    assert!(!fig.settings[0].ood && fig.settings[1].ood);
+    for setting in &fig.settings {
+        let score = |m: &str| {
+            setting
+                .summaries
+                .iter()
+                .find(|s| s.model == m)
+                .map(|s| s.score_mean)
+                .unwrap()
+        };
+        assert!(score("mace") > score("prior"), "{:?}", setting.summaries);
+        assert!(score("exact") > score("prior"), "{:?}", setting.summaries);
+    }
+    assert_eq!(fig.first.len(), 2);
+    assert!(fig.markdown().contains("Fig. 1, in distribution"));
+    let bad = Fig1Config {
+        models: vec!["nope".into()],
+        ..config
+    };
+    let (cvae, dir) = load_shape_cvae(None).unwrap();
+    let e = run_fig1(&prior, &cvae, dir, &bad, &mut Silent).unwrap_err();
+    assert!(e.to_string().contains("unknown model `nope`"), "{e}");
+}
+
+#[test]
+fn completion_bench_at_one_observation_moves_toward_the_truth() {
+    let prior = load_shape_prior(None).unwrap();
+    let config = CompletionBenchConfig {
+        test_shapes: 1,
+        data: ShapeSource::default(),
+        cameras: vec![camera(45.0, 30.0)],
+        depth_noise: 0.0,
+        score: CompletionScoreConfig::default(),
+        objectives: vec![LatentObjective::Mace, LatentObjective::Exact],
+        step_fraction: 0.5,
+        tune: short_tuning(),
+        seed: 0,
+        eval_samples: 8,
+    };
+    let table = run_completion_bench(&prior, &config, &mut Silent).unwrap();
+    assert_eq!(table.rows.len(), 1);
+    let models: Vec<&str> = table.summary.iter().map(|s| s.model.as_str()).collect();
+    assert_eq!(models, ["prior", "mace", "exact"]);
+    let (prior, mace, exact) = (&table.summary[0], &table.summary[1], &table.summary[2]);
+    assert!(
+        mace.chamfer_mean < prior.chamfer_mean,
+        "{:?}",
+        table.summary
+    );
+    assert!(exact.score > prior.score && exact.chamfer_mean < prior.chamfer_mean);
+    assert!(table.first.is_some());
+    assert!(table.markdown().contains("| mace |"));
+}
+
+#[test]
+fn grasp_and_completion_tuning_improve_on_the_prior() {
+    let prior = load_shape_prior(None).unwrap();
+    let (shape, name) = ShapeSource::default().test_shape("0").unwrap();
+    let grasp = tune_grasp(
+        &prior,
+        &shape,
+        &name,
+        &GraspTuneConfig {
+            ood: false,
+            objective: LatentObjective::Exact,
+            step_fraction: 0.5,
+            score: ScoreForm::Sum,
+            tune: short_tuning(),
+            eval_samples: 8,
+            eval_seed: 1,
+        },
+        &mut NoObserver,
+    )
+    .unwrap();
+    let r = &grasp.record;
+    assert!(
+        r.posterior_eval.mean_score > r.prior_eval.mean_score,
+        "{r:?}"
+    );
+    let problem = CompletionProblem::new(
+        &shape,
+        camera(45.0, 30.0),
+        0.0,
+        0,
+        &CompletionScoreConfig::default(),
+    )
+    .unwrap();
+    let done = tune_completion(
+        &prior,
+        &shape,
+        &name,
+        problem,
+        &CompleteTuneConfig {
+            objective: LatentObjective::Exact,
+            step_fraction: 0.5,
+            tune: short_tuning(),
+            eval_samples: 8,
+            eval_seed: 1,
+        },
+        &mut NoObserver,
+    )
+    .unwrap();
+    let r = &done.record;
+    assert!(
+        r.posterior_eval.chamfer_mean < r.prior_eval.chamfer_mean,
+        "{r:?}"
+    );
+    assert!(LatentObjective::BestOf.parts(0.5).is_none());
+}
+
+#[test]
+fn the_shipped_prior_samples_diverse_realistic_shapes() {
+    let prior = load_shape_prior(None).unwrap();
+    let q = inspect_prior(&prior, &ShapeSource::default(), 8, 0).unwrap();
+    assert!(q.fitted_latent_prior);
+    assert!(q.reconstruction_error < q.mean_shape_error, "{q:?}");
+    assert!(q.sample_diversity > 0.3 * q.data_diversity, "{q:?}");
+    assert!(inspect_prior(&prior, &ShapeSource::default(), 1, 0).is_err());
+}
