@@ -272,7 +272,7 @@ fn mace_method_tunes_then_samples() {
         "ik", "solve", "--scene", "box", "--method", "mace", "--trials", "2", "--seed", "3",
         "--json",
     ]);
-    // Tuning to the box rarely keeps millimetre precision (docs/benchmarks/ik-table2.md), so a
+    // Tuning to the box rarely keeps millimetre precision (docs/BENCHMARKS.md, Table 2), so a
     // trial may end unsolved; the command must still report what it found.
     let v = json(&o);
     assert_eq!(v["method"], "mace");

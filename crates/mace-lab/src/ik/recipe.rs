@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The obstacle margin of the tuning score when tuning to a scene (`ik tune`, Table 1), metres:
-/// on the wall scene it raised the posterior's success from 0.60–0.76 to 0.87–0.93 over three
-/// seeds of `mace bench ik-table1` (docs/BENCHMARKS.md).
+/// on the wall scene it raised the posterior's mean success from 0.704 to 0.905 over three seeds
+/// of `mace bench ik-table1` (docs/BENCHMARKS.md, Table 1).
 pub const TUNE_MARGIN: f32 = 0.01;
 
 /// The distance penalty of the soft margin, metres: a free sample within [`TUNE_MARGIN`] of a

@@ -96,7 +96,7 @@ pub struct SolveConfig {
     pub parallel: bool,
     /// `hybrid` runs random restarts beside the prior refinement instead of after it (default
     /// false: on 2 loaded cores the second stream took CPU from the refinement and doubled the
-    /// median time; see docs/benchmarks/ik-table2.md).
+    /// median time; see the Table 2 section of docs/BENCHMARKS.md).
     pub hybrid_parallel: bool,
     /// The numeric IK's options (its `tolerance` and `time_budget` are overridden by the above).
     pub ik: IkConfig,

@@ -22,9 +22,9 @@ use crate::math::{rot_from_quat_xyzw, rot_from_rpy, Pose, Vec3};
 
 /// The three scenes shipped in `assets/scenes/`, by name.
 pub const BUILTIN_SCENES: [(&str, &str); 3] = [
-    ("wall", include_str!("../../../assets/scenes/wall.toml")),
-    ("window", include_str!("../../../assets/scenes/window.toml")),
-    ("box", include_str!("../../../assets/scenes/box.toml")),
+    ("wall", include_str!("../../../../assets/scenes/wall.toml")),
+    ("window", include_str!("../../../../assets/scenes/window.toml")),
+    ("box", include_str!("../../../../assets/scenes/box.toml")),
 ];
 
 /// One obstacle box of a [`Scene`].
