@@ -1,6 +1,11 @@
-//! Vertices of a URDF collision mesh file: Wavefront OBJ and STL (binary or ASCII).
+//! Vertices of a URDF collision mesh file, part by part: Wavefront OBJ and STL (binary or
+//! ASCII).
 //!
-//! Collision only needs a mesh's convex hull, so faces, normals and materials are not read.
+//! Collision needs each part's convex hull, so normals and materials are not read. A part is
+//! what a mesh-based engine makes one convex hull of (Bullet's URDF loader does so for OBJ): an
+//! OBJ's `o` / `g` groups (the vertices their faces use; a convex decomposition such as V-HACD's
+//! output is one group per convex piece), an ASCII STL's `solid` blocks. A file without groups
+//! is one part.
 
 use crate::math::Vec3;
 
@@ -18,16 +23,25 @@ fn extension(filename: &str) -> Option<String> {
     Some(ext.to_ascii_lowercase())
 }
 
-/// The vertices of a mesh file's contents (metres, the mesh's own frame), by the file name's
-/// extension.
+/// All vertices of a mesh file's contents (metres, the mesh's own frame), every part together,
+/// by the file name's extension.
 ///
 /// # Errors
-/// A message naming the problem (unsupported format, a malformed line, a truncated STL, a
-/// non-finite coordinate, no vertices at all).
+/// As [`read_parts`].
 pub fn read_vertices(filename: &str, bytes: &[u8]) -> Result<Vec<Vec3>, String> {
-    let vertices = match extension(filename).as_deref() {
-        Some("obj") => obj_vertices(bytes)?,
-        Some("stl") => stl_vertices(bytes)?,
+    Ok(read_parts(filename, bytes)?.concat())
+}
+
+/// The vertices of each part of a mesh file's contents (see the module docs), by the file
+/// name's extension; every part has at least one vertex.
+///
+/// # Errors
+/// A message naming the problem (unsupported format, a malformed line, a face naming a missing
+/// vertex, a truncated STL, a non-finite coordinate, no vertices at all).
+pub fn read_parts(filename: &str, bytes: &[u8]) -> Result<Vec<Vec<Vec3>>, String> {
+    let parts = match extension(filename).as_deref() {
+        Some("obj") => obj_parts(bytes)?,
+        Some("stl") => stl_parts(bytes)?,
         _ => {
             return Err(format!(
                 "unsupported mesh format (readable: {})",
@@ -35,19 +49,150 @@ pub fn read_vertices(filename: &str, bytes: &[u8]) -> Result<Vec<Vec3>, String> 
             ))
         }
     };
-    if vertices.is_empty() {
+    let parts: Vec<Vec<Vec3>> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() {
         return Err("the mesh has no vertices".into());
     }
-    if let Some(v) = vertices.iter().find(|v| v.iter().any(|x| !x.is_finite())) {
+    if let Some(v) = parts
+        .iter()
+        .flatten()
+        .find(|v| v.iter().any(|x| !x.is_finite()))
+    {
         return Err(format!("non-finite vertex {v:?}"));
     }
-    Ok(vertices)
+    Ok(parts)
 }
 
-/// `v x y z` lines of an OBJ file.
-fn obj_vertices(bytes: &[u8]) -> Result<Vec<Vec3>, String> {
+/// The triangles of a mesh file's contents (metres, the mesh's frame), by the file name's
+/// extension: an OBJ's faces (polygons split into fans), an STL's facets.
+///
+/// # Errors
+/// A message naming the problem, as [`read_parts`], or a mesh without faces.
+pub fn read_triangles(filename: &str, bytes: &[u8]) -> Result<Vec<[Vec3; 3]>, String> {
+    let triangles = match extension(filename).as_deref() {
+        Some("obj") => {
+            let text =
+                std::str::from_utf8(bytes).map_err(|e| format!("OBJ is not UTF-8 text: {e}"))?;
+            obj_triangles(text)?
+        }
+        Some("stl") => stl_parts(bytes)?
+            .concat()
+            .chunks_exact(3)
+            .map(|t| [t[0], t[1], t[2]])
+            .collect(),
+        _ => {
+            return Err(format!(
+                "unsupported mesh format (readable: {})",
+                MESH_EXTENSIONS.join(", ")
+            ))
+        }
+    };
+    if triangles.is_empty() {
+        return Err("the mesh has no faces".into());
+    }
+    if let Some(t) = triangles
+        .iter()
+        .find(|t| t.iter().flatten().any(|x| !x.is_finite()))
+    {
+        return Err(format!("non-finite vertex in triangle {t:?}"));
+    }
+    Ok(triangles)
+}
+
+/// The faces of an OBJ file as triangles (each polygon as a fan from its first corner).
+fn obj_triangles(text: &str) -> Result<Vec<[Vec3; 3]>, String> {
+    let vertices = keyword_vertices(text, "v")?;
+    let mut defined = 0usize;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields = line.split_whitespace();
+        match fields.next() {
+            Some("v") => defined += 1,
+            Some("f") => {
+                let corners = fields
+                    .map(|corner| {
+                        let k: i64 = corner
+                            .split('/')
+                            .next()
+                            .unwrap_or("")
+                            .parse()
+                            .map_err(|_| format!("line {}: malformed face {line:?}", i + 1))?;
+                        let v = if k > 0 { k - 1 } else { defined as i64 + k };
+                        if v < 0 || v as usize >= vertices.len() {
+                            return Err(format!(
+                                "line {}: face names vertex {k}, the file has {}",
+                                i + 1,
+                                vertices.len()
+                            ));
+                        }
+                        Ok(vertices[v as usize])
+                    })
+                    .collect::<Result<Vec<Vec3>, String>>()?;
+                if corners.len() < 3 {
+                    return Err(format!("line {}: a face needs 3 corners: {line:?}", i + 1));
+                }
+                for k in 1..corners.len() - 1 {
+                    out.push([corners[0], corners[k], corners[k + 1]]);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The parts of an OBJ file: the vertices used by the faces of each `o` / `g` group (all the
+/// `v` lines as one part when there are no faces, or no groups).
+fn obj_parts(bytes: &[u8]) -> Result<Vec<Vec<Vec3>>, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("OBJ is not UTF-8 text: {e}"))?;
-    keyword_vertices(text, "v")
+    let vertices = keyword_vertices(text, "v")?;
+    // Vertex indices used by the faces of each group, in order of first use.
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut seen = vec![usize::MAX; vertices.len()];
+    let mut faces = 0usize;
+    let mut defined = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        let mut fields = line.split_whitespace();
+        match fields.next() {
+            Some("v") => defined += 1,
+            Some("o" | "g") if groups.last().is_some_and(|g| !g.is_empty()) => {
+                groups.push(Vec::new());
+            }
+            Some("f") => {
+                faces += 1;
+                let group = groups.len() - 1;
+                for corner in fields {
+                    let index = corner.split('/').next().unwrap_or("");
+                    let k: i64 = index
+                        .parse()
+                        .map_err(|_| format!("line {}: malformed face {line:?}", i + 1))?;
+                    // 1-based, or negative: relative to the vertices defined so far.
+                    let v = if k > 0 { k - 1 } else { defined as i64 + k };
+                    if v < 0 || v as usize >= vertices.len() {
+                        return Err(format!(
+                            "line {}: face names vertex {k}, the file has {}",
+                            i + 1,
+                            vertices.len()
+                        ));
+                    }
+                    let v = v as usize;
+                    if seen[v] != group {
+                        seen[v] = group;
+                        groups[group].push(v);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let used: Vec<Vec<usize>> = groups.into_iter().filter(|g| !g.is_empty()).collect();
+    if faces == 0 || used.len() <= 1 {
+        return Ok(vec![vertices]);
+    }
+    Ok(used
+        .into_iter()
+        .map(|g| g.into_iter().map(|v| vertices[v]).collect())
+        .collect())
 }
 
 /// The three numbers after `keyword` on every line that starts with it.
@@ -70,13 +215,23 @@ fn keyword_vertices(text: &str, keyword: &str) -> Result<Vec<Vec3>, String> {
     Ok(out)
 }
 
-/// Triangle corners of an STL file (binary, or ASCII when it starts with `solid` and has
-/// `vertex` lines); shared corners repeat, which a convex hull does not mind.
-fn stl_vertices(bytes: &[u8]) -> Result<Vec<Vec3>, String> {
+/// Triangle corners of an STL file: binary (one part), or ASCII when it starts with `solid`
+/// and has `vertex` lines (one part per `solid` block); shared corners repeat, which a convex
+/// hull does not mind.
+fn stl_parts(bytes: &[u8]) -> Result<Vec<Vec<Vec3>>, String> {
     let ascii = bytes.starts_with(b"solid")
         && std::str::from_utf8(bytes).is_ok_and(|t| t.contains("vertex"));
     if ascii {
-        return keyword_vertices(std::str::from_utf8(bytes).expect("checked above"), "vertex");
+        let text = std::str::from_utf8(bytes).expect("checked above");
+        let mut parts = Vec::new();
+        let mut start = 0;
+        // Each block runs from `solid` to its `endsolid`.
+        for (at, _) in text.match_indices("endsolid") {
+            parts.push(keyword_vertices(&text[start..at], "vertex")?);
+            start = at + "endsolid".len();
+        }
+        parts.push(keyword_vertices(&text[start..], "vertex")?);
+        return Ok(parts);
     }
     if bytes.len() < 84 {
         return Err(format!(
@@ -101,7 +256,7 @@ fn stl_vertices(bytes: &[u8]) -> Result<Vec<Vec3>, String> {
             out.push([f(at), f(at + 4), f(at + 8)]);
         }
     }
-    Ok(out)
+    Ok(vec![out])
 }
 
 #[cfg(test)]
@@ -150,5 +305,27 @@ mod tests {
             .unwrap_err()
             .contains("truncated"));
         assert!(is_supported("a/b/link.STL") && !is_supported("link.dae") && !is_supported("x"));
+        assert!(read_vertices("m.obj", b"v 0 0 0\nf 1 2 9\n")
+            .unwrap_err()
+            .contains("vertex 2"));
+    }
+
+    #[test]
+    fn groups_and_solids_are_parts() {
+        // Two groups of a convex decomposition, the second with relative indices.
+        let obj = "o a\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\no b\nv 5 0 0\nv 6 0 0\nv 5 1 0\n\
+                   f -3 -2 -1\n";
+        let parts = read_parts("d.obj", obj.as_bytes()).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            parts[1],
+            vec![[5.0, 0.0, 0.0], [6.0, 0.0, 0.0], [5.0, 1.0, 0.0]]
+        );
+        // Faces with texture and normal indices; one group is one part.
+        let one = "g x\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1/1/1 2/2/2 3//3\n";
+        assert_eq!(read_parts("one.obj", one.as_bytes()).unwrap().len(), 1);
+        let stl = "solid a\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendsolid a\n\
+                   solid b\nvertex 3 0 0\nvertex 4 0 0\nvertex 3 1 0\nendsolid b\n";
+        assert_eq!(read_parts("two.stl", stl.as_bytes()).unwrap().len(), 2);
     }
 }

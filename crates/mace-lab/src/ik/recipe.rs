@@ -183,6 +183,17 @@ pub fn target_warnings(scene: &Scene, target: [f32; 3]) -> Vec<String> {
             ));
         }
     }
+    for (i, shape) in scene.shapes.iter().enumerate() {
+        let d = shape.signed_distance_point(target);
+        if d < 0.0 {
+            out.push(format!(
+                "target {target:?} lies {:.1} mm inside obstacle {i} ({}) of scene `{}`",
+                -d * 1e3,
+                shape.kind(),
+                scene.name
+            ));
+        }
+    }
     if scene.ground && target[2] < 0.0 {
         out.push(format!("target {target:?} lies below the ground (z < 0)"));
     }

@@ -4,7 +4,7 @@
 
 use super::{CollisionModel, Distances, Scratch};
 use crate::contact::Contact;
-use crate::hull::{witness, Placed, Witness};
+use crate::hull::{placed_distance, witness, Placed, Witness};
 use crate::math::{norm, sub, Pose};
 
 /// Where a configuration's smallest distance is (indices into `geo`, `shapes` and `obbs`).
@@ -19,6 +19,8 @@ enum Closest {
     },
     /// Shape `x` of geo link `k` against box `o`.
     Obstacle { k: usize, x: usize, o: usize },
+    /// Shape `x` of geo link `k` against non-box piece `p`.
+    Piece { k: usize, x: usize, p: usize },
     /// Shape `x` of geo link `k` against the ground.
     Ground { k: usize, x: usize },
 }
@@ -56,6 +58,11 @@ impl CollisionModel {
                 self.geo[k],
                 None,
                 witness(&placed(k, x), &Placed::Box(&self.obbs[o])),
+            ),
+            Closest::Piece { k, x, p } => (
+                self.geo[k],
+                None,
+                witness(&placed(k, x), &self.pieces.get(p).placed()),
             ),
             Closest::Ground { k, x } => {
                 let (point_a, distance) = match self.shapes[x].hull.as_deref() {
@@ -132,10 +139,10 @@ impl CollisionModel {
                 }
             }
         }
-        let mut obstacle_distance = if self.obbs.is_empty() {
-            f32::INFINITY
-        } else {
+        let mut obstacle_distance = if self.has_obstacles() {
             cutoff
+        } else {
+            f32::INFINITY
         };
         for (oi, o) in self.obbs.iter().enumerate() {
             for k in 0..self.geo.len() {
@@ -172,12 +179,77 @@ impl CollisionModel {
                 }
             }
         }
+        if !self.pieces.is_empty() {
+            for k in 0..self.geo.len() {
+                self.piece_minimum(poses, s, k, &mut obstacle_distance, &mut closest);
+            }
+        }
         let distances = Distances {
             self_distance,
             obstacle_distance,
             ground_distance,
         };
         (distances, closest.map(|(_, c)| c))
+    }
+
+    /// Lowers `best` (and `closest`) to geo link `k`'s distance to the non-box pieces where it is
+    /// below: pieces whose bounds clear `best` are skipped.
+    fn piece_minimum(
+        &self,
+        poses: &[Pose],
+        s: &Scratch,
+        k: usize,
+        best: &mut f32,
+        closest: &mut Option<(f32, Closest)>,
+    ) {
+        let (x0, x1) = self.shape_range[k];
+        let (center, radius) = (s.centers[k], self.bounds[k].1);
+        let mut consider = |p: usize, best: &mut f32| {
+            let piece = self.pieces.get(p);
+            for x in x0..x1 {
+                let (c0, c1) = self.shapes[x].caps;
+                let bound = s.world[c0..c1]
+                    .iter()
+                    .map(|c| piece.capsule_bound(c))
+                    .fold(f32::INFINITY, f32::min);
+                if bound >= *best {
+                    continue;
+                }
+                let d = match self.placed(poses, k, x) {
+                    Some(h) => placed_distance(&Placed::Hull(h), &piece.placed()),
+                    None => {
+                        let c = self.world_capsule(s, x);
+                        piece.capsule_distance(c).unwrap_or_else(|| {
+                            placed_distance(&Placed::Capsule(*c), &piece.placed())
+                        })
+                    }
+                };
+                if d < *best {
+                    *best = d;
+                    if closest.is_none_or(|(c, _)| d < c) {
+                        *closest = Some((d, Closest::Piece { k, x, p }));
+                    }
+                }
+            }
+        };
+        if best.is_finite() {
+            let reach = *best;
+            let mut near = Vec::new();
+            self.pieces.near(center, radius, reach, |p| {
+                near.push(p);
+                std::ops::ControlFlow::Continue(())
+            });
+            for p in near {
+                consider(p, best);
+            }
+        } else {
+            for (lb, p) in self.pieces.by_distance(center) {
+                if lb - radius >= *best {
+                    break;
+                }
+                consider(p, best);
+            }
+        }
     }
 
     /// Signed distance between geo links `a` and `b` (shapes placed in `s.world`) and the

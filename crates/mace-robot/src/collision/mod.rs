@@ -3,7 +3,8 @@
 //! Three kinds of contact, as in the reference (see `tests/data/README.md`):
 //! - **self**: every pair of links with geometry, except a link and its nearest ancestor with
 //!   geometry (the directly attached pairs, which always touch);
-//! - **obstacle**: every link with geometry (the base included) against every scene box;
+//! - **obstacle**: every link with geometry (the base included) against every scene obstacle
+//!   (boxes exactly; the other kinds as the convex pieces of [`pieces`]);
 //! - **ground**: every link with geometry except the base against the half-space `z ≤ 0`.
 //!
 //! A configuration collides when a signed distance is negative. A link's solid is the union of
@@ -25,11 +26,12 @@ use crate::chain::{KinematicChain, LinkShape};
 use crate::error::Result;
 use crate::fk::{validate_batch, CHUNK};
 use crate::geometry::{capsule_capsule_signed_distance, capsules_intersect, Capsule, Obb};
-use crate::hull::{ConvexHull, PlacedHull};
+use crate::hull::{placed_hit, ConvexHull, Placed, PlacedHull};
 use crate::math::{add, dot, norm, sub, Pose, Vec3};
 use crate::scene::Scene;
 
 mod distance;
+mod pieces;
 mod prune;
 mod table;
 
@@ -99,6 +101,8 @@ pub struct CollisionModel {
     obbs: Vec<Obb>,
     /// Bounding sphere radius of each box (centre = box centre).
     obb_radius: Vec<f32>,
+    /// Every other obstacle, as convex pieces.
+    pieces: Arc<pieces::Pieces>,
 }
 
 /// One collision shape of a link: the capsules covering it, and the hull inside them (none for a
@@ -136,9 +140,11 @@ fn ground_links(chain: &KinematicChain, geo: &[usize], ground: bool) -> Vec<usiz
 }
 
 impl CollisionModel {
-    /// Prepares `chain`'s collision shapes against `scene`'s boxes and ground.
+    /// Prepares `chain`'s collision shapes against `scene`'s obstacles and ground.
     pub fn new(chain: &KinematicChain, scene: &Scene) -> CollisionModel {
-        CollisionModel::from_parts(chain, scene.obbs(), scene.ground)
+        let mut model = CollisionModel::from_parts(chain, scene.obbs(), scene.ground);
+        model.pieces = Arc::new(pieces::Pieces::new(&scene.shapes));
+        model
     }
 
     /// Prepares `chain` against arbitrary boxes, with or without the ground plane.
@@ -208,14 +214,15 @@ impl CollisionModel {
             ground_links,
             obbs,
             obb_radius,
+            pieces: Arc::default(),
         };
         model.prune_rigid_pairs();
         model.prune_unreachable_pairs();
         model
     }
 
-    /// The same chain (and its already pruned self-collision pairs) against `scene`'s boxes and
-    /// ground instead: much cheaper than [`CollisionModel::new`], whose self-pair pruning and
+    /// The same chain (and its already pruned self-collision pairs) against `scene`'s obstacles
+    /// and ground instead: much cheaper than [`CollisionModel::new`], whose self-pair pruning and
     /// distance tables take ≈ 0.14 s for the Panda.
     pub fn for_scene(&self, scene: &Scene) -> CollisionModel {
         let obbs = scene.obbs();
@@ -223,6 +230,7 @@ impl CollisionModel {
             ground_links: ground_links(&self.chain, &self.geo, scene.ground),
             obb_radius: obbs.iter().map(Obb::bounding_radius).collect(),
             obbs,
+            pieces: Arc::new(pieces::Pieces::new(&scene.shapes)),
             ..self.clone()
         }
     }
@@ -448,7 +456,41 @@ impl CollisionModel {
                 return true;
             }
         }
-        false
+        !self.pieces.is_empty() && self.piece_hits(poses, s, k)
+    }
+
+    /// Whether geo link `k` overlaps a non-box obstacle.
+    fn piece_hits(&self, poses: &[Pose], s: &mut Scratch, k: usize) -> bool {
+        let (x0, x1) = self.shape_range[k];
+        let mut placed = false;
+        let mut hit = false;
+        self.pieces.near(s.centers[k], self.bounds[k].1, 0.0, |i| {
+            if !placed {
+                self.ensure(poses, s, k);
+                placed = true;
+            }
+            let p = self.pieces.get(i);
+            hit = (x0..x1).any(|x| {
+                let (c0, c1) = self.shapes[x].caps;
+                s.world[c0..c1].iter().any(|c| p.capsule_bound(c) < 0.0)
+                    && match self.placed(poses, k, x) {
+                        Some(h) => placed_hit(&Placed::Hull(h), &p.placed()),
+                        None => {
+                            let c = self.world_capsule(s, x);
+                            p.capsule_distance(c).map_or_else(
+                                || placed_hit(&Placed::Capsule(*c), &p.placed()),
+                                |d| d < 0.0,
+                            )
+                        }
+                    }
+            });
+            if hit {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        });
+        hit
     }
 
     fn self_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
@@ -465,7 +507,12 @@ impl CollisionModel {
     }
 
     fn obstacle_hit(&self, poses: &[Pose], s: &mut Scratch) -> bool {
-        !self.obbs.is_empty() && (0..self.geo.len()).any(|k| self.obstacle_hits(poses, s, k))
+        self.has_obstacles() && (0..self.geo.len()).any(|k| self.obstacle_hits(poses, s, k))
+    }
+
+    /// Whether the scene has any obstacle (boxes or others).
+    fn has_obstacles(&self) -> bool {
+        !self.obbs.is_empty() || !self.pieces.is_empty()
     }
 
     /// Whether one configuration collides in any way, given its link poses (length = number of

@@ -16,7 +16,7 @@
 use parry3d_f64::math::{Mat3, Pose as PPose, Rot3, Vector as PVec};
 use parry3d_f64::query::details::contact_support_map_support_map;
 use parry3d_f64::query::gjk::{self, CsoPoint, GJKResult, VoronoiSimplex};
-use parry3d_f64::shape::{Capsule as PCapsule, Cuboid, Segment, SupportMap};
+use parry3d_f64::shape::{Cuboid, Cylinder, Segment, SupportMap, Triangle};
 use parry3d_f64::transformation::try_convex_hull;
 
 mod cover;
@@ -258,7 +258,8 @@ fn vec32(p: PVec) -> Vec3 {
     [p.x as f32, p.y as f32, p.z as f32]
 }
 
-/// A solid placed in the world, for a query of closest points ([`witness`]).
+/// A solid placed in the world, for queries of distance and closest points ([`witness`],
+/// [`placed_distance`], [`placed_hit`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Placed<'a> {
     Hull(PlacedHull<'a>),
@@ -266,6 +267,12 @@ pub(crate) enum Placed<'a> {
     Capsule(Capsule),
     /// A world-frame box.
     Box(&'a Obb),
+    /// A world-frame ball: centre and radius.
+    Ball(Vec3, f32),
+    /// A solid cylinder along its pose's local z axis: pose, radius, half length, margin.
+    Cylinder(&'a Pose, f32, f32, f32),
+    /// A world-frame triangle grown by a margin.
+    Triangle(&'a [Vec3; 3], f32),
 }
 
 /// Closest points of two solids (deepest points when they overlap), world frame, metres.
@@ -282,21 +289,33 @@ pub(crate) struct Witness {
     pub(crate) normal: Vec3,
 }
 
-/// A support-mapped parry shape of any of the three kinds.
+/// A support-mapped parry shape of any of the kinds.
 enum Support<'a> {
     Poly(&'a Polytope),
-    Capsule(PCapsule),
+    Segment(Segment),
     Cuboid(Cuboid),
+    /// A point (a ball's centre; the ball's radius is the margin).
+    Point(PVec),
+    Cylinder(Cylinder),
+    Triangle(Triangle),
 }
 
 impl SupportMap for Support<'_> {
     fn local_support_point(&self, dir: PVec) -> PVec {
         match self {
             Support::Poly(p) => p.local_support_point(dir),
-            Support::Capsule(c) => c.local_support_point(dir),
+            Support::Segment(c) => c.local_support_point(dir),
             Support::Cuboid(c) => c.local_support_point(dir),
+            Support::Point(p) => *p,
+            Support::Cylinder(c) => c.local_support_point(dir),
+            Support::Triangle(t) => t.local_support_point(dir),
         }
     }
+}
+
+/// Parry's cylinders stand along y; ours along the pose's local z: a quarter turn about x.
+fn cylinder_pose(pose: &Pose) -> PPose {
+    to_parry(pose) * PPose::rotation(PVec::X * std::f64::consts::FRAC_PI_2)
 }
 
 impl Placed<'_> {
@@ -304,17 +323,47 @@ impl Placed<'_> {
     fn parts(&self) -> (PPose, Support<'_>, f64) {
         match self {
             Placed::Hull(h) => (h.pose, Support::Poly(&h.hull.poly), h.hull.margin.into()),
+            // The axis, with the radius as a margin: EPA then works on the segment, which it
+            // handles where a sphere-swept solid degenerates (a ball at a solid's centre).
+            Placed::Capsule(c) if c.a == c.b => {
+                (PPose::IDENTITY, Support::Point(vec64(c.a)), c.radius.into())
+            }
             Placed::Capsule(c) => (
                 PPose::IDENTITY,
-                Support::Capsule(PCapsule::new(vec64(c.a), vec64(c.b), c.radius.into())),
-                0.0,
+                Support::Segment(Segment::new(vec64(c.a), vec64(c.b))),
+                c.radius.into(),
             ),
             Placed::Box(o) => {
                 let (pose, cuboid) = parry_box(o);
                 (pose, Support::Cuboid(cuboid), 0.0)
             }
+            Placed::Ball(c, r) => (PPose::IDENTITY, Support::Point(vec64(*c)), (*r).into()),
+            Placed::Cylinder(pose, radius, half, margin) => (
+                cylinder_pose(pose),
+                Support::Cylinder(Cylinder::new((*half).into(), (*radius).into())),
+                (*margin).into(),
+            ),
+            Placed::Triangle(t, margin) => (
+                PPose::IDENTITY,
+                Support::Triangle(Triangle::new(vec64(t[0]), vec64(t[1]), vec64(t[2]))),
+                (*margin).into(),
+            ),
         }
     }
+}
+
+/// Signed distance between two placed solids (GJK, EPA when they overlap), metres.
+pub(crate) fn placed_distance(a: &Placed<'_>, b: &Placed<'_>) -> f32 {
+    let (pa, ga, ma) = a.parts();
+    let (pb, gb, mb) = b.parts();
+    signed_distance(&pa, &ga, &pb, &gb) - (ma + mb) as f32
+}
+
+/// Whether two placed solids overlap (GJK only).
+pub(crate) fn placed_hit(a: &Placed<'_>, b: &Placed<'_>) -> bool {
+    let (pa, ga, ma) = a.parts();
+    let (pb, gb, mb) = b.parts();
+    closer_than(&pa, &ga, &pb, &gb, (ma + mb) as f32)
 }
 
 /// Closest (or deepest) points of two placed solids and the normal between them.
@@ -322,7 +371,7 @@ pub(crate) fn witness(a: &Placed<'_>, b: &Placed<'_>) -> Witness {
     let (pa, ga, ma) = a.parts();
     let (pb, gb, mb) = b.parts();
     let pos12 = pa.inv_mul(&pb);
-    match contact_support_map_support_map(&pos12, &ga, &gb, FAR) {
+    match robust_contact(&pos12, &ga, &gb) {
         Some(c) => {
             let n = (pa.rotation * c.normal1).normalize_or_zero();
             let point_a = pa * c.point1 + n * ma;
@@ -371,7 +420,38 @@ fn signed_distance<G1: SupportMap, G2: SupportMap>(
     g2: &G2,
 ) -> f32 {
     let pos12 = p1.inv_mul(p2);
-    contact_support_map_support_map(&pos12, g1, g2, FAR).map_or(FAR, |c| c.dist) as f32
+    robust_contact(&pos12, g1, g2).map_or(FAR, |c| c.dist) as f32
+}
+
+/// Parry's GJK/EPA contact, retried with the second solid nudged by 1e-7 m in a few directions
+/// where it reports a touch (|distance| ≤ 1e-9) or nothing: EPA cannot start from a degenerate
+/// simplex, which GJK ends on when a point-like solid sits exactly at the centre of a symmetric
+/// one, and then reports depth 0 for a deep overlap. The nudge changes the answer by at most
+/// 1e-7 m.
+fn robust_contact<G1: SupportMap, G2: SupportMap>(
+    pos12: &PPose,
+    g1: &G1,
+    g2: &G2,
+) -> Option<parry3d_f64::query::Contact> {
+    let first = contact_support_map_support_map(pos12, g1, g2, FAR);
+    if first.is_some_and(|c| c.dist.abs() > 1e-9) {
+        return first;
+    }
+    let mut best = first;
+    for dir in [
+        PVec::new(0.48, -0.6, 0.64),
+        PVec::new(-0.36, 0.8, 0.48),
+        PVec::new(0.8, 0.36, -0.48),
+    ] {
+        let mut nudged = *pos12;
+        nudged.translation += dir * 1e-7;
+        if let Some(c) = contact_support_map_support_map(&nudged, g1, g2, FAR) {
+            if best.is_none_or(|b| c.dist < b.dist) {
+                best = Some(c);
+            }
+        }
+    }
+    best
 }
 
 /// Whether two support-mapped solids are closer than `d` metres (GJK only, no exact distance).

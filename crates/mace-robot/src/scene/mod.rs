@@ -1,29 +1,66 @@
-//! Scenes: oriented boxes, an optional ground plane `z = 0` and an IK target, read from TOML.
+//! Scenes: obstacles (boxes, spheres, capsules, cylinders, meshes, point clouds), an optional
+//! ground plane `z = 0` and an IK target, read from TOML. Every obstacle has a pose: `center`
+//! and an optional orientation, `rpy` (rad, URDF convention Rz·Ry·Rx) or `quat_xyzw`, not both.
+//! Files are read relative to the scene file's folder.
 //!
 //! ```toml
-//! name = "wall"
+//! name = "cell"
 //! target = [0.43, 0.0, 0.56]     # metres, robot base frame
 //! ground = true                  # the plane z = 0 is an obstacle (default true)
 //!
 //! [[boxes]]
 //! center = [0.5, 0.0, 0.5]       # metres
 //! size = [0.2, 0.8, 0.01]        # FULL edge lengths, metres
-//! rpy = [0.0, 0.0, 0.0]          # optional orientation (rad, URDF convention Rz·Ry·Rx) …
+//! rpy = [0.0, 0.0, 0.0]          # optional orientation …
 //! # quat_xyzw = [0, 0, 0, 1]     # … or a quaternion (x, y, z, w); not both
+//!
+//! [[spheres]]
+//! center = [0.3, 0.3, 0.4]
+//! radius = 0.05
+//!
+//! [[capsules]]                   # axis along the local z axis
+//! center = [0.3, -0.3, 0.4]
+//! radius = 0.03
+//! length = 0.4                   # the segment between the two caps
+//!
+//! [[cylinders]]                  # axis along the local z axis
+//! center = [0.6, 0.3, 0.2]
+//! radius = 0.04
+//! length = 0.4
+//!
+//! [[meshes]]
+//! file = "shelf.obj"             # OBJ or STL, relative to this file
+//! center = [0.7, 0.0, 0.0]
+//! scale = 1.0                    # or [sx, sy, sz]
+//! convex = false                 # false: the surface collides (a shelf); true: the hull
+//!
+//! [[points]]                     # what a depth camera saw: every point a sphere
+//! file = "cloud.ply"             # PLY, NPY or JSON, metres
+//! radius = 0.01
+//! voxel = 0.01                   # optional: one point (the centroid) per voxel of this size
+//! center = [0.0, 0.0, 0.0]       # optional pose of the cloud's frame
 //! ```
+
+mod shapes;
+mod toml_file;
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
 use crate::geometry::Obb;
-use crate::math::{rot_from_quat_xyzw, rot_from_rpy, Pose, Vec3};
+use crate::math::{Pose, Vec3};
+
+pub(crate) use shapes::point_triangle_distance;
+pub use shapes::{SceneShape, TriangleMesh};
+pub use toml_file::{MAX_POINTS, MAX_TRIANGLES};
 
 /// The three scenes shipped in `assets/scenes/`, by name.
 pub const BUILTIN_SCENES: [(&str, &str); 3] = [
     ("wall", include_str!("../../../../assets/scenes/wall.toml")),
-    ("window", include_str!("../../../../assets/scenes/window.toml")),
+    (
+        "window",
+        include_str!("../../../../assets/scenes/window.toml"),
+    ),
     ("box", include_str!("../../../../assets/scenes/box.toml")),
 ];
 
@@ -58,34 +95,12 @@ pub struct Scene {
     pub name: String,
     /// Obstacle boxes.
     pub boxes: Vec<SceneBox>,
+    /// Every other obstacle.
+    pub shapes: Vec<SceneShape>,
     /// IK target for the tool centre point, metres.
     pub target: Vec3,
     /// Whether the ground plane `z = 0` is an obstacle (for every link but the base).
     pub ground: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SceneToml {
-    name: Option<String>,
-    target: [f64; 3],
-    #[serde(default = "yes")]
-    ground: bool,
-    #[serde(default)]
-    boxes: Vec<BoxToml>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BoxToml {
-    center: [f64; 3],
-    size: [f64; 3],
-    rpy: Option<[f64; 3]>,
-    quat_xyzw: Option<[f64; 4]>,
 }
 
 impl Scene {
@@ -94,19 +109,23 @@ impl Scene {
         Scene {
             name: "empty".into(),
             boxes: Vec::new(),
+            shapes: Vec::new(),
             target,
             ground: false,
         }
     }
 
-    /// The scene with every obstacle box grown by `margin` metres on each side (full sizes plus
-    /// twice the margin); target and ground unchanged. A configuration free in the inflated scene
-    /// keeps at least `margin` from every box of this one. Negative margins shrink (sizes ≥ 0).
+    /// The scene with every obstacle grown by `margin` metres on each side (boxes: full sizes
+    /// plus twice the margin; see [`SceneShape::inflated`] for the others); target and ground
+    /// unchanged. A configuration free in
+    /// the inflated scene keeps at least `margin` from every obstacle of this one. Negative
+    /// margins shrink (sizes ≥ 0).
     pub fn inflated(&self, margin: f32) -> Scene {
         let mut out = self.clone();
         for b in &mut out.boxes {
             b.size = b.size.map(|s| (s + 2.0 * margin).max(0.0));
         }
+        out.shapes = self.shapes.iter().map(|s| s.inflated(margin)).collect();
         out
     }
 
@@ -116,7 +135,7 @@ impl Scene {
     /// [`Error::UnknownScene`] if `name` is neither; otherwise as [`Scene::from_toml_file`].
     pub fn by_name(name: &str) -> Result<Scene> {
         if let Some((_, text)) = BUILTIN_SCENES.iter().find(|(n, _)| *n == name) {
-            return Scene::parse(text, &format!("built-in `{name}`"));
+            return toml_file::parse(text, &format!("built-in `{name}`"), None);
         }
         let path = Path::new(name);
         if path.extension().is_some_and(|e| e == "toml") || path.exists() {
@@ -127,17 +146,16 @@ impl Scene {
         })
     }
 
-    /// Reads a scene from a TOML file.
+    /// Reads a scene from a TOML file; mesh and point files are found relative to its folder.
     ///
     /// # Errors
-    /// [`Error::Io`] if unreadable, else as [`Scene::from_toml_str`] with the path as origin.
+    /// [`Error::File`] if unreadable (not found, not a regular file, over 16 MiB), else as
+    /// [`Scene::from_toml_str`] with the path as origin, and for the mesh and point files.
     pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Scene> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut s = Scene::parse(&text, &path.display().to_string())?;
+        let text = mace_core::fs::read_text(path, 16 << 20)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut s = toml_file::parse(&text, &path.display().to_string(), Some(dir))?;
         if s.name.is_empty() {
             s.name = path
                 .file_stem()
@@ -147,71 +165,25 @@ impl Scene {
         Ok(s)
     }
 
-    /// Parses a scene from TOML text (format in the module docs).
+    /// Parses a scene from TOML text (format in the module docs); mesh and point files are
+    /// read relative to the working folder.
     ///
     /// # Errors
-    /// [`Error::Scene`] naming the field: malformed TOML, unknown or missing fields, non-finite
-    /// numbers, negative sizes, both `rpy` and `quat_xyzw`, a zero quaternion.
+    /// [`Error::Scene`] naming the field: malformed TOML, unknown or missing fields, arrays of
+    /// the wrong length, non-finite numbers, non-positive sizes, both `rpy` and `quat_xyzw`, a
+    /// zero quaternion, an unreadable or empty mesh or point file.
     pub fn from_toml_str(text: &str) -> Result<Scene> {
-        Scene::parse(text, "<string>")
+        toml_file::parse(text, "<string>", Some(Path::new(".")))
     }
 
-    fn parse(text: &str, origin: &str) -> Result<Scene> {
-        let err = |reason: String| Error::Scene {
-            origin: origin.to_string(),
-            reason,
-        };
-        let raw: SceneToml =
-            toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
-        let finite = |field: String, v: &[f64]| {
-            if v.iter().all(|x| x.is_finite()) {
-                Ok(())
-            } else {
-                Err(err(format!("`{field}` must be finite, got {v:?}")))
-            }
-        };
-        finite("target".into(), &raw.target)?;
-        let mut boxes = Vec::with_capacity(raw.boxes.len());
-        for (i, b) in raw.boxes.iter().enumerate() {
-            finite(format!("boxes[{i}].center"), &b.center)?;
-            finite(format!("boxes[{i}].size"), &b.size)?;
-            if b.size.iter().any(|&s| s < 0.0) {
-                return Err(err(format!(
-                    "`boxes[{i}].size` must be non-negative, got {:?}",
-                    b.size
-                )));
-            }
-            let rot = match (b.rpy, b.quat_xyzw) {
-                (Some(_), Some(_)) => {
-                    return Err(err(format!(
-                        "`boxes[{i}]` gives both `rpy` and `quat_xyzw`; give one"
-                    )));
-                }
-                (Some(rpy), None) => {
-                    finite(format!("boxes[{i}].rpy"), &rpy)?;
-                    rot_from_rpy(rpy)
-                }
-                (None, Some(q)) => {
-                    finite(format!("boxes[{i}].quat_xyzw"), &q)?;
-                    if q.iter().map(|x| x * x).sum::<f64>() < 1e-12 {
-                        return Err(err(format!("`boxes[{i}].quat_xyzw` is zero")));
-                    }
-                    rot_from_quat_xyzw(q)
-                }
-                (None, None) => Pose::IDENTITY.rot,
-            };
-            boxes.push(SceneBox {
-                center: b.center.map(|v| v as f32),
-                size: b.size.map(|v| v as f32),
-                rot,
-            });
-        }
-        Ok(Scene {
-            name: raw.name.unwrap_or_default(),
-            boxes,
-            target: raw.target.map(|v| v as f32),
-            ground: raw.ground,
-        })
+    /// Signed distance from `p` to the nearest obstacle (boxes and shapes; not the ground),
+    /// metres; `+∞` without obstacles. For a non-convex mesh, the distance to its surface.
+    pub fn signed_distance_point(&self, p: Vec3) -> f32 {
+        self.boxes
+            .iter()
+            .map(|b| b.obb().signed_distance_point(p))
+            .chain(self.shapes.iter().map(|s| s.signed_distance_point(p)))
+            .fold(f32::INFINITY, f32::min)
     }
 
     /// The obstacle boxes as oriented boxes.

@@ -13,6 +13,8 @@ mod data;
 mod evidence;
 /// Forward kinematics: the Panda against the reference, a planar arm against hand-computed values.
 mod fk;
+/// Obstacles of every kind against closed-form distances and brute force.
+mod obstacles;
 /// Scene files: built-ins equal the paper's set-up and the reference's boxes.
 mod scenes;
 /// URDF collision meshes: OBJ and STL files found next to the URDF, and clear errors.
