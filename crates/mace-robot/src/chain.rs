@@ -105,6 +105,9 @@ pub struct KinematicChain {
     pub(crate) joints: Vec<JointSpec>,
     pub(crate) tip: usize,
     pub(crate) ignored_meshes: Vec<String>,
+    /// Link pairs never checked for self-collision (an SRDF's `disable_collisions`, a robot
+    /// file's `ignore_pairs`), by name.
+    pub(crate) disabled_pairs: Vec<(String, String)>,
 }
 
 impl KinematicChain {
@@ -166,6 +169,86 @@ impl KinematicChain {
             .filter(|(_, (j, &v))| !(v >= j.lower && v <= j.upper))
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Link pairs never checked for self-collision, by name (see
+    /// [`KinematicChain::with_disabled_pairs`]).
+    pub fn disabled_pairs(&self) -> &[(String, String)] {
+        &self.disabled_pairs
+    }
+
+    /// The chain with `pairs` of links never checked for self-collision (added to any it has).
+    /// Names of links outside the chain are skipped (an SRDF may name links of parts the chain
+    /// leaves out); the number skipped is returned.
+    pub fn with_disabled_pairs(
+        mut self,
+        pairs: impl IntoIterator<Item = (String, String)>,
+    ) -> (KinematicChain, usize) {
+        let mut skipped = 0;
+        for (a, b) in pairs {
+            if self.link_index(&a).is_some() && self.link_index(&b).is_some() {
+                self.disabled_pairs.push((a, b));
+            } else {
+                skipped += 1;
+            }
+        }
+        (self, skipped)
+    }
+
+    /// The chain with its tip moved by `offset` (metres, in the tip link's frame): a fixed
+    /// link `tcp` is added under the tip and becomes the tip. A zero offset changes nothing.
+    pub fn with_tcp_offset(mut self, offset: Vec3) -> KinematicChain {
+        if offset == [0.0; 3] {
+            return self;
+        }
+        self.links.push(ChainLink {
+            name: format!("{}_tcp", self.links[self.tip].name),
+            parent: Some(self.tip),
+            joint_name: "tcp".into(),
+            origin: Pose::from_translation(offset),
+            kind: JointKind::Fixed,
+            collision: Vec::new(),
+        });
+        self.tip = self.links.len() - 1;
+        self
+    }
+
+    /// A fingerprint of the kinematics (the links' tree, joint kinds, axes, origins, limits and
+    /// the tip), 16 hex digits: two chains with the same fingerprint move alike. Collision
+    /// geometry does not count.
+    pub fn kinematics_hash(&self) -> String {
+        // FNV-1a over the exact bits: stable across runs and platforms.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for l in &self.links {
+            eat(l.name.as_bytes());
+            eat(&l.parent.map_or(u64::MAX, |p| p as u64).to_le_bytes());
+            let (kind, axis) = match l.kind {
+                JointKind::Fixed => (0u8, [0.0; 3]),
+                JointKind::Revolute { axis, .. } => (1, axis),
+                JointKind::Prismatic { axis, .. } => (2, axis),
+            };
+            eat(&[kind]);
+            for x in axis
+                .iter()
+                .chain(l.origin.rot.iter().flatten())
+                .chain(l.origin.trans.iter())
+            {
+                eat(&x.to_bits().to_le_bytes());
+            }
+        }
+        for j in &self.joints {
+            eat(j.name.as_bytes());
+            eat(&j.lower.to_bits().to_le_bytes());
+            eat(&j.upper.to_bits().to_le_bytes());
+        }
+        eat(&(self.tip as u64).to_le_bytes());
+        format!("{h:016x}")
     }
 
     /// `n` configurations drawn uniformly within the joint limits: a flat `(n, dof)` vector.

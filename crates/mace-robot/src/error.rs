@@ -42,6 +42,24 @@ pub enum Error {
         /// What is wrong (the TOML parser's message names the field and line).
         reason: String,
     },
+    /// A robot name that is neither shipped nor a `.urdf` or `.toml` file.
+    #[error("unknown robot `{name}`: expected one of {known}, or a .urdf or robot .toml file")]
+    UnknownRobot {
+        /// The name that was given.
+        name: String,
+        /// The shipped robots.
+        known: String,
+    },
+    /// A prior or dataset made for another robot.
+    #[error("{what} was made for robot {made_for}, not for {robot}")]
+    WrongRobot {
+        /// The prior or dataset.
+        what: String,
+        /// The robot it records.
+        made_for: String,
+        /// The robot it was given with.
+        robot: String,
+    },
     /// A scene name that is neither built in nor an existing `.toml` file.
     #[error("unknown scene `{name}`: expected one of wall, window, box or a path to a .toml file")]
     UnknownScene {

@@ -11,83 +11,21 @@ use crate::hull::{ConvexHull, MESH_MARGIN};
 use crate::math::{normalize_f64, Pose, Vec3};
 use crate::mesh_file;
 
-/// The built-in Panda description, `assets/robots/panda.urdf`.
-pub const PANDA_URDF: &str = include_str!("../../../assets/robots/panda.urdf");
-
-/// The built-in Panda's collision meshes (convex hulls of the reference's meshes), by the file
-/// names its URDF gives.
-const PANDA_MESHES: [(&str, &[u8]); 10] = [
-    (
-        "panda/collision/link0.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link0.obj"),
-    ),
-    (
-        "panda/collision/link1.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link1.obj"),
-    ),
-    (
-        "panda/collision/link2.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link2.obj"),
-    ),
-    (
-        "panda/collision/link3.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link3.obj"),
-    ),
-    (
-        "panda/collision/link4.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link4.obj"),
-    ),
-    (
-        "panda/collision/link5.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link5.obj"),
-    ),
-    (
-        "panda/collision/link6.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link6.obj"),
-    ),
-    (
-        "panda/collision/link7.obj",
-        include_bytes!("../../../assets/robots/panda/collision/link7.obj"),
-    ),
-    (
-        "panda/collision/hand.obj",
-        include_bytes!("../../../assets/robots/panda/collision/hand.obj"),
-    ),
-    (
-        "panda/collision/finger.obj",
-        include_bytes!("../../../assets/robots/panda/collision/finger.obj"),
-    ),
-];
-
-/// Name of the Panda's base link.
-pub const PANDA_BASE: &str = "panda_link0";
-/// Name of the Panda's tool centre point link.
-pub const PANDA_TIP: &str = "panda_grasptarget";
-
-impl KinematicChain {
-    /// The built-in Franka Emika Panda (`assets/robots/panda.urdf`, compiled in), base
-    /// `panda_link0`, tip `panda_grasptarget`.
-    pub fn panda() -> KinematicChain {
-        parse(
-            PANDA_URDF,
-            "<built-in panda.urdf>",
-            PANDA_BASE,
-            PANDA_TIP,
-            &Meshes::Embedded(&PANDA_MESHES),
-        )
-        .expect("the built-in panda.urdf is valid (tested)")
-    }
-}
-
 /// Where the mesh files named by a URDF's collision elements come from.
-enum Meshes<'a> {
+pub(crate) enum Meshes<'a> {
     /// None: mesh elements are skipped (text without a folder).
     Unavailable,
-    /// Files relative to the URDF's folder.
-    Folder(&'a Path),
+    /// Files relative to the URDF's folder; `package://` paths also searched in `packages`.
+    Folder {
+        dir: &'a Path,
+        packages: &'a [PathBuf],
+    },
     /// Compiled-in files, by name.
     Embedded(&'a [(&'a str, &'a [u8])]),
 }
+
+/// Largest mesh file read, bytes.
+const MAX_MESH_BYTES: u64 = 256 << 20;
 
 impl Meshes<'_> {
     /// The bytes of mesh `filename`, or `None` if meshes are unavailable or the format cannot be
@@ -110,14 +48,11 @@ impl Meshes<'_> {
                 .ok_or_else(|| {
                     invalid(origin, field(), format!("no built-in mesh \"{filename}\""))
                 }),
-            Meshes::Folder(dir) => {
-                let tried = mesh_candidates(dir, filename);
+            Meshes::Folder { dir, packages } => {
+                let tried = mesh_candidates(dir, packages, filename);
                 for path in &tried {
                     if path.is_file() {
-                        return std::fs::read(path).map(Some).map_err(|source| Error::Io {
-                            path: path.clone(),
-                            source,
-                        });
+                        return Ok(Some(mace_core::fs::read_file(path, MAX_MESH_BYTES)?));
                     }
                 }
                 let list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
@@ -132,18 +67,27 @@ impl Meshes<'_> {
 }
 
 /// Paths where a URDF in `dir` may mean mesh `filename`: `file://` and absolute paths as
-/// they are; relative paths from `dir`; `package://PKG/PATH` as `PATH` from `dir` and from its
-/// parent (the usual `PKG/urdf/robot.urdf` + `PKG/meshes/…` layout).
-fn mesh_candidates(dir: &Path, filename: &str) -> Vec<PathBuf> {
+/// they are; relative paths from `dir`; `package://PKG/PATH` as `PKG/PATH` and `PATH` in `dir`
+/// and each of its ancestors (the usual `PKG/urdf/robot.urdf` + `PKG/meshes/…` layout, or a
+/// workspace holding `PKG/`), then in each folder of `packages` and of `ROS_PACKAGE_PATH`.
+fn mesh_candidates(dir: &Path, packages: &[PathBuf], filename: &str) -> Vec<PathBuf> {
     if let Some(path) = filename.strip_prefix("file://") {
         return vec![PathBuf::from(path)];
     }
     if let Some(rest) = filename.strip_prefix("package://") {
-        let inside = rest.split_once('/').map_or(rest, |(_, p)| p);
-        let mut v = vec![dir.join(inside)];
-        if let Some(parent) = dir.parent() {
-            v.push(parent.join(inside));
+        let (package, inside) = rest.split_once('/').unwrap_or(("", rest));
+        let mut v = Vec::new();
+        let ros: Vec<PathBuf> = std::env::var_os("ROS_PACKAGE_PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        let roots = dir.ancestors().map(Path::to_path_buf);
+        for root in roots.chain(packages.iter().cloned()).chain(ros) {
+            if !package.is_empty() {
+                v.push(root.join(package).join(inside));
+            }
+            v.push(root.join(inside));
         }
+        v.dedup();
         return v;
     }
     vec![dir.join(filename)]
@@ -164,18 +108,28 @@ impl KinematicChain {
     /// for a mesh that is missing, malformed or degenerate; otherwise as
     /// [`KinematicChain::from_urdf_str`], with the file path as origin.
     pub fn from_urdf_file(path: impl AsRef<Path>, base: &str, tip: &str) -> Result<KinematicChain> {
+        KinematicChain::from_urdf_file_with(path, base, tip, &[])
+    }
+
+    /// [`KinematicChain::from_urdf_file`] with more folders to find `package://` meshes in.
+    ///
+    /// # Errors
+    /// As [`KinematicChain::from_urdf_file`].
+    pub fn from_urdf_file_with(
+        path: impl AsRef<Path>,
+        base: &str,
+        tip: &str,
+        packages: &[PathBuf],
+    ) -> Result<KinematicChain> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_urdf(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         parse(
             &text,
             &path.display().to_string(),
             base,
             tip,
-            &Meshes::Folder(dir),
+            &Meshes::Folder { dir, packages },
         )
     }
 
@@ -202,6 +156,73 @@ impl KinematicChain {
     }
 }
 
+/// Largest URDF file read, bytes.
+const MAX_URDF_BYTES: u64 = 64 << 20;
+
+/// The text of a URDF file (a regular file of at most 64 MiB).
+///
+/// # Errors
+/// [`Error::File`] naming the path.
+pub(crate) fn read_urdf(path: &Path) -> Result<String> {
+    Ok(mace_core::fs::read_text(path, MAX_URDF_BYTES)?)
+}
+
+/// The base and tip a bare URDF implies: the root link (the one link that is no joint's
+/// child), and the end of its longest chain (most joints from the root; among equals, most
+/// movable joints, then the first in file order).
+///
+/// # Errors
+/// [`Error::Urdf`] for malformed XML; [`Error::InvalidRobot`] for no root or several roots.
+pub fn default_ends(text: &str, origin: &str) -> Result<(String, String)> {
+    let robot = urdf_rs::read_from_string(text).map_err(|source| Error::Urdf {
+        origin: origin.to_string(),
+        source,
+    })?;
+    let children: std::collections::HashSet<&str> =
+        robot.joints.iter().map(|j| j.child.link.as_str()).collect();
+    let roots: Vec<&str> = robot
+        .links
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|n| !children.contains(n))
+        .collect();
+    let root = match roots[..] {
+        [r] => r,
+        [] => {
+            return Err(invalid(
+                origin,
+                "links",
+                "no root link (the joints form a loop)",
+            ))
+        }
+        _ => {
+            return Err(invalid(
+                origin,
+                "links",
+                format!("several root links ({}): give base", roots.join(", ")),
+            ))
+        }
+    };
+    // Depth (joints, movable joints) of every link reachable from the root, breadth first.
+    let mut best = (0usize, 0usize, root);
+    let mut frontier = vec![(root, 0usize, 0usize)];
+    let mut seen = std::collections::HashSet::from([root]);
+    while let Some((link, depth, movable)) = frontier.pop() {
+        if (depth, movable) > (best.0, best.1) {
+            best = (depth, movable, link);
+        }
+        for j in robot.joints.iter().filter(|j| j.parent.link == link) {
+            let child = j.child.link.as_str();
+            if !seen.insert(child) {
+                return Err(invalid(origin, "joints", "the joint graph has a cycle"));
+            }
+            let moves = usize::from(j.joint_type != urdf_rs::JointType::Fixed);
+            frontier.insert(0, (child, depth + 1, movable + moves));
+        }
+    }
+    Ok((root.to_string(), best.2.to_string()))
+}
+
 fn invalid(origin: &str, field: impl Into<String>, reason: impl Into<String>) -> Error {
     Error::InvalidRobot {
         origin: origin.to_string(),
@@ -210,7 +231,7 @@ fn invalid(origin: &str, field: impl Into<String>, reason: impl Into<String>) ->
     }
 }
 
-fn parse(
+pub(crate) fn parse(
     text: &str,
     origin: &str,
     base: &str,
@@ -343,20 +364,26 @@ fn parse(
                             format!("scale must be finite and non-zero, got {scale:?}"),
                         ));
                     }
-                    let points: Vec<Vec3> = mesh_file::read_vertices(filename, &bytes)
-                        .map_err(|reason| invalid(origin, field(), reason))?
-                        .into_iter()
-                        .map(|v| {
-                            pose.transform_point([
-                                v[0] * scale[0],
-                                v[1] * scale[1],
-                                v[2] * scale[2],
-                            ])
-                        })
-                        .collect();
-                    let hull = ConvexHull::new(&points, MESH_MARGIN)
+                    // One hull per part (a convex decomposition stays one), as Bullet does.
+                    let parts = mesh_file::read_parts(filename, &bytes)
                         .map_err(|reason| invalid(origin, field(), reason))?;
-                    LinkShape::Hull(Arc::new(hull))
+                    for (k, part) in parts.iter().enumerate() {
+                        let points: Vec<Vec3> = part
+                            .iter()
+                            .map(|v| {
+                                pose.transform_point([
+                                    v[0] * scale[0],
+                                    v[1] * scale[1],
+                                    v[2] * scale[2],
+                                ])
+                            })
+                            .collect();
+                        let hull = ConvexHull::new(&points, MESH_MARGIN).map_err(|reason| {
+                            invalid(origin, format!("{} part {k}", field()), reason)
+                        })?;
+                        shapes.push(LinkShape::Hull(Arc::new(hull)));
+                    }
+                    continue;
                 }
             };
             shapes.push(shape);
@@ -408,6 +435,17 @@ fn parse(
         };
         let j = &robot.joints[parent_joint[child]];
         let field = |f: &str| format!("joint \"{}\" {f}", j.name);
+        if let Some(m) = &j.mimic {
+            return Err(invalid(
+                origin,
+                field("mimic"),
+                format!(
+                    "mimics joint \"{}\": mimic joints on the chain are not supported (give a tip \
+                     before it, or make it fixed)",
+                    m.joint
+                ),
+            ));
+        }
         let axis = || {
             normalize_f64(*j.axis.xyz).ok_or_else(|| {
                 invalid(
@@ -491,6 +529,7 @@ fn parse(
         joints,
         tip: tip_index,
         ignored_meshes,
+        disabled_pairs: Vec::new(),
     })
 }
 

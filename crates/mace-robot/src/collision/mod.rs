@@ -186,10 +186,18 @@ impl CollisionModel {
             }
             None
         };
+        let disabled = |a: usize, b: usize| {
+            let (na, nb) = (&links[geo[a]].name, &links[geo[b]].name);
+            chain
+                .disabled_pairs()
+                .iter()
+                .any(|(x, y)| (x == na && y == nb) || (x == nb && y == na))
+        };
         let mut self_pairs = Vec::new();
         for a in 0..geo.len() {
             for b in a + 1..geo.len() {
-                if geo_parent(geo[a]) == Some(b) || geo_parent(geo[b]) == Some(a) {
+                if geo_parent(geo[a]) == Some(b) || geo_parent(geo[b]) == Some(a) || disabled(a, b)
+                {
                     continue;
                 }
                 self_pairs.push((a, b));

@@ -13,7 +13,7 @@ use parry3d_f64::math::Vector as PVec;
 use parry3d_f64::partitioning::{Bvh, BvhBuildStrategy};
 
 use crate::geometry::{segment_segment_dist2, Capsule};
-use crate::hull::{ConvexHull, Placed, PlacedHull};
+use crate::hull::{ConvexHull, Placed, PlacedHull, MESH_MARGIN};
 use crate::math::{add, dot, norm, scale, sub, Pose, Vec3};
 use crate::scene::{point_triangle_distance, SceneShape};
 
@@ -208,14 +208,16 @@ impl Pieces {
                 } => {
                     let hull = convex
                         .then(|| {
-                            let v: Vec<Vec3> = mesh.vertices().collect();
-                            ConvexHull::new(&v, *margin).ok()
+                            // Grown by 1 mm like a link mesh: what a mesh-based engine collides.
+                            let v: Vec<Vec3> =
+                                mesh.vertices().map(|p| pose.transform_point(p)).collect();
+                            ConvexHull::new(&v, MESH_MARGIN + *margin).ok()
                         })
                         .flatten();
                     match hull {
                         Some(hull) => pieces.push(Piece::new(
                             PieceShape::Hull {
-                                pose: *pose,
+                                pose: Pose::IDENTITY,
                                 hull: Arc::new(hull),
                             },
                             0.0,

@@ -32,7 +32,8 @@
 //! file = "shelf.obj"             # OBJ or STL, relative to this file
 //! center = [0.7, 0.0, 0.0]
 //! scale = 1.0                    # or [sx, sy, sz]
-//! convex = false                 # false: the surface collides (a shelf); true: the hull
+//! convex = false                 # false: the surface collides (a shelf); true: the hull,
+//!                                # grown by 1 mm as mesh-based engines (and our links) do
 //!
 //! [[points]]                     # what a depth camera saw: every point a sphere
 //! file = "cloud.ply"             # PLY, NPY or JSON, metres

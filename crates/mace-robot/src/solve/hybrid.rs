@@ -137,10 +137,10 @@ impl Solver {
     /// ([`CollisionModel::closest_contact`], [`crate::Contact::gradient`]). Returns the TCP error
     /// (metres) and the configuration once it is within the tolerance and keeps the clearance.
     fn repair(&self, target: Vec3, q0: &[f32], w: &mut Work) -> Option<(f32, Vec<f32>)> {
-        use nalgebra::{Matrix3, SMatrix, Vector3};
+        use nalgebra::{Matrix3, Vector3};
         let chain = self.model.chain();
         let dof = chain.dof();
-        if dof != 7 || q0.len() != dof {
+        if q0.len() != dof {
             return None;
         }
         let lower = chain.lower();
@@ -163,28 +163,38 @@ impl Solver {
                 return Some((err, q));
             }
             chain.point_jacobian(&w.poses, chain.tip(), p, &mut columns);
-            let jac = SMatrix::<f64, 3, 7>::from_fn(|r, j| columns[j][r] as f64);
-            let jjt: Matrix3<f64> = jac * jac.transpose();
-            let damped = jjt + Matrix3::identity() * l2;
-            let chol = damped.cholesky()?;
-            let ev = Vector3::new(e[0] as f64, e[1] as f64, e[2] as f64);
-            let mut dq = jac.transpose() * chol.solve(&ev);
+            // J (3 × dof) by its columns: J Jᵀ = Σ c cᵀ, Jᵀ y = (c · y)_j, J g = Σ c g_j.
+            let col = |j: usize| Vector3::from(columns[j].map(f64::from));
+            let jjt: Matrix3<f64> = (0..dof).map(|j| col(j) * col(j).transpose()).sum();
+            let chol = (jjt + Matrix3::identity() * l2).cholesky()?;
+            let y = chol.solve(&Vector3::from(e.map(f64::from)));
+            let mut dq: Vec<f64> = (0..dof).map(|j| col(j).dot(&y)).collect();
             if let Some(c) = contact.filter(|c| c.distance < goal) {
-                let g = c.gradient(chain, &w.poses);
-                let grad = SMatrix::<f64, 7, 1>::from_fn(|j, _| g[j] as f64);
+                let g: Vec<f64> = c
+                    .gradient(chain, &w.poses)
+                    .iter()
+                    .map(|&x| x.into())
+                    .collect();
                 // Project the distance gradient onto the null space of the TCP task.
-                let g_null = grad - jac.transpose() * chol.solve(&(jac * grad));
-                let n2 = g_null.norm_squared();
+                let jg: Vector3<f64> = (0..dof).map(|j| col(j) * g[j]).sum();
+                let z = chol.solve(&jg);
+                let g_null: Vec<f64> = (0..dof).map(|j| g[j] - col(j).dot(&z)).collect();
+                let n2: f64 = g_null.iter().map(|x| x * x).sum();
                 if n2 > 1e-12 {
-                    dq += g_null * ((goal - d) as f64 / n2);
+                    let step = (goal - d) as f64 / n2;
+                    for (dqj, gj) in dq.iter_mut().zip(&g_null) {
+                        *dqj += gj * step;
+                    }
                 }
             }
-            let largest = dq.amax();
-            if largest > REPAIR_MAX_STEP {
-                dq *= REPAIR_MAX_STEP / largest;
-            }
+            let largest = dq.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let shrink = if largest > REPAIR_MAX_STEP {
+                REPAIR_MAX_STEP / largest
+            } else {
+                1.0
+            };
             for j in 0..dof {
-                q[j] = (q[j] + dq[j] as f32).clamp(lower[j], upper[j]);
+                q[j] = (q[j] + (dq[j] * shrink) as f32).clamp(lower[j], upper[j]);
             }
         }
         None

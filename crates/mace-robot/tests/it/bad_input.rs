@@ -11,7 +11,7 @@ const ARM: &str = r#"<robot name="r">
 #[test]
 fn missing_urdf_file_names_the_path() {
     let e = KinematicChain::from_urdf_file("/nonexistent/robot.urdf", "a", "b").unwrap_err();
-    assert!(matches!(e, Error::Io { .. }));
+    assert!(matches!(e, Error::File(_)), "{e}");
     assert!(e.to_string().contains("/nonexistent/robot.urdf"), "{e}");
 }
 
