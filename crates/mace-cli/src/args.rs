@@ -206,6 +206,27 @@ impl ScoreArgs {
     }
 }
 
+/// Which robot: a shipped one, a URDF, or a robot file (see `mace_robot::robot`).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RobotArgs {
+    /// The robot: a shipped one (panda, iiwa14, xarm6), a URDF file (base = its root link, tip =
+    /// the end of its longest chain) or a robot .toml file (urdf, base, tip, tcp, srdf,
+    /// ignore_pairs).
+    #[arg(long, value_name = "NAME|FILE", default_value = "panda")]
+    pub(crate) robot: String,
+    /// Another folder to find `package://` meshes in (repeatable; the URDF's folder, its
+    /// ancestors and ROS_PACKAGE_PATH are searched too).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) package_path: Vec<PathBuf>,
+}
+
+impl RobotArgs {
+    /// The robot these options name.
+    pub(crate) fn load(&self) -> anyhow::Result<mace_robot::Robot> {
+        Ok(mace_robot::Robot::load(&self.robot, &self.package_path)?)
+    }
+}
+
 /// Where a command's JSON goes: `--json` alone prints it to stdout, `--json OUT` writes the
 /// file `OUT` (`-` = stdout).
 #[derive(Debug, Clone, Args)]

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use mace_core::TuneReport;
-use mace_robot::Scene;
+use mace_robot::{KinematicChain, Scene};
 use mace_shapes::{GraspSimulator, PointCloud};
 
 use mace_viz::{
@@ -39,15 +39,16 @@ pub(crate) fn panel<'a>(title: &'a str, configs: &'a [f32]) -> Panel<'a> {
     }
 }
 
-/// Draws `panels` side by side over `scene` (its standard camera, [`PANEL_SIZE`] each) into the
+/// Draws `chain` in `panels` side by side over `scene` (its standard camera, [`PANEL_SIZE`] each) into the
 /// PNG file `path`.
 pub(crate) fn save_robot_picture(
+    chain: &KinematicChain,
     scene: &Scene,
     panels: &[Panel<'_>],
     path: &Path,
     force: bool,
 ) -> anyhow::Result<()> {
-    let rs = RobotScene::panda(scene.clone());
+    let rs = RobotScene::new(chain.clone(), scene.clone());
     let camera = Camera::for_scene(&rs.scene);
     let png = render_robot_panels(&rs, panels, &camera, PANEL_SIZE)
         .with_context(|| format!("drawing {}", path.display()))?;

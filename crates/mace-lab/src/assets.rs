@@ -9,6 +9,18 @@ pub const SHAPE_PRIOR: &str = "assets/priors/airplanes";
 /// The shipped CVAE baseline, relative to the repository root.
 pub const SHAPE_CVAE: &str = "assets/priors/airplanes-cvae";
 
+/// Scenes shipped as files in `assets/scenes/` (beside the built-in `wall`, `window`, `box`):
+/// a shelf (a non-convex mesh), a depth camera's point cloud of a table, bin and post, and a
+/// cell holding every obstacle kind.
+pub const SHIPPED_SCENES: [&str; 3] = ["shelf", "cloud", "cell"];
+
+/// The file of the shipped scene `name`, if it is one.
+pub fn shipped_scene(name: &str) -> Option<PathBuf> {
+    SHIPPED_SCENES
+        .contains(&name)
+        .then(|| resolve(None, &format!("assets/scenes/{name}.toml")))
+}
+
 /// `dir` if given, else the shipped folder `shipped` (a path relative to the repository root):
 /// found from the working directory, else from the source tree this crate was built in.
 pub fn resolve(dir: Option<&Path>, shipped: &str) -> PathBuf {
@@ -19,9 +31,10 @@ pub fn resolve(dir: Option<&Path>, shipped: &str) -> PathBuf {
             if here.exists() {
                 here
             } else {
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../..")
-                    .join(shipped)
+                let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+                // crates/mace-lab → the repository root.
+                let root = manifest.ancestors().nth(2).unwrap_or(manifest);
+                root.join(shipped)
             }
         }
     }

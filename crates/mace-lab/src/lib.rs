@@ -9,8 +9,9 @@
 //! ```no_run
 //! use mace_lab::ik::{load_prior, run_table1, Table1Config, TuneScope};
 //! use mace_lab::Silent;
-//! let chain = mace_robot::KinematicChain::panda();
-//! let prior = load_prior(None, &chain)?; // the shipped Panda prior
+//! let robot = mace_robot::Robot::builtin("panda")?;
+//! let chain = &robot.chain;
+//! let prior = load_prior(None, &robot)?; // the shipped Panda prior
 //! let config = Table1Config {
 //!     targets: 2,
 //!     samples: 200,
@@ -18,7 +19,7 @@
 //!     tune: mace_core::TuneConfig::panda_ik_fast(),
 //!     scope: TuneScope::default(),
 //! };
-//! let table = run_table1(&prior, &chain, &config, &mut Silent)?;
+//! let table = run_table1(&prior, chain, &config, &mut Silent)?;
 //! println!("{}", table.markdown());
 //! # Ok::<(), mace_lab::Error>(())
 //! ```

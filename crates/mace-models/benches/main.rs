@@ -29,6 +29,7 @@ fn config(hidden: Vec<usize>, components: usize) -> ArGmmConfig {
         min_std: 0.0025,
         range_slack: 1.1,
         chain: None,
+        made_for: None,
     }
 }
 

@@ -47,6 +47,10 @@ pub struct ArGmmConfig {
     /// (the target position, metres). `None`: the networks see only context and previous values.
     #[serde(default)]
     pub chain: Option<ChainFeatures>,
+    /// What the model was made for (a robot's name, joints and kinematics fingerprint, as the
+    /// robot crate records them); checked when the model is loaded for a robot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_for: Option<serde_json::Value>,
 }
 
 impl ArGmmConfig {
@@ -144,6 +148,13 @@ impl ArGmmConfig {
                 "no zero-width layer",
             );
         }
+        if self.hidden.len() > MAX_LAYERS || self.hidden.iter().any(|&w| w > MAX_WIDTH) {
+            return bad(
+                "hidden",
+                format!("{:?}", self.hidden),
+                "at most 8 layers of at most 4096 units",
+            );
+        }
         if !self.min_std.is_finite() || self.min_std <= 0.0 {
             return bad("min_std", self.min_std.to_string(), "positive");
         }
@@ -153,6 +164,11 @@ impl ArGmmConfig {
         Ok(())
     }
 }
+
+/// Most hidden layers per joint network.
+pub const MAX_LAYERS: usize = 8;
+/// Widest hidden layer (4096 units: 16.8 M weights between two such layers, 64 MiB).
+pub const MAX_WIDTH: usize = 4096;
 
 /// The conditional autoregressive Gaussian mixture. Cloning shares the weights.
 #[derive(Clone)]

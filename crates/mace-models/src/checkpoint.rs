@@ -141,6 +141,7 @@ mod tests {
             min_std: 0.01,
             range_slack: 1.1,
             chain: None,
+            made_for: None,
         }
     }
 

@@ -52,6 +52,9 @@ pub enum Error {
         /// The loss value.
         loss: f64,
     },
+    /// The caller's per-epoch hook (e.g. saving a checkpoint) failed.
+    #[error(transparent)]
+    Hook(Box<dyn std::error::Error + Send + Sync>),
     /// An error from candle.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),

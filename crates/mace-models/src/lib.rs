@@ -16,6 +16,6 @@ mod mlp;
 pub mod train;
 pub mod vae;
 
-pub use ar_gmm::{ArGmm, ArGmmConfig, ConditionedArGmm, Inputs};
+pub use ar_gmm::{ArGmm, ArGmmConfig, ConditionedArGmm, Inputs, MAX_LAYERS, MAX_WIDTH};
 pub use error::{Error, Result};
 pub use mlp::{Mlp, LEAKY_SLOPE};

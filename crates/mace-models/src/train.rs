@@ -38,6 +38,48 @@ impl Default for TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// Checks that every number means something: at least one epoch and one sample per batch,
+    /// a positive finite learning rate, a final fraction in [0, 1] and a held-out fraction in
+    /// (0, 1).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field, value: String, reason| {
+            Err(Error::Config {
+                field,
+                value,
+                reason,
+            })
+        };
+        if self.epochs == 0 {
+            return bad("epochs", "0".into(), "at least 1");
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size", "0".into(), "at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
+            return bad("lr", self.lr.to_string(), "positive, at most 10");
+        }
+        if !(0.0..=1.0).contains(&self.final_lr_fraction) {
+            return bad(
+                "final_lr_fraction",
+                self.final_lr_fraction.to_string(),
+                "within [0, 1]",
+            );
+        }
+        if !(self.heldout_fraction > 0.0 && self.heldout_fraction < 1.0) {
+            return bad(
+                "heldout_fraction",
+                self.heldout_fraction.to_string(),
+                "strictly between 0 and 1",
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Statistics of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
@@ -90,6 +132,7 @@ pub fn train_ar_gmm(
     data_file: &str,
     on_epoch: &mut dyn FnMut(&EpochStats, bool) -> Result<()>,
 ) -> Result<TrainingRecord> {
+    config.validate()?;
     let start = Instant::now();
     let rows = TrainRows::new(model, x, context)?;
     let n = rows.len();
@@ -201,6 +244,7 @@ mod tests {
             min_std: 0.001,
             range_slack: 1.1,
             chain: None,
+            made_for: None,
         };
         let model = ArGmm::new(cfg, 0).unwrap();
         let tc = TrainConfig {

@@ -2,7 +2,8 @@
 //! self-collision (no obstacles, no ground), with their TCP positions, stored as safetensors.
 //!
 //! File layout: tensors `q` `(n, dof)` f32 (rad) and `tcp` `(n, 3)` f32 (metres, base frame);
-//! metadata `robot`, `joint_names` (comma-separated), `seed`, `n`.
+//! metadata `robot`, `joint_names` (comma-separated), `kinematics` (the chain's
+//! [`KinematicChain::kinematics_hash`]: a prior trained on the set checks it), `seed`, `n`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,6 +15,13 @@ use crate::chain::KinematicChain;
 use crate::collision::CollisionModel;
 use crate::error::{Error, Result};
 use crate::scene::Scene;
+
+/// Largest dataset [`Dataset::generate`] makes (50 M configurations: 1.4 GB for 7 joints).
+pub const MAX_DATASET: usize = 50_000_000;
+
+/// Configurations drawn before giving up when fewer than one in a thousand is free of
+/// self-collision.
+const GIVE_UP_AFTER: usize = 4_000_000;
 
 /// Options of [`Dataset::generate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +43,10 @@ pub struct Dataset {
     pub dof: usize,
     /// Seed that generated the set.
     pub seed: u64,
+    /// The kinematics fingerprint of the chain that made it (`None` for files without one).
+    pub kinematics: Option<String>,
+    /// Its joint names (empty for files without them).
+    pub joint_names: Vec<String>,
 }
 
 impl Dataset {
@@ -53,18 +65,33 @@ impl Dataset {
     /// config gives the same set on any thread count.
     ///
     /// # Errors
-    /// [`Error::EmptyBatch`] for `n = 0`.
+    /// [`Error::EmptyBatch`] for `n = 0`; [`Error::TooMany`] above [`MAX_DATASET`];
+    /// [`Error::AlwaysInCollision`] when fewer than one in a thousand random configurations
+    /// is free of self-collision (a robot whose adjacent links overlap).
     pub fn generate(chain: &KinematicChain, cfg: &DatasetConfig) -> Result<Dataset> {
         if cfg.n == 0 {
             return Err(Error::EmptyBatch {
                 op: "Dataset::generate",
             });
         }
+        if cfg.n > MAX_DATASET {
+            return Err(Error::TooMany {
+                what: "dataset size",
+                value: cfg.n,
+                max: MAX_DATASET,
+            });
+        }
         let dof = chain.dof();
         let model = CollisionModel::new(chain, &Scene::empty([0.0; 3]));
         let mut rng = StdRng::seed_from_u64(cfg.seed);
         let mut q = Vec::with_capacity(cfg.n * dof);
+        let mut drawn = 0;
         while q.len() < cfg.n * dof {
+            let kept = q.len() / dof;
+            if drawn >= GIVE_UP_AFTER && kept * 1000 < drawn {
+                return Err(Error::AlwaysInCollision { kept, drawn });
+            }
+            drawn += 65_536;
             let batch = chain.sample_uniform(65_536, &mut rng);
             let hits = model.collides_batch(&batch)?;
             for (row, hit) in batch.chunks_exact(dof).zip(hits) {
@@ -79,6 +106,8 @@ impl Dataset {
             tcp,
             dof,
             seed: cfg.seed,
+            kinematics: Some(chain.kinematics_hash()),
+            joint_names: chain.joints().iter().map(|j| j.name.clone()).collect(),
         })
     }
 
@@ -107,6 +136,7 @@ impl Dataset {
             ("robot".to_string(), chain.name().to_string()),
             ("joint_names".to_string(), names.join(",")),
             ("seed".to_string(), self.seed.to_string()),
+            ("kinematics".to_string(), chain.kinematics_hash()),
             ("n".to_string(), self.len().to_string()),
         ]);
         let bytes = safetensors::serialize([("q", qv), ("tcp", tv)], Some(meta)).map_err(io)?;
@@ -119,10 +149,7 @@ impl Dataset {
     /// [`Error::Io`] if unreadable; [`Error::ShapeMismatch`] if `q`/`tcp` are missing or malformed.
     pub fn load_safetensors(path: impl AsRef<Path>) -> Result<Dataset> {
         let path = path.as_ref();
-        let buf = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let buf = mace_core::fs::read_file(path, 64 << 30)?;
         let bad = |got: String| Error::ShapeMismatch {
             op: "Dataset::load_safetensors",
             expected: "tensors q (n, dof) and tcp (n, 3), f32".into(),
@@ -146,19 +173,20 @@ impl Dataset {
         if ts[1] != 3 || ts[0] != qs[0] {
             return Err(bad(format!("q {qs:?}, tcp {ts:?}")));
         }
-        let seed = SafeTensors::read_metadata(&buf)
+        let meta: HashMap<String, String> = SafeTensors::read_metadata(&buf)
             .ok()
-            .and_then(|(_, m)| {
-                m.metadata()
-                    .as_ref()
-                    .and_then(|m| m.get("seed").and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(0);
+            .and_then(|(_, m)| m.metadata().clone())
+            .unwrap_or_default();
         Ok(Dataset {
             q,
             tcp,
             dof: qs[1],
-            seed,
+            seed: meta.get("seed").and_then(|s| s.parse().ok()).unwrap_or(0),
+            kinematics: meta.get("kinematics").cloned(),
+            joint_names: meta
+                .get("joint_names")
+                .map(|n| n.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
         })
     }
 }

@@ -24,8 +24,8 @@ pub enum Error {
         #[source]
         source: urdf_rs::UrdfError,
     },
-    /// The URDF parses, but a field is invalid for a kinematic chain.
-    #[error("invalid URDF {origin}: {field}: {reason}")]
+    /// A robot description (URDF, robot TOML, SRDF) has an invalid field for a kinematic chain.
+    #[error("invalid robot {origin}: {field}: {reason}")]
     InvalidRobot {
         /// Where the text came from (a file path, or `<string>`).
         origin: String,
@@ -106,6 +106,27 @@ pub enum Error {
         /// The operation that needed a non-empty batch.
         op: &'static str,
     },
+    /// A count above what the library allows (checked before allocating).
+    #[error("{what} = {value} is more than the limit of {max}")]
+    TooMany {
+        /// What was counted, e.g. `dataset size`.
+        what: &'static str,
+        /// The count asked for.
+        value: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Random configurations of a robot almost all collide with the robot itself.
+    #[error(
+        "only {kept} of {drawn} random configurations are free of self-collision: adjacent links \
+         probably overlap (disable those pairs with an SRDF or `ignore_pairs` in a robot TOML)"
+    )]
+    AlwaysInCollision {
+        /// Collision-free configurations found.
+        kept: usize,
+        /// Configurations drawn.
+        drawn: usize,
+    },
     /// An IK target with a NaN or infinite coordinate.
     #[error("target {target:?} is not finite: three finite coordinates in metres are needed")]
     NonFiniteTarget {
@@ -156,5 +177,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for mace_core::Error {
     fn from(e: Error) -> Self {
         mace_core::Error::Simulator(Box::new(e))
+    }
+}
+
+/// A TOML parse error as one line: `line L, column C: what` (the parser's own message spans
+/// several lines with a snippet of the file).
+pub(crate) fn toml_error_line(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
     }
 }

@@ -40,7 +40,7 @@ pub mod urdf;
 pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain, LinkShape};
 pub use collision::{CollisionFlags, CollisionModel, Distances};
 pub use contact::Contact;
-pub use dataset::{Dataset, DatasetConfig};
+pub use dataset::{Dataset, DatasetConfig, MAX_DATASET};
 pub use error::{Error, Result};
 pub use evidence::{
     ik_evidence, ik_evidence_for, ik_evidence_with_margin, IkObservation, IkScore, IkSimulator,

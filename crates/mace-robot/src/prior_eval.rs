@@ -70,6 +70,8 @@ pub struct PriorEvalReport {
     pub median_error: f32,
     /// Median over targets of the best sample's error, metres.
     pub median_best_error: f32,
+    /// The largest over targets of the best sample's error, metres (the hardest target).
+    pub max_best_error: f32,
     /// Fraction of all samples in self-collision.
     pub self_collision_rate: f32,
     /// Mean over targets (where defined) of the near-sample diversity, rad.
@@ -177,6 +179,7 @@ pub fn evaluate_sampler(
         config: *config,
         median_error: median(&all_errors),
         median_best_error: median(&best),
+        max_best_error: best.iter().copied().fold(0.0, f32::max),
         self_collision_rate: self_hits as f32 / total.max(1) as f32,
         diversity,
         dataset_diversity,

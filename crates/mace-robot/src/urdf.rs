@@ -214,13 +214,33 @@ pub fn default_ends(text: &str, origin: &str) -> Result<(String, String)> {
         for j in robot.joints.iter().filter(|j| j.parent.link == link) {
             let child = j.child.link.as_str();
             if !seen.insert(child) {
-                return Err(invalid(origin, "joints", "the joint graph has a cycle"));
+                return Err(invalid(
+                    origin,
+                    format!("joint \"{}\"", j.name),
+                    format!(
+                        "link \"{child}\" is reached twice: a closed kinematic loop (a URDF \
+                         describes a tree)"
+                    ),
+                ));
             }
             let moves = usize::from(j.joint_type != urdf_rs::JointType::Fixed);
             frontier.insert(0, (child, depth + 1, movable + moves));
         }
     }
     Ok((root.to_string(), best.2.to_string()))
+}
+
+/// The pose of a URDF `<origin>`, checked: six finite numbers, within 1 km.
+fn checked_pose(origin: &str, field: String, o: &urdf_rs::Pose) -> Result<Pose> {
+    let (xyz, rpy) = (*o.xyz, *o.rpy);
+    if !xyz.iter().chain(&rpy).all(|v| v.is_finite()) || xyz.iter().any(|v| v.abs() > 1e3) {
+        return Err(invalid(
+            origin,
+            format!("{field} origin"),
+            format!("xyz and rpy must be finite (xyz within 1 km), got xyz {xyz:?} rpy {rpy:?}"),
+        ));
+    }
+    Ok(Pose::from_xyz_rpy(xyz, rpy))
 }
 
 fn invalid(origin: &str, field: impl Into<String>, reason: impl Into<String>) -> Error {
@@ -311,8 +331,8 @@ pub(crate) fn parse(
         let l = &robot.links[link_by_name[name]];
         let mut shapes = Vec::new();
         for (ci, c) in l.collision.iter().enumerate() {
-            let pose = Pose::from_xyz_rpy(*c.origin.xyz, *c.origin.rpy);
             let field = || format!("link \"{name}\" collision[{ci}]");
+            let pose = checked_pose(origin, field(), &c.origin)?;
             let seg = |half: f64| {
                 (
                     pose.transform_point([0.0, 0.0, -half as f32]),
@@ -422,7 +442,7 @@ pub(crate) fn parse(
                     name: child.to_string(),
                     parent: Some(index_of[pname]),
                     joint_name: j.name.clone(),
-                    origin: Pose::from_xyz_rpy(*j.origin.xyz, *j.origin.rpy),
+                    origin: checked_pose(origin, format!("joint \"{}\"", j.name), &j.origin)?,
                     kind: JointKind::Fixed,
                     collision,
                 });
@@ -515,7 +535,7 @@ pub(crate) fn parse(
             name: child.to_string(),
             parent: Some(parent),
             joint_name: j.name.clone(),
-            origin: Pose::from_xyz_rpy(*j.origin.xyz, *j.origin.rpy),
+            origin: checked_pose(origin, format!("joint \"{}\"", j.name), &j.origin)?,
             kind,
             collision,
         });

@@ -244,7 +244,8 @@ def configurations(doc, dof, solved_only):
         if is_q(v):
             out.append(v)
         elif isinstance(v, dict):
-            if solved_only and v.get("status", "solved") != "solved":
+            if solved_only and (v.get("status", "solved") != "solved"
+                                or v.get("solved", True) is False):
                 return
             for x in v.values():
                 walk(x)

@@ -1,5 +1,8 @@
 //! Rendering speed: a two-panel robot picture (520 × 450 px per panel, 150 configurations each,
-//! the `window` scene), the size the tuning commands draw.
+//! the `window` scene), the size the tuning commands draw; and one 640 × 560 panel (the size of
+//! `mace render robot`) of the `box` scene and of the shipped scene files with other obstacles
+//! (`cell`: every kind, `cloud`: 2243 points, `shelf`: a non-convex mesh), empty (the backdrop:
+//! sky, ground, obstacles and their shadows) and with 50 configurations.
 //!
 //! Run with `cargo bench -p mace-viz`.
 
@@ -55,5 +58,37 @@ fn robot_panels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, robot_panels);
+fn scenes(c: &mut Criterion) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/scenes");
+    let mut group = c.benchmark_group("scene_panel");
+    group.sample_size(10);
+    for name in ["box", "cell", "cloud", "shelf"] {
+        let scene = if name == "box" {
+            Scene::by_name(name)
+        } else {
+            Scene::from_toml_file(format!("{dir}/{name}.toml"))
+        }
+        .expect("a shipped scene");
+        let rs = RobotScene::panda(scene);
+        let camera = Camera::for_scene(&rs.scene);
+        let q = configurations(&rs, 50, 3);
+        let flags = rs.colliding(&q).expect("a batch");
+        for (what, configs, colliding) in [("empty", &[][..], &[][..]), ("50", &q, &flags)] {
+            let panel = [Panel {
+                title: name,
+                configs,
+                colliding: Some(colliding),
+                alpha: None,
+            }];
+            group.bench_function(format!("{name}_{what}_640x560"), |bench| {
+                bench.iter(|| {
+                    render_robot_panels(&rs, &panel, &camera, (640, 560)).expect("picture")
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, robot_panels, scenes);
 criterion_main!(benches);

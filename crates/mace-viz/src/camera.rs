@@ -4,7 +4,7 @@
 //! World frame = robot base frame (metres, `z` up). Pixel `(0, 0)` is the top-left corner of the
 //! image, `x` to the right, `y` down; a pixel's centre is at `(i + 0.5, j + 0.5)`.
 
-use mace_robot::Scene;
+use mace_robot::{Scene, SceneShape};
 use nalgebra::Vector3;
 
 /// How the camera maps the scene to the image plane.
@@ -74,8 +74,9 @@ impl Camera {
     /// | `wall`   | (0.8, −2.1, 1.0)     | (0.3, 0.0, 0.5)     | 36°  | the wall and shelf in profile, target in the slot|
     /// | `box`    | (−0.95, −1.55, 1.0)  | (0.3, −0.05, 0.25)  | 34°  | left of the robot, the open side of the box left |
     ///
-    /// Any other scene gets a camera from the `window` direction, framing the scene's boxes and the
-    /// arm's reach (a sphere of 0.9 m about the base).
+    /// Any other scene gets a camera from the `window` direction, framing the scene's obstacles
+    /// (all but point clouds, which may hold a whole room) and the arm's reach (a sphere of 0.9 m
+    /// about the base).
     pub fn for_scene(scene: &Scene) -> Camera {
         let v = Vector3::new;
         match scene.name.as_str() {
@@ -83,13 +84,11 @@ impl Camera {
             "wall" => Camera::perspective(v(0.8, -2.1, 1.0), v(0.3, 0.0, 0.5), 36.0),
             "box" => Camera::perspective(v(-0.95, -1.55, 1.0), v(0.3, -0.05, 0.25), 34.0),
             _ => {
-                // Frame the union of the boxes and a 0.9 m sphere about the base at z = 0.35.
+                // Frame the union of the obstacles and a 0.9 m sphere about the base at z = 0.35.
                 let (mut lo, mut hi) = (v(-0.9, -0.9, 0.0), v(0.9, 0.9, 1.25));
-                for b in &scene.boxes {
-                    let r = 0.5 * Vector3::from(b.size).norm();
-                    let c = Vector3::from(b.center);
-                    lo = lo.inf(&c.add_scalar(-r));
-                    hi = hi.sup(&c.add_scalar(r));
+                for (l, h) in obstacle_bounds(scene) {
+                    lo = lo.inf(&l);
+                    hi = hi.sup(&h);
                 }
                 let centre = (lo + hi) * 0.5;
                 let radius = 0.5 * (hi - lo).norm();
@@ -128,6 +127,56 @@ impl Camera {
             cy: 0.5 * height as f32,
         }
     }
+}
+
+/// Axis-aligned boxes (lowest, highest corner) holding the scene's obstacles but point clouds:
+/// about a box its bounding ball, about the other shapes their bounds.
+fn obstacle_bounds(scene: &Scene) -> Vec<(Vector3<f32>, Vector3<f32>)> {
+    let about = |c: Vector3<f32>, r: f32| (c.add_scalar(-r), c.add_scalar(r));
+    // About a segment along the local z axis of `pose` (`length` long, centred), grown by `r`.
+    let segment = |pose: &mace_robot::Pose, length: f32, r: f32| {
+        let a = Vector3::from(pose.transform_point([0.0, 0.0, -0.5 * length]));
+        let b = Vector3::from(pose.transform_point([0.0, 0.0, 0.5 * length]));
+        (a.inf(&b).add_scalar(-r), a.sup(&b).add_scalar(r))
+    };
+    let mut out: Vec<_> = scene
+        .boxes
+        .iter()
+        .map(|b| about(b.center.into(), 0.5 * Vector3::from(b.size).norm()))
+        .collect();
+    for s in &scene.shapes {
+        out.push(match s {
+            SceneShape::Sphere { center, radius } => about((*center).into(), *radius),
+            SceneShape::Capsule {
+                pose,
+                radius,
+                length,
+            }
+            | SceneShape::Cylinder {
+                pose,
+                radius,
+                length,
+            } => segment(pose, *length, *radius),
+            SceneShape::Mesh { pose, mesh, .. } => {
+                let (lo, hi) = mesh.vertices().fold(
+                    (
+                        Vector3::repeat(f32::INFINITY),
+                        Vector3::repeat(f32::NEG_INFINITY),
+                    ),
+                    |(lo, hi), p| {
+                        let p = Vector3::from(pose.transform_point(p));
+                        (lo.inf(&p), hi.sup(&p))
+                    },
+                );
+                if lo.x > hi.x {
+                    continue;
+                }
+                (lo, hi)
+            }
+            SceneShape::Points { .. } => continue,
+        });
+    }
+    out
 }
 
 /// `a / |a|`, or `a` unchanged if it is (nearly) zero.
@@ -245,6 +294,32 @@ mod tests {
             assert!(
                 (0.0..200.0).contains(&q[0]) && (0.0..200.0).contains(&q[1]),
                 "{q:?}"
+            );
+        }
+        // Obstacles within the arm's reach keep that camera; one beyond it is framed too.
+        let mut near = scene.clone();
+        near.shapes.push(SceneShape::Sphere {
+            center: [0.5, 0.2, 0.4],
+            radius: 0.1,
+        });
+        assert_eq!(Camera::for_scene(&near), cam);
+        let mut far = scene;
+        far.shapes.push(SceneShape::Cylinder {
+            pose: mace_robot::Pose::from_translation([1.9, 0.8, 0.5]),
+            radius: 0.1,
+            length: 1.0,
+        });
+        let view = Camera::for_scene(&far).view(200, 200);
+        for p in [
+            [1.9, 0.8, 0.0],
+            [1.9, 0.8, 1.0],
+            [0.0, 0.0, 0.0],
+            [0.4, 0.0, 0.5],
+        ] {
+            let q = view.project(&Vector3::from(p)).unwrap();
+            assert!(
+                (0.0..200.0).contains(&q[0]) && (0.0..200.0).contains(&q[1]),
+                "{p:?} at {q:?}"
             );
         }
     }

@@ -23,6 +23,7 @@
 //! # Ok::<(), mace_viz::Error>(())
 //! ```
 
+mod bvh;
 pub mod camera;
 pub mod cloud;
 pub mod curves;

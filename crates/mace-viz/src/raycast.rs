@@ -1,11 +1,13 @@
-//! Ray intersections with the shapes of the robot pictures: capsules (robot links and the target
-//! ball), oriented boxes (obstacles) and the ground plane `z = 0`. Mesh links are convex polytopes
-//! ([`crate::polytope`]).
+//! Ray intersections with the shapes of the robot pictures: capsules (robot links, capsule
+//! obstacles), spheres (the target ball, sphere obstacles, the points of a cloud), oriented boxes
+//! and cylinders (obstacles), triangles (mesh obstacles; [`crate::bvh`] finds the few a ray may
+//! meet) and the ground plane `z = 0`. Mesh links are convex polytopes ([`crate::polytope`]).
 //!
 //! Rays have a unit direction; hits report the distance `t > 0` along the ray (metres) and the
-//! unit outward surface normal there. A ray starting inside a shape does not hit it.
+//! unit outward surface normal there. A ray starting inside a solid does not hit it; triangles
+//! are two-sided.
 
-use mace_robot::{Capsule, Obb};
+use mace_robot::{Capsule, Obb, Pose};
 use nalgebra::{Matrix3, Vector3};
 
 use crate::camera::normalize;
@@ -32,7 +34,7 @@ pub(crate) fn ray_sphere(ro: &V3, rd: &V3, centre: &V3, r: f32) -> Option<Hit> {
 }
 
 #[inline]
-fn ray_sphere_t(ro: &V3, rd: &V3, centre: &V3, r: f32) -> Option<f32> {
+pub(crate) fn ray_sphere_t(ro: &V3, rd: &V3, centre: &V3, r: f32) -> Option<f32> {
     let oc = ro - centre;
     let b = rd.dot(&oc);
     let c = oc.dot(&oc) - r * r;
@@ -45,7 +47,6 @@ fn ray_sphere_t(ro: &V3, rd: &V3, centre: &V3, r: f32) -> Option<f32> {
 }
 
 /// First hit of the ray with a capsule (world frame).
-#[cfg(test)]
 pub(crate) fn ray_capsule(ro: &V3, rd: &V3, c: &Capsule) -> Option<Hit> {
     let t = ray_capsule_t(ro, rd, c)?;
     Some(Hit {
@@ -145,6 +146,95 @@ pub(crate) fn ray_obb(ro: &V3, rd: &V3, obb: &Obb) -> Option<(Hit, V3)> {
     Some((Hit { t: t_near, normal }, local))
 }
 
+/// First hit of the ray with a solid cylinder of `radius` and `length` along the local z axis of
+/// `pose`, centred at its origin: the side (an infinite cylinder) clipped by the slab of the two
+/// flat ends, as the slab test of a box; the normal is that of the side or end entered.
+pub(crate) fn ray_cylinder(ro: &V3, rd: &V3, pose: &Pose, radius: f32, length: f32) -> Option<Hit> {
+    let rot = Matrix3::from_fn(|i, j| pose.rot[i][j]);
+    let o = rot.tr_mul(&(ro - V3::from(pose.trans)));
+    let d = rot.tr_mul(rd);
+    let half = 0.5 * length;
+    // The side: |o + t d|² = r² in the xy plane.
+    let a = d.x * d.x + d.y * d.y;
+    let b = o.x * d.x + o.y * d.y;
+    let c = o.x * o.x + o.y * o.y - radius * radius;
+    let (side_in, side_out) = if a < 1e-12 {
+        // Along the axis: inside the side for all t, or never.
+        if c > 0.0 {
+            return None;
+        }
+        (f32::NEG_INFINITY, f32::INFINITY)
+    } else {
+        let h = b * b - a * c;
+        if h < 0.0 {
+            return None;
+        }
+        let h = h.sqrt();
+        ((-b - h) / a, (-b + h) / a)
+    };
+    // The ends: |o.z + t d.z| ≤ half.
+    let (end_in, end_out) = if d.z.abs() < 1e-12 {
+        if o.z.abs() > half {
+            return None;
+        }
+        (f32::NEG_INFINITY, f32::INFINITY)
+    } else {
+        let t1 = (-half - o.z) / d.z;
+        let t2 = (half - o.z) / d.z;
+        (t1.min(t2), t1.max(t2))
+    };
+    let t_in = side_in.max(end_in);
+    if t_in > side_out.min(end_out) || t_in <= 0.0 {
+        return None;
+    }
+    let local = if end_in >= side_in {
+        V3::new(0.0, 0.0, -d.z.signum())
+    } else {
+        let p = o + d * t_in;
+        normalize(V3::new(p.x, p.y, 0.0))
+    };
+    Some(Hit {
+        t: t_in,
+        normal: rot * local,
+    })
+}
+
+/// Distance along the ray to a triangle (either side), after Möller and Trumbore: the hit's
+/// barycentric coordinates and distance from one 3 × 3 solve by Cramer's rule.
+#[inline]
+pub(crate) fn ray_triangle_t(ro: &V3, rd: &V3, tri: &[V3; 3]) -> Option<f32> {
+    let e1 = tri[1] - tri[0];
+    let e2 = tri[2] - tri[0];
+    let p = rd.cross(&e2);
+    let det = e1.dot(&p);
+    if det == 0.0 || !det.is_finite() {
+        return None;
+    }
+    let inv = 1.0 / det;
+    let s = ro - tri[0];
+    let u = s.dot(&p) * inv;
+    if !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let q = s.cross(&e1);
+    let v = rd.dot(&q) * inv;
+    if v < 0.0 || u + v > 1.0 {
+        return None;
+    }
+    let t = e2.dot(&q) * inv;
+    (t > 1e-7).then_some(t)
+}
+
+/// The unit normal of a triangle on the side the ray comes from.
+pub(crate) fn triangle_normal(rd: &V3, tri: &[V3; 3]) -> V3 {
+    let n = normalize((tri[1] - tri[0]).cross(&(tri[2] - tri[0])));
+    if n.dot(rd) > 0.0 {
+        -n
+    } else {
+        n
+    }
+}
+
 /// Whether the ray `ro + t rd`, `t > 0`, meets any of `boxes` (shadow test).
 pub(crate) fn ray_hits_any(ro: &V3, rd: &V3, boxes: &[Obb]) -> bool {
     boxes.iter().any(|b| ray_obb(ro, rd, b).is_some())
@@ -215,5 +305,93 @@ mod tests {
         let g = ray_ground(&v(0.0, 0.0, 2.0), &v(1.0, 0.0, -1.0).normalize()).unwrap();
         assert!((g.t - 2.0 * std::f32::consts::SQRT_2).abs() < 1e-4);
         assert!(ray_ground(&v(0.0, 0.0, 2.0), &v(0.0, 0.0, 1.0)).is_none());
+    }
+
+    #[test]
+    fn capsule_obstacle_along_a_tilted_axis() {
+        // A capsule obstacle (axis local z, centred, length 0.6, radius 0.1) tilted 90° about x:
+        // its axis runs along world −y..y at (0.5, 0, 0.3).
+        let pose = Pose::from_xyz_rpy([0.5, 0.0, 0.3], [std::f64::consts::FRAC_PI_2, 0.0, 0.0]);
+        let c = Capsule {
+            a: pose.transform_point([0.0, 0.0, -0.3]),
+            b: pose.transform_point([0.0, 0.0, 0.3]),
+            radius: 0.1,
+        };
+        // Down onto the body at y = 0.2: the top at z = 0.4.
+        let h = ray_capsule(&v(0.5, 0.2, 1.0), &v(0.0, 0.0, -1.0), &c).unwrap();
+        assert!((h.t - 0.6).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::z()).norm() < 1e-5);
+        // Along −y into the cap: its tip at y = 0.3 + 0.1.
+        let h = ray_capsule(&v(0.5, 2.0, 0.3), &v(0.0, -1.0, 0.0), &c).unwrap();
+        assert!((h.t - 1.6).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::y()).norm() < 1e-4);
+        // Down at y = 0.35 meets the cap's ball off its top: z = 0.3 + √(0.1² − 0.05²).
+        let h = ray_capsule(&v(0.5, 0.35, 1.0), &v(0.0, 0.0, -1.0), &c).unwrap();
+        assert!((h.t - (0.7 - 0.0075f32.sqrt())).abs() < 1e-5, "{h:?}");
+        // Down at y = 0.45 misses (beyond the cap).
+        assert!(ray_capsule(&v(0.5, 0.45, 1.0), &v(0.0, 0.0, -1.0), &c).is_none());
+    }
+
+    #[test]
+    fn cylinder_sides_and_ends() {
+        // Radius 0.1, length 0.4 along z, centred at (1, 0, 0.5).
+        let pose = Pose::from_translation([1.0, 0.0, 0.5]);
+        // From the side along −x: the side at x = 1.1, normal +x.
+        let h = ray_cylinder(&v(3.0, 0.0, 0.6), &v(-1.0, 0.0, 0.0), &pose, 0.1, 0.4).unwrap();
+        assert!((h.t - 1.9).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::x()).norm() < 1e-5);
+        // Off-centre from the side: x = 1 + √(0.1² − 0.06²) = 1.08.
+        let h = ray_cylinder(&v(3.0, 0.06, 0.5), &v(-1.0, 0.0, 0.0), &pose, 0.1, 0.4).unwrap();
+        assert!((h.t - 1.92).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::new(0.8, 0.6, 0.0)).norm() < 1e-4, "{h:?}");
+        // Straight down (along the axis) onto the top end at z = 0.7, normal +z.
+        let h = ray_cylinder(&v(1.05, 0.0, 2.0), &v(0.0, 0.0, -1.0), &pose, 0.1, 0.4).unwrap();
+        assert!((h.t - 1.3).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::z()).norm() < 1e-5);
+        // Slanting down at 45° across the top rim: the end at z = 0.7 where x = 1.05 ...
+        let d = v(1.0, 0.0, -1.0).normalize();
+        let h = ray_cylinder(&v(0.35, 0.0, 1.4), &d, &pose, 0.1, 0.4).unwrap();
+        assert!((h.t - 0.7 * std::f32::consts::SQRT_2).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::z()).norm() < 1e-5);
+        // ... and just below the rim the side at x = 0.9, z = 0.65.
+        let h = ray_cylinder(&v(0.15, 0.0, 1.4), &d, &pose, 0.1, 0.4).unwrap();
+        assert!(
+            (h.t - 0.75 * std::f32::consts::SQRT_2).abs() < 1e-5,
+            "{h:?}"
+        );
+        assert!((h.normal + V3::x()).norm() < 1e-5);
+        // Misses: beside it, above its end, pointing away, and from inside.
+        assert!(ray_cylinder(&v(3.0, 0.2, 0.5), &v(-1.0, 0.0, 0.0), &pose, 0.1, 0.4).is_none());
+        assert!(ray_cylinder(&v(3.0, 0.0, 0.75), &v(-1.0, 0.0, 0.0), &pose, 0.1, 0.4).is_none());
+        assert!(ray_cylinder(&v(3.0, 0.0, 0.5), &v(1.0, 0.0, 0.0), &pose, 0.1, 0.4).is_none());
+        assert!(ray_cylinder(&v(1.0, 0.0, 0.5), &v(1.0, 0.0, 0.0), &pose, 0.1, 0.4).is_none());
+        // Tilted 90° about y: the axis along world x, so a ray down the x axis meets the end at
+        // x = 1.2 with normal +x.
+        let pose = Pose::from_xyz_rpy([1.0, 0.0, 0.5], [0.0, std::f64::consts::FRAC_PI_2, 0.0]);
+        let h = ray_cylinder(&v(3.0, 0.0, 0.5), &v(-1.0, 0.0, 0.0), &pose, 0.1, 0.4).unwrap();
+        assert!((h.t - 1.8).abs() < 1e-5, "{h:?}");
+        assert!((h.normal - V3::x()).norm() < 1e-5, "{h:?}");
+    }
+
+    #[test]
+    fn triangles_from_either_side() {
+        let tri = [v(0.0, 0.0, 1.0), v(1.0, 0.0, 1.0), v(0.0, 1.0, 1.0)];
+        // Down through (0.2, 0.3): t = 1, normal up (towards the ray's origin).
+        let t = ray_triangle_t(&v(0.2, 0.3, 2.0), &v(0.0, 0.0, -1.0), &tri).unwrap();
+        assert!((t - 1.0).abs() < 1e-6, "{t}");
+        assert_eq!(triangle_normal(&v(0.0, 0.0, -1.0), &tri), V3::z());
+        // From below: the same plane, the normal down.
+        let t = ray_triangle_t(&v(0.2, 0.3, -1.0), &v(0.0, 0.0, 1.0), &tri).unwrap();
+        assert!((t - 2.0).abs() < 1e-6, "{t}");
+        assert_eq!(triangle_normal(&v(0.0, 0.0, 1.0), &tri), -V3::z());
+        // Slanting: from (0, 0, 3) towards (0.25, 0.25, 1) meets it at distance √(0.125 + 4).
+        let to = v(0.25, 0.25, 1.0) - v(0.0, 0.0, 3.0);
+        let t = ray_triangle_t(&v(0.0, 0.0, 3.0), &to.normalize(), &tri).unwrap();
+        assert!((t - to.norm()).abs() < 1e-5, "{t}");
+        // Misses: beyond the hypotenuse, outside an edge, in its plane, and behind.
+        assert!(ray_triangle_t(&v(0.6, 0.6, 2.0), &v(0.0, 0.0, -1.0), &tri).is_none());
+        assert!(ray_triangle_t(&v(-0.1, 0.5, 2.0), &v(0.0, 0.0, -1.0), &tri).is_none());
+        assert!(ray_triangle_t(&v(-1.0, 0.2, 1.0), &v(1.0, 0.0, 0.0), &tri).is_none());
+        assert!(ray_triangle_t(&v(0.2, 0.3, 2.0), &v(0.0, 0.0, 1.0), &tri).is_none());
     }
 }

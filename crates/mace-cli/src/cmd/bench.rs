@@ -1,4 +1,4 @@
-//! `mace bench …`: one command per table of the paper, printing ours beside the paper's and
+//! `mace bench …`: one command per table of the paper (and IK in any robot's scene), printing ours beside the paper's and
 //! writing JSON (and, with `--out DIR`, a folder of tables and pictures).
 
 use clap::Subcommand;
@@ -10,6 +10,9 @@ pub(crate) enum BenchCommand {
     IkTable1(super::bench_ik::Table1Args),
     /// Table 2 (box scene): solve time and accuracy of prior, numeric, hybrid (and MACE) IK.
     IkTable2(super::bench_ik::Table2Args),
+    /// IK for any robot in a cluttered scene: targets whose known answers pass near the
+    /// obstacles, solved by prior, numeric or hybrid; time, accuracy, collision of each answer.
+    IkScene(super::bench_scene::SceneBenchArgs),
     /// Fig. 1 (grasp): prior vs MACE-VAE vs IS vs CVAE on held-out shapes, in and out of
     /// distribution: score, diversity and tuning time.
     GraspFig1(super::bench_shapes::Fig1Args),
@@ -23,6 +26,7 @@ pub(crate) fn run(command: BenchCommand, force: bool) -> anyhow::Result<()> {
     match command {
         BenchCommand::IkTable1(args) => super::bench_ik::table1(args, force),
         BenchCommand::IkTable2(args) => super::bench_ik::table2(args, force),
+        BenchCommand::IkScene(args) => super::bench_scene::scene(args, force),
         BenchCommand::GraspFig1(args) => super::bench_shapes::fig1(args, force),
         BenchCommand::Completion(args) => super::bench_shapes::completion(args, force),
     }

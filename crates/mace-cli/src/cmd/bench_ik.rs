@@ -10,9 +10,9 @@ use mace_lab::ik::recipe::TUNE_MARGIN;
 use mace_lab::ik::trials::{solve_tune_preset, with_solve_budget};
 use mace_lab::ik::{load_prior, run_table1, run_table2, Table1Config, Table2Config};
 use mace_robot::solve::SolveReport;
-use mace_robot::{KinematicChain, Scene};
+use mace_robot::Scene;
 
-use crate::args::{IkScopeArgs, JsonArg, TuneKnobs};
+use crate::args::{IkScopeArgs, JsonArg, RobotArgs, TuneKnobs};
 use crate::output::{emit_json, write_json, write_text, ResultsDir};
 use crate::pictures::{config_lists, panel, picture_rows, save_robot_picture};
 use crate::progress::BarProgress;
@@ -21,6 +21,8 @@ use mace_viz::Panel;
 /// Arguments of `mace bench ik-table1`.
 #[derive(Debug, Args)]
 pub(crate) struct Table1Args {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// Number of targets.
     #[arg(long, default_value_t = 10)]
     targets: usize,
@@ -48,13 +50,14 @@ pub(crate) struct Table1Args {
 /// Runs Table 1.
 pub(crate) fn table1(args: Table1Args, force: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let out = args
         .out
         .as_deref()
         .map(|d| ResultsDir::new(d, force))
         .transpose()?;
-    let prior = load_prior(args.prior.as_deref(), &chain)?;
+    let prior = load_prior(args.prior.as_deref(), &robot)?;
     let config = Table1Config {
         targets: args.targets,
         samples: args.samples,
@@ -62,7 +65,7 @@ pub(crate) fn table1(args: Table1Args, force: bool) -> anyhow::Result<()> {
         tune: args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed),
         scope: args.scope.scope(TUNE_MARGIN)?,
     };
-    let table = run_table1(&prior, &chain, &config, &mut BarProgress::new(false))?;
+    let table = run_table1(&prior, chain, &config, &mut BarProgress::new(false))?;
     let markdown = table.markdown();
     crate::term::say_raw(&markdown);
     if let Some(dest) = &args.json.json {
@@ -78,6 +81,7 @@ pub(crate) fn table1(args: Table1Args, force: bool) -> anyhow::Result<()> {
                 ..wall.clone()
             };
             save_robot_picture(
+                chain,
                 &scene,
                 &[
                     panel("prior", picture_rows(&s.prior, dof)),
@@ -117,6 +121,8 @@ pub(crate) fn table1(args: Table1Args, force: bool) -> anyhow::Result<()> {
 /// Arguments of `mace bench ik-table2`.
 #[derive(Debug, Args)]
 pub(crate) struct Table2Args {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// Trials per method.
     #[arg(long, default_value_t = 30)]
     trials: usize,
@@ -136,7 +142,7 @@ pub(crate) struct Table2Args {
     /// `numeric` with one random-restart stream instead of two (one per core).
     #[arg(long)]
     sequential: bool,
-    /// Prior folder (default: the shipped assets/priors/panda-ik).
+    /// Prior folder (default: the robot's shipped prior, assets/priors/ROBOT-ik).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
     /// Tuning settings of the `mace` row (tune, then sample).
@@ -158,13 +164,14 @@ pub(crate) struct Table2Args {
 /// Runs Table 2.
 pub(crate) fn table2(args: Table2Args, force: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let out = args
         .out
         .as_deref()
         .map(|d| ResultsDir::new(d, force))
         .transpose()?;
-    let prior = load_prior(args.prior.as_deref(), &chain)?;
+    let prior = load_prior(args.prior.as_deref(), &robot)?;
     let config = Table2Config {
         trials: args.trials,
         seed: args.seed,
@@ -179,7 +186,7 @@ pub(crate) fn table2(args: Table2Args, force: bool) -> anyhow::Result<()> {
         scope: args.scope.scope(0.0)?,
         mace_row: !args.no_mace,
     };
-    let table = run_table2(&prior, &chain, &config, &mut BarProgress::new(false))?;
+    let table = run_table2(&prior, chain, &config, &mut BarProgress::new(false))?;
     let md = table.markdown();
     crate::term::say_raw(&md);
     if let Some(json) = &args.json.json {
@@ -220,7 +227,7 @@ pub(crate) fn table2(args: Table2Args, force: bool) -> anyhow::Result<()> {
             })
             .collect();
         let scene = Scene::by_name("box")?;
-        save_robot_picture(&scene, &panels, &dir.file("answers.png"), false)?;
+        save_robot_picture(chain, &scene, &panels, &dir.file("answers.png"), false)?;
         let picture_s = start.elapsed().as_secs_f64();
         write_text(&dir.file("table.md"), &md, false)?;
         write_json(&dir.file("table2.json"), &table, false)?;

@@ -76,12 +76,13 @@ fn run_ik(
     quiet: bool,
     force: bool,
 ) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
     let out = out
         .as_deref()
         .map(|d| ResultsDir::new(d, force))
         .transpose()?;
-    let prior = load_prior(None, &chain)?;
+    let robot = mace_robot::Robot::builtin("panda")?;
+    let chain = &robot.chain;
+    let prior = load_prior(None, &robot)?;
     say!(
         "Shipped IK prior loaded from {} in {:.1} ms.",
         prior.dir.display(),
@@ -89,7 +90,7 @@ fn run_ik(
     );
     let mut bar = TuneProgress::new("mace", TuneConfig::panda_ik_fast().iterations, quiet)
         .positive_means("collision-free");
-    let demo = run_ik_demo(&prior, &chain, seed, &mut bar)?;
+    let demo = run_ik_demo(&prior, chain, seed, &mut bar)?;
     bar.finish();
     let record = &demo.record;
     say!(
@@ -144,7 +145,7 @@ fn run_ik(
     match out {
         Some(dir) => {
             let start = std::time::Instant::now();
-            write_ik_pictures(&dir, &demo)?;
+            write_ik_pictures(&dir, chain, &demo)?;
             let path = dir.path().to_path_buf();
             dir.publish()?;
             say!(
@@ -162,9 +163,14 @@ fn run_ik(
 
 /// The IK demo's pictures and report in `dir`: `window.png` (prior | MACE posterior samples),
 /// `box.png` (the answers of prior and hybrid), `curves.png` (the window tuning), `demo.json`.
-fn write_ik_pictures(dir: &ResultsDir, demo: &IkDemo) -> anyhow::Result<()> {
-    let dof = KinematicChain::panda().dof();
+fn write_ik_pictures(
+    dir: &ResultsDir,
+    chain: &KinematicChain,
+    demo: &IkDemo,
+) -> anyhow::Result<()> {
+    let dof = chain.dof();
     save_robot_picture(
+        chain,
         &demo.window,
         &[
             panel("prior", picture_rows(&demo.prior_q, dof)),
@@ -187,6 +193,7 @@ fn write_ik_pictures(dir: &ResultsDir, demo: &IkDemo) -> anyhow::Result<()> {
     let (prior_a, prior_c) = answers(Method::Prior);
     let (hybrid_a, hybrid_c) = answers(Method::Hybrid);
     save_robot_picture(
+        chain,
         &demo.boxed,
         &[
             Panel {

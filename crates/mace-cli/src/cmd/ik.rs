@@ -16,23 +16,27 @@ use mace_robot::{CollisionModel, IkScore, KinematicChain};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 
-use crate::args::JsonArg;
+use crate::args::{JsonArg, RobotArgs};
 use crate::output::emit_json;
 use crate::say;
 
 /// Subcommands of `mace ik`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum IkCommand {
-    /// Forward kinematics of the Panda: TCP and link positions of each configuration.
+    /// What was loaded from a robot description: chain ends, joints and limits, links and
+    /// their collision shapes, pairs never checked.
+    Robot(super::ik_robot::RobotInfoArgs),
+    /// Forward kinematics: TCP and link positions of each configuration.
     Fk(FkArgs),
-    /// Collision check (self, scene boxes, ground) and IK score of configurations in a scene.
+    /// Collision check (self, scene obstacles, ground) and IK score of configurations in a scene.
     Check(CheckArgs),
     /// Collision-free IK for a scene's target: prior samples, numeric IK (damped least squares,
     /// restarts) or hybrid (prior samples refined by the numeric IK).
     Solve(super::ik_solve::SolveArgs),
     /// Write N random self-collision-free configurations and their TCPs as safetensors.
     Dataset(DatasetArgs),
-    /// Train the IK prior (autoregressive Gaussian mixture) on a dataset.
+    /// Train the IK prior (autoregressive Gaussian mixture) for a robot, on a dataset or on
+    /// configurations drawn here.
     Train(super::ik_prior::TrainArgs),
     /// Tune the IK prior to a scene with MACE (or IS) and evaluate the posterior.
     Tune(super::ik_tune::TuneArgs),
@@ -45,6 +49,7 @@ pub(crate) enum IkCommand {
 /// Runs an `ik` subcommand.
 pub(crate) fn run(command: IkCommand, force: bool) -> anyhow::Result<()> {
     match command {
+        IkCommand::Robot(args) => super::ik_robot::robot(args, force),
         IkCommand::Fk(args) => fk(args, force),
         IkCommand::Check(args) => check(args, force),
         IkCommand::Solve(args) => super::ik_solve::solve(args, force),
@@ -59,13 +64,16 @@ pub(crate) fn run(command: IkCommand, force: bool) -> anyhow::Result<()> {
 /// Arguments of `mace ik dataset`.
 #[derive(Debug, Args)]
 pub(crate) struct DatasetArgs {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// Number of configurations.
     #[arg(long)]
     n: usize,
     /// Seed of the draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output file (safetensors: `q` (n, 7), `tcp` (n, 3)).
+    /// Output file (safetensors: `q` (n, dof), `tcp` (n, 3), the robot's joints and kinematics
+    /// fingerprint).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -73,6 +81,8 @@ pub(crate) struct DatasetArgs {
 /// Arguments of `mace ik fk`.
 #[derive(Debug, Args)]
 pub(crate) struct FkArgs {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// JSON file: `{"samples": [{"q": [...]}, …]}` or `[[q1..q7], …]` (rad).
     #[arg(long, value_name = "FILE")]
     configs: PathBuf,
@@ -83,7 +93,9 @@ pub(crate) struct FkArgs {
 /// Arguments of `mace ik check`.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Scene: `wall`, `window`, `box`, or a path to a scene `.toml` file.
+    #[command(flatten)]
+    robot: RobotArgs,
+    /// Scene: `wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
     scene: String,
     /// JSON file of configurations (as for `mace ik fk`).
@@ -105,17 +117,18 @@ pub(crate) struct CheckArgs {
 }
 
 fn dataset(args: DatasetArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let start = Instant::now();
     mace_core::fs::check_writable(&args.out, force)?;
     let d = mace_robot::Dataset::generate(
-        &chain,
+        chain,
         &mace_robot::DatasetConfig {
             n: args.n,
             seed: args.seed,
         },
     )?;
-    d.save_safetensors(&chain, &args.out, force)?;
+    d.save_safetensors(chain, &args.out, force)?;
     say!(
         "wrote {} self-collision-free configurations (seed {}) to {} in {:.2} s",
         d.len(),
@@ -149,7 +162,8 @@ struct OutOfLimits {
 }
 
 fn fk(args: FkArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let dof = chain.dof();
     let q = read_configs(&args.configs, dof, None)?;
     let n = q.len() / dof;
@@ -159,7 +173,7 @@ fn fk(args: FkArgs, force: bool) -> anyhow::Result<()> {
     let tcp: Vec<[f32; 3]> = (0..n).map(|i| poses[i * nl + tip].trans).collect();
     let ool: Vec<OutOfLimits> = (0..n)
         .filter_map(|i| {
-            let joints = out_of_limits(&chain, &q[i * dof..(i + 1) * dof]);
+            let joints = out_of_limits(chain, &q[i * dof..(i + 1) * dof]);
             (!joints.is_empty()).then_some(OutOfLimits { index: i, joints })
         })
         .collect();
@@ -244,10 +258,11 @@ struct CheckOutput {
 }
 
 fn check(args: CheckArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let dof = chain.dof();
     let scene = mace_lab::ik::scene_with_target(&args.scene, None)?;
-    let model = CollisionModel::new(&chain, &scene);
+    let model = CollisionModel::new(chain, &scene);
     let score = IkScore::new(scene.target);
     let (q, seed) = match (&args.configs, args.random) {
         (Some(path), _) => (read_configs(path, dof, None)?, None),
@@ -276,7 +291,7 @@ fn check(args: CheckArgs, force: bool) -> anyhow::Result<()> {
             ground_collision: f.ground_collision,
             tcp: *tcp,
             score: score.score_one(f, *tcp, false),
-            out_of_limits: out_of_limits(&chain, &q[i * dof..(i + 1) * dof]),
+            out_of_limits: out_of_limits(chain, &q[i * dof..(i + 1) * dof]),
         })
         .collect();
     let summary = CheckSummary {

@@ -6,15 +6,16 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use mace_core::fs::OutputDir;
 use mace_lab::ik::prior::{new_prior, train_prior};
 use mace_lab::ik::{check_reachable, load_prior, parse_target, scene_with_target, IkTrainConfig};
 use mace_models::checkpoint::save_ar_gmm;
 use mace_robot::prior_eval::{evaluate_sampler, PriorEvalConfig};
-use mace_robot::{CollisionModel, Dataset, KinematicChain, Scene};
+use mace_robot::{CollisionModel, Dataset, DatasetConfig, Scene};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 
-use crate::args::JsonArg;
+use crate::args::{JsonArg, RobotArgs};
 use crate::output::emit_json;
 use crate::progress::bar;
 use crate::say;
@@ -22,10 +23,20 @@ use crate::say;
 /// Arguments of `mace ik train`.
 #[derive(Debug, Args)]
 pub(crate) struct TrainArgs {
-    /// Dataset written by `mace ik dataset`.
+    #[command(flatten)]
+    robot: RobotArgs,
+    /// Dataset written by `mace ik dataset` (default: draw `--n` configurations of the robot
+    /// here, with `--data-seed`).
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
-    /// Output folder (weights.safetensors + config.json, written atomically at every improvement).
+    data: Option<PathBuf>,
+    /// Configurations to draw when no `--data` is given.
+    #[arg(long, default_value_t = 2_000_000, conflicts_with = "data")]
+    n: usize,
+    /// Seed of the drawn configurations when no `--data` is given.
+    #[arg(long, default_value_t = 1, conflicts_with = "data")]
+    data_seed: u64,
+    /// Output folder (weights.safetensors + config.json). Each improvement replaces it whole; an
+    /// existing prior is replaced only with `--force`.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Passes over the training split.
@@ -64,6 +75,8 @@ pub(crate) struct TrainArgs {
 /// Arguments of `mace ik sample`.
 #[derive(Debug, Args)]
 pub(crate) struct SampleArgs {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// Target TCP position, metres, base frame (with `--posterior`: the tuned target).
     #[arg(
         long,
@@ -74,7 +87,7 @@ pub(crate) struct SampleArgs {
         conflicts_with = "posterior"
     )]
     target: Vec<f32>,
-    /// Scene whose collisions to report (`wall`, `window`, `box` or a TOML file); none: self and
+    /// Scene whose collisions to report (`wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a TOML file); none: self and
     /// ground only (with `--posterior`: the tuned scene).
     #[arg(long)]
     scene: Option<String>,
@@ -98,6 +111,8 @@ pub(crate) struct SampleArgs {
 /// Arguments of `mace ik eval-prior`.
 #[derive(Debug, Args)]
 pub(crate) struct EvalPriorArgs {
+    #[command(flatten)]
+    robot: RobotArgs,
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
@@ -117,9 +132,9 @@ pub(crate) struct EvalPriorArgs {
     json: JsonArg,
 }
 
-pub(crate) fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
-    let data = Dataset::load_safetensors(&args.data)?;
+pub(crate) fn train(args: TrainArgs, force: bool) -> anyhow::Result<()> {
+    let robot = args.robot.load()?;
+    let out = OutputDir::new(&args.out, force)?;
     let config = IkTrainConfig {
         epochs: args.epochs,
         batch: args.batch,
@@ -131,23 +146,51 @@ pub(crate) fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
         heldout: args.heldout,
         seed: args.seed,
     };
-    let model = new_prior(&chain, &data, &config)
-        .with_context(|| format!("training on {}", args.data.display()))?;
+    config.validate()?;
+    let (data, data_name) = match &args.data {
+        Some(path) => (Dataset::load_safetensors(path)?, path.display().to_string()),
+        None => {
+            let start = Instant::now();
+            let dataset_config = DatasetConfig {
+                n: args.n,
+                seed: args.data_seed,
+            };
+            let data = Dataset::generate(&robot.chain, &dataset_config)?;
+            say!(
+                "drew {} self-collision-free configurations of {} (seed {}) in {:.1} s",
+                data.len(),
+                robot.name,
+                args.data_seed,
+                start.elapsed().as_secs_f64()
+            );
+            (
+                data,
+                format!("{} random configurations, seed {}", args.n, args.data_seed),
+            )
+        }
+    };
+    let model =
+        new_prior(&robot, &data, &config).with_context(|| format!("training on {data_name}"))?;
     say!(
-        "training {} parameters on {} configurations from {} ({} epochs, batch {}, lr {})",
+        "training {} parameters on {} configurations of {} ({} epochs, batch {}, lr {})",
         model.parameter_count(),
         data.len(),
-        args.data.display(),
+        robot.name,
         config.epochs,
         config.batch,
         config.lr
     );
+    let save = |record: Option<&mace_models::train::TrainingRecord>| -> anyhow::Result<()> {
+        let stage = out.stage()?;
+        save_ar_gmm(&model, record, stage.path())?;
+        out.publish(stage)?;
+        Ok(())
+    };
     let bar = bar("epochs", config.epochs, args.quiet);
-    let data_file = args.data.display().to_string();
     let record = train_prior(
         &model,
         &data,
-        &data_file,
+        &data_name,
         &config,
         &mut |stats, improved| {
             bar.inc(1);
@@ -156,7 +199,7 @@ pub(crate) fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
                 stats.heldout_nll, stats.train_nll
             ));
             if improved {
-                save_ar_gmm(&model, None, &args.out)?;
+                save(None).map_err(|e| mace_models::Error::Hook(e.into()))?;
             }
             if args.quiet {
                 say!(
@@ -171,9 +214,9 @@ pub(crate) fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
         },
     )?;
     bar.finish_and_clear();
-    save_ar_gmm(&model, Some(&record), &args.out)?;
+    save(Some(&record))?;
     say!(
-        "best held-out NLL {:.4} nats at epoch {}; {:.0} s; checkpoint in {}",
+        "best held-out NLL {:.4} nats at epoch {}; {:.0} s; prior in {}",
         record.best_heldout_nll,
         record.best_epoch,
         record.wall_time_s,
@@ -224,18 +267,19 @@ pub(crate) fn sample(args: SampleArgs, force: bool) -> anyhow::Result<()> {
             args.prior.clone(),
         ),
     };
-    let chain = KinematicChain::panda();
-    let prior = load_prior(model_dir.as_deref(), &chain)?;
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
+    let prior = load_prior(model_dir.as_deref(), &robot)?;
     let scene = match &scene_name {
         Some(s) => scene_with_target(s, None)?,
         None => Scene::empty(target),
     };
-    check_reachable(&chain, target)?;
+    check_reachable(chain, target)?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
     let q = prior.sampler.sample(&target, args.n, &mut rng);
     let seconds = start.elapsed().as_secs_f64();
-    let collision = CollisionModel::new(&chain, &scene);
+    let collision = CollisionModel::new(chain, &scene);
     let flags = collision.check_with_tcp_batch(&q)?;
     let records: Vec<SampleRecord> = q
         .chunks_exact(chain.dof())
@@ -283,12 +327,13 @@ pub(crate) fn sample(args: SampleArgs, force: bool) -> anyhow::Result<()> {
 }
 
 pub(crate) fn eval_prior(args: EvalPriorArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
-    let prior = load_prior(args.prior.as_deref(), &chain)?;
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
+    let prior = load_prior(args.prior.as_deref(), &robot)?;
     let dataset = match &args.data {
         Some(path) => Dataset::load_safetensors(path)?,
         None => Dataset::generate(
-            &chain,
+            chain,
             &mace_robot::DatasetConfig {
                 n: 1_000_000,
                 seed: 12_345,
@@ -301,7 +346,7 @@ pub(crate) fn eval_prior(args: EvalPriorArgs, force: bool) -> anyhow::Result<()>
         seed: args.seed,
         ..PriorEvalConfig::default()
     };
-    let report = evaluate_sampler(&chain, Some(&dataset), &cfg, &mut |target, n, rng| {
+    let report = evaluate_sampler(chain, Some(&dataset), &cfg, &mut |target, n, rng| {
         prior.sampler.sample(target, n, rng)
     })?;
     if let Some(dest) = &args.json.json {
@@ -325,6 +370,11 @@ pub(crate) fn eval_prior(args: EvalPriorArgs, force: bool) -> anyhow::Result<()>
         "| median best-of-{} TCP error | {:.3} mm |",
         cfg.samples_per_target,
         mm(report.median_best_error)
+    );
+    say!(
+        "| worst best-of-{} TCP error (hardest target) | {:.3} mm |",
+        cfg.samples_per_target,
+        mm(report.max_best_error)
     );
     say!(
         "| self-collision rate of samples | {:.3} |",

@@ -10,17 +10,19 @@ use mace_lab::ik::{
     target_warnings, MaceTuning, SolveStats, TuningCost,
 };
 use mace_robot::solve::{Method, SolveReport, Solver};
-use mace_robot::{CollisionModel, KinematicChain};
+use mace_robot::CollisionModel;
 use serde::Serialize;
 
-use crate::args::{IkScopeArgs, JsonArg, TuneKnobs};
+use crate::args::{IkScopeArgs, JsonArg, RobotArgs, TuneKnobs};
 use crate::output::emit_json;
 use crate::say;
 
 /// Arguments of `mace ik solve`.
 #[derive(Debug, Args)]
 pub(crate) struct SolveArgs {
-    /// Scene: `wall`, `window`, `box`, or a path to a scene `.toml` file.
+    #[command(flatten)]
+    robot: RobotArgs,
+    /// Scene: `wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
     scene: String,
     /// Target X Y Z in metres, base frame (also `X,Y,Z`; default: the scene's target).
@@ -55,7 +57,7 @@ pub(crate) struct SolveArgs {
     /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.
     #[arg(long)]
     parallel: bool,
-    /// Prior folder for `prior`, `hybrid` and `mace` (default: the shipped assets/priors/panda-ik).
+    /// Prior folder for `prior`, `hybrid` and `mace` (default: the robot's shipped prior, assets/priors/ROBOT-ik).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
     /// How `--method mace` tunes the prior before sampling it (defaults: `mace ik tune`'s, with
@@ -74,6 +76,7 @@ fn parse_method(s: &str) -> Result<Method, String> {
 
 #[derive(Serialize)]
 struct SolveOutput {
+    robot: String,
     scene: String,
     target: [f32; 3],
     method: Method,
@@ -95,7 +98,8 @@ struct SolveOutput {
 }
 
 pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let scene = scene_with_target(&args.scene, None)?;
     let target = match &args.target {
         Some(t) => parse_target(t)?,
@@ -114,16 +118,16 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
         config.batch_size = n;
         config.hybrid_batch_size = n;
     }
-    check_reachable(&chain, target)?;
+    check_reachable(chain, target)?;
     for w in target_warnings(&scene, target) {
         eprintln!("warning: {w}");
     }
     let prior = if args.method.needs_prior() {
-        Some(load_prior(args.prior.as_deref(), &chain)?)
+        Some(load_prior(args.prior.as_deref(), &robot)?)
     } else {
         None
     };
-    let solver = Solver::new(CollisionModel::new(&chain, &scene), config);
+    let solver = Solver::new(CollisionModel::new(chain, &scene), config);
     let mace = MaceTuning {
         scene: &scene,
         config: with_solve_budget(
@@ -143,6 +147,7 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
     )?;
     let summary = SolveStats::of(args.method, &trials.reports);
     let out = SolveOutput {
+        robot: robot.name.clone(),
         scene: scene.name.clone(),
         target,
         method: args.method,

@@ -10,10 +10,9 @@ use mace_lab::ik::{
     check_reachable, load_prior, scene_with_target, target_warnings, tune_ik, IkTuneConfig,
 };
 use mace_models::checkpoint::save_ar_gmm;
-use mace_robot::KinematicChain;
 use serde::Serialize;
 
-use crate::args::{IkScopeArgs, TuneKnobs};
+use crate::args::{IkScopeArgs, RobotArgs, TuneKnobs};
 use crate::output::{write_json, ResultsDir};
 use crate::pictures::{
     config_lists, panel, picture_rows, save_curves, save_robot_picture, PICTURE_SAMPLES,
@@ -42,7 +41,9 @@ impl From<ObjectiveArg> for Objective {
 /// Arguments of `mace ik tune`.
 #[derive(Debug, Args)]
 pub(crate) struct TuneArgs {
-    /// Scene: `wall`, `window`, `box`, or a scene `.toml` file.
+    #[command(flatten)]
+    robot: RobotArgs,
+    /// Scene: `wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
     scene: String,
     /// Target TCP position (metres); default: the scene's target.
@@ -87,14 +88,15 @@ struct SamplesRecord<'a> {
 }
 
 pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
-    let chain = KinematicChain::panda();
+    let robot = args.robot.load()?;
+    let chain = &robot.chain;
     let scene = scene_with_target(&args.scene, args.target.as_deref())?;
-    check_reachable(&chain, scene.target)?;
+    check_reachable(chain, scene.target)?;
     for w in target_warnings(&scene, scene.target) {
         eprintln!("warning: {w}");
     }
     let out = ResultsDir::new(&args.out, force)?;
-    let prior = load_prior(args.prior.as_deref(), &chain)?;
+    let prior = load_prior(args.prior.as_deref(), &robot)?;
     let objective: Objective = args.objective.into();
     let config = IkTuneConfig {
         objective,
@@ -105,7 +107,7 @@ pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
     };
     let mut bar = TuneProgress::new(&objective.to_string(), config.tune.iterations, args.quiet)
         .positive_means("collision-free");
-    let run = tune_ik(&prior, &chain, &scene, &config, &mut bar)?;
+    let run = tune_ik(&prior, chain, &scene, &config, &mut bar)?;
     bar.finish();
     save_ar_gmm(run.posterior.model(), None, &out.file("posterior"))?;
     let record = &run.record;
@@ -122,6 +124,7 @@ pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
             Objective::Is => "IS posterior",
         };
         save_robot_picture(
+            chain,
             &scene,
             &[panel("prior", prior_q), panel(post_title, posterior_q)],
             &out.file("samples.png"),

@@ -3,12 +3,14 @@
 
 pub(crate) mod bench;
 pub(crate) mod bench_ik;
+pub(crate) mod bench_scene;
 pub(crate) mod bench_shapes;
 pub(crate) mod complete;
 pub(crate) mod demo;
 pub(crate) mod grasp;
 pub(crate) mod ik;
 pub(crate) mod ik_prior;
+pub(crate) mod ik_robot;
 pub(crate) mod ik_solve;
 pub(crate) mod ik_tune;
 pub(crate) mod render;

@@ -1,6 +1,6 @@
 //! `mace render …`: re-draw pictures from saved results.
 //!
-//! - `mace render robot --scene NAME|FILE --samples FILE.json [--prior FILE.json] [--target X Y Z] --out FILE.png`
+//! - `mace render robot [--robot NAME|FILE] --scene NAME|FILE --samples FILE.json [--prior FILE.json] [--target X Y Z] --out FILE.png`
 //! - `mace render curves --report REPORT.json --out FILE.png`
 //! - `mace render cloud --ply FILE.ply… [--fingers paper] [--contacts FILE] [--observed FILE] --out FILE.png`
 //!
@@ -24,7 +24,7 @@ use mace_viz::{cloud, curves, robot, Camera};
 #[derive(Debug, Subcommand)]
 pub(crate) enum RenderCommand {
     /// Robot configurations over their scene: one panel, or "prior | posterior" with `--prior`.
-    Robot(RobotArgs),
+    Robot(RobotPictureArgs),
     /// Score and success (or loss) per iteration of a tuning run.
     Curves(CurvesArgs),
     /// A grid of point clouds with optional grasp fingers, contacts and an observed partial view.
@@ -33,8 +33,10 @@ pub(crate) enum RenderCommand {
 
 /// Arguments of `mace render robot`.
 #[derive(Debug, Args)]
-pub(crate) struct RobotArgs {
-    /// Scene: `wall`, `window`, `box`, or a scene `.toml` file.
+pub(crate) struct RobotPictureArgs {
+    #[command(flatten)]
+    robot: crate::args::RobotArgs,
+    /// Scene: `wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
     scene: String,
     /// Configurations to draw (the posterior, with `--prior`); a `samples.json` of `mace ik tune`
@@ -131,9 +133,9 @@ fn thin(q: Vec<f32>, dof: usize, max: usize) -> Vec<f32> {
         .collect()
 }
 
-fn robot_cmd(args: RobotArgs, force: bool) -> anyhow::Result<()> {
+fn robot_cmd(args: RobotPictureArgs, force: bool) -> anyhow::Result<()> {
     let scene = mace_lab::ik::scene_with_target(&args.scene, args.target.as_deref())?;
-    let rs = robot::RobotScene::panda(scene);
+    let rs = robot::RobotScene::new(args.robot.load()?.chain, scene);
     let dof = rs.chain.dof();
     if let Some(a) = args.alpha {
         if !(a > 0.0 && a <= 1.0) {

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod prior;
 pub mod recipe;
+pub mod scene_bench;
 pub mod table1;
 pub mod table2;
 pub mod trials;
@@ -12,6 +13,7 @@ pub mod tune;
 pub use demo::{run_ik_demo, IkDemo, IkDemoRecord};
 pub use prior::{check_reachable, load_prior, parse_target, IkPrior, IkTrainConfig};
 pub use recipe::{evaluate_model, scene_with_target, target_warnings, tune_scene, TuneScope};
+pub use scene_bench::{run_scene_bench, SceneBench, SceneBenchConfig};
 pub use table1::{run_table1, Table1, Table1Config};
 pub use table2::{run_table2, Table2, Table2Config};
 pub use trials::{run_trials, solve_config, MaceTuning, SolveStats, Trials, TuningCost};

@@ -9,10 +9,10 @@ use mace_models::fast::ArGmmSampler;
 use mace_models::features::{ChainFeatures, JointFrame};
 use mace_models::train::{train_ar_gmm, EpochStats, TrainConfig, TrainingRecord};
 use mace_models::{ArGmm, ArGmmConfig};
-use mace_robot::{Dataset, KinematicChain};
+use mace_robot::{Dataset, KinematicChain, Robot, RobotStamp};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{fail, Context, Result};
+use crate::error::{fail, Context, Error, Result};
 
 /// A loaded IK prior ready to sample (and to tune), and what loading it cost.
 #[derive(Debug)]
@@ -29,24 +29,33 @@ pub struct IkPrior {
     pub load_seconds: f64,
 }
 
-/// Loads the prior in `dir` (`None` = the shipped Panda prior) for `chain` and prepares its
-/// sampler.
+/// The folder of `robot`'s shipped prior, relative to the repository root.
+pub fn shipped_prior(robot: &Robot) -> String {
+    format!("assets/priors/{}-ik", robot.name)
+}
+
+/// Loads the prior in `dir` (`None` = `robot`'s shipped prior) and prepares its sampler.
 ///
 /// # Errors
-/// If the folder holds no IK prior, or one for a different number of joints.
-pub fn load_prior(dir: Option<&Path>, chain: &KinematicChain) -> Result<IkPrior> {
+/// If the folder holds no IK prior (for a robot without a shipped prior: how to train one), or
+/// a prior made for another robot: another kinematics fingerprint, other joints, or (for a
+/// prior without a record) other joint names or limits.
+pub fn load_prior(dir: Option<&Path>, robot: &Robot) -> Result<IkPrior> {
     let start = Instant::now();
-    let dir = crate::assets::resolve(dir, crate::assets::PANDA_IK_PRIOR);
-    let (model, info) = load_ar_gmm(&dir)
-        .with_context(|| format!("loading the IK prior from {}", dir.display()))?;
-    if model.config().dim() != chain.dof() {
+    let dir = crate::assets::resolve(dir, &shipped_prior(robot));
+    let config = dir.join(mace_models::checkpoint::CONFIG_FILE);
+    if !dir.exists() {
         fail!(
-            "{}: the prior models {} joints, the robot has {}",
-            dir.display(),
-            model.config().dim(),
-            chain.dof()
+            "no IK prior for robot `{}`: {} does not exist (train one: `mace ik train --robot {} \
+             --out DIR`, then pass --prior DIR)",
+            robot.name,
+            config.display(),
+            robot.source.trim_start_matches("built-in ")
         );
     }
+    let (model, info) = load_ar_gmm(&dir)
+        .with_context(|| format!("loading the IK prior from {}", dir.display()))?;
+    check_made_for(model.config(), robot, &dir)?;
     let sampler = ArGmmSampler::new(&model)
         .with_context(|| format!("preparing the sampler of {}", dir.display()))?;
     Ok(IkPrior {
@@ -56,6 +65,38 @@ pub fn load_prior(dir: Option<&Path>, chain: &KinematicChain) -> Result<IkPrior>
         dir,
         load_seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// An error unless the model `config` was made for `robot` (its record, or for a prior without
+/// one, the same joint names and limits).
+fn check_made_for(config: &ArGmmConfig, robot: &Robot, dir: &Path) -> Result<()> {
+    let what = format!("the IK prior in {}", dir.display());
+    if let Some(v) = &config.made_for {
+        let stamp: RobotStamp = serde_json::from_value(v.clone()).map_err(|e| Error::BadFile {
+            path: dir.join(mace_models::checkpoint::CONFIG_FILE),
+            reason: format!("`model.made_for` is not a robot record: {e}"),
+        })?;
+        return Ok(robot.check_stamp(&stamp, &what)?);
+    }
+    let chain = &robot.chain;
+    let names: Vec<String> = chain.joints().iter().map(|j| j.name.clone()).collect();
+    let limits_match = config.lower.len() == names.len()
+        && config
+            .lower
+            .iter()
+            .zip(&config.upper)
+            .zip(chain.joints())
+            .all(|((lo, hi), j)| (lo - j.lower).abs() < 1e-4 && (hi - j.upper).abs() < 1e-4);
+    if config.names != names || !limits_match {
+        fail!(
+            "{what} models joints {:?}, robot `{}` has {:?} (with other limits, or another \
+             robot): use the robot's own prior",
+            config.names,
+            robot.name,
+            names
+        );
+    }
+    Ok(())
 }
 
 /// Checks a target: three finite numbers (metres, base frame).
@@ -129,6 +170,74 @@ impl Default for IkTrainConfig {
     }
 }
 
+impl IkTrainConfig {
+    /// The training half of the recipe as the model crate takes it.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch,
+            lr: self.lr,
+            heldout_fraction: self.heldout,
+            seed: self.seed,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Checks every setting before any work: counts at least 1, learning rate positive,
+    /// held-out fraction strictly between 0 and 1, layers and components within the model's
+    /// limits.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the command-line flag and its value.
+    pub fn validate(&self) -> Result<()> {
+        let invalid = |field, value: String, reason: &str| {
+            Err(Error::Invalid {
+                field,
+                value,
+                reason: reason.into(),
+            })
+        };
+        if self.epochs == 0 {
+            return invalid("--epochs", "0".into(), "must be at least 1");
+        }
+        if self.batch == 0 {
+            return invalid("--batch", "0".into(), "must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
+            return invalid("--lr", self.lr.to_string(), "must be positive, at most 10");
+        }
+        if !(self.heldout > 0.0 && self.heldout < 1.0) {
+            return invalid(
+                "--heldout",
+                self.heldout.to_string(),
+                "must be strictly between 0 and 1",
+            );
+        }
+        let max_width = mace_models::MAX_WIDTH;
+        if self.hidden.is_empty()
+            || self.hidden.len() > mace_models::MAX_LAYERS
+            || self.hidden.iter().any(|&w| w == 0 || w > max_width)
+        {
+            return invalid(
+                "--hidden",
+                format!("{:?}", self.hidden),
+                "must be 1 to 8 layers of 1 to 4096 units",
+            );
+        }
+        if self.components == 0 || self.components > mace_models::fast::MAX_COMPONENTS {
+            return invalid(
+                "--components",
+                self.components.to_string(),
+                "must be between 1 and 64",
+            );
+        }
+        if !(self.min_std.is_finite() && self.min_std > 0.0) {
+            return invalid("--min-std", self.min_std.to_string(), "must be positive");
+        }
+        Ok(())
+    }
+}
+
 /// The kinematic features of `chain` in the model's terms.
 fn chain_features(chain: &KinematicChain) -> Result<ChainFeatures> {
     let Some(joints) = chain.serial_joints() else {
@@ -176,15 +285,28 @@ fn context_stats(rows: &[f32]) -> (Vec<f32>, Vec<f32>) {
     (mean.into_iter().map(|m| m as f32).collect(), std)
 }
 
-/// A fresh, untrained prior for `chain` sized by `config`, normalised to `data`'s targets.
+/// A fresh, untrained prior for `robot` sized by `config`, normalised to `data`'s targets; it
+/// records the robot it is for.
 ///
 /// # Errors
-/// If the dataset is of another number of joints, or the chain is not serial (with features).
-pub fn new_prior(chain: &KinematicChain, data: &Dataset, config: &IkTrainConfig) -> Result<ArGmm> {
-    if data.dof != chain.dof() {
+/// If the dataset was made for another robot (another kinematics fingerprint, other joints),
+/// or the chain is not serial (with features).
+pub fn new_prior(robot: &Robot, data: &Dataset, config: &IkTrainConfig) -> Result<ArGmm> {
+    config.validate()?;
+    let chain = &robot.chain;
+    let names: Vec<String> = chain.joints().iter().map(|j| j.name.clone()).collect();
+    let hash = chain.kinematics_hash();
+    let mismatch = data.dof != chain.dof()
+        || data.kinematics.as_ref().is_some_and(|k| *k != hash)
+        || (!data.joint_names.is_empty() && data.joint_names != names);
+    if mismatch {
         fail!(
-            "the dataset's configurations have {} joints, the robot has {}",
+            "the dataset was made for another robot ({} joints {:?}, kinematics {}), not for \
+             `{}` ({} joints, kinematics {hash}): make one with `mace ik dataset --robot …`",
             data.dof,
+            data.joint_names,
+            data.kinematics.as_deref().unwrap_or("unrecorded"),
+            robot.name,
             chain.dof()
         );
     }
@@ -205,6 +327,10 @@ pub fn new_prior(chain: &KinematicChain, data: &Dataset, config: &IkTrainConfig)
         } else {
             None
         },
+        made_for: Some(
+            serde_json::to_value(robot.stamp())
+                .map_err(|e| Error::Failed(format!("recording the robot in the prior: {e}")))?,
+        ),
     };
     Ok(ArGmm::new(model_config, config.seed)?)
 }
@@ -221,15 +347,13 @@ pub fn train_prior(
     config: &IkTrainConfig,
     on_epoch: &mut dyn FnMut(&EpochStats, bool) -> mace_models::Result<()>,
 ) -> Result<TrainingRecord> {
-    let tc = TrainConfig {
-        epochs: config.epochs,
-        batch_size: config.batch,
-        lr: config.lr,
-        heldout_fraction: config.heldout,
-        seed: config.seed,
-        ..TrainConfig::default()
-    };
+    config.validate()?;
     Ok(train_ar_gmm(
-        model, &data.q, &data.tcp, &tc, data_name, on_epoch,
+        model,
+        &data.q,
+        &data.tcp,
+        &config.train_config(),
+        data_name,
+        on_epoch,
     )?)
 }

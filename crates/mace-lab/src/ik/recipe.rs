@@ -9,7 +9,7 @@ use mace_robot::{ik_evidence_for, ik_evidence_with_margin, CollisionModel, Kinem
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{fail, Error, Result};
 
 /// The obstacle margin of the tuning score when tuning to a scene (`ik tune`, Table 1), metres:
 /// on the wall scene it raised the posterior's mean success from 0.704 to 0.905 over three seeds
@@ -200,7 +200,8 @@ pub fn target_warnings(scene: &Scene, target: [f32; 3]) -> Vec<String> {
     out
 }
 
-/// The scene `name` (`wall`, `window`, `box`, or a `.toml` file) with `target` in place of its
+/// The scene `name` (`wall`, `window`, `box`, a shipped scene of [`crate::assets::SHIPPED_SCENES`]
+/// or a `.toml` file) with `target` in place of its
 /// own, if given.
 ///
 /// # Errors
@@ -209,8 +210,17 @@ pub fn target_warnings(scene: &Scene, target: [f32; 3]) -> Vec<String> {
 pub fn scene_with_target(name: &str, target: Option<&[f32]>) -> Result<Scene> {
     let mut scene = if name.ends_with(".toml") {
         Scene::from_toml_file(name)?
+    } else if let Some(path) = crate::assets::shipped_scene(name) {
+        Scene::from_toml_file(path)?
     } else {
-        Scene::by_name(name)?
+        match Scene::by_name(name) {
+            Err(mace_robot::Error::UnknownScene { .. }) => fail!(
+                "unknown scene `{name}`: expected one of wall, window, box, {} or a scene .toml \
+                 file",
+                crate::assets::SHIPPED_SCENES.join(", ")
+            ),
+            other => other?,
+        }
     };
     if let Some(t) = target {
         scene.target = super::prior::parse_target(t)?;

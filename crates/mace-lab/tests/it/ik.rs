@@ -6,7 +6,7 @@ use mace_lab::ik::{
 };
 use mace_lab::Silent;
 use mace_robot::solve::{Method, SolveStatus};
-use mace_robot::KinematicChain;
+use mace_robot::Robot;
 
 fn short_tuning() -> TuneConfig {
     TuneConfig {
@@ -17,8 +17,9 @@ fn short_tuning() -> TuneConfig {
 
 #[test]
 fn table1_at_two_targets_puts_mace_above_the_prior() {
-    let chain = KinematicChain::panda();
-    let prior = load_prior(None, &chain).unwrap();
+    let robot = Robot::builtin("panda").unwrap();
+    let chain = robot.chain.clone();
+    let prior = load_prior(None, &robot).unwrap();
     let config = Table1Config {
         targets: 2,
         samples: 200,
@@ -53,8 +54,9 @@ fn table1_at_two_targets_puts_mace_above_the_prior() {
 
 #[test]
 fn table2_at_two_trials_solves_the_box_without_collisions() {
-    let chain = KinematicChain::panda();
-    let prior = load_prior(None, &chain).unwrap();
+    let robot = Robot::builtin("panda").unwrap();
+    let chain = robot.chain.clone();
+    let prior = load_prior(None, &robot).unwrap();
     let config = Table2Config {
         trials: 2,
         seed: 0,
@@ -88,8 +90,9 @@ fn table2_at_two_trials_solves_the_box_without_collisions() {
 
 #[test]
 fn the_demo_solves_the_box_and_tunes_through_the_window() {
-    let chain = KinematicChain::panda();
-    let prior = load_prior(None, &chain).unwrap();
+    let robot = Robot::builtin("panda").unwrap();
+    let chain = robot.chain.clone();
+    let prior = load_prior(None, &robot).unwrap();
     let demo = run_ik_demo(&prior, &chain, 0, &mut NoObserver).unwrap();
     for row in demo.record.box_rows() {
         assert_eq!(row.collision_free, row.runs, "{row:?}");
@@ -108,8 +111,9 @@ fn the_demo_solves_the_box_and_tunes_through_the_window() {
 
 #[test]
 fn tuning_to_a_scene_reaches_its_target_and_is_seeded() {
-    let chain = KinematicChain::panda();
-    let prior = load_prior(None, &chain).unwrap();
+    let robot = Robot::builtin("panda").unwrap();
+    let chain = robot.chain.clone();
+    let prior = load_prior(None, &robot).unwrap();
     let scene = scene_with_target("window", None).unwrap();
     let config = IkTuneConfig {
         objective: Objective::Mace,
@@ -156,4 +160,101 @@ fn bad_settings_name_the_option() {
     }
     assert!(scene_with_target("nowhere", None).is_err());
     assert!(scene_with_target("box", Some(&[0.1, f32::NAN, 0.2])).is_err());
+}
+
+#[test]
+fn every_shipped_robot_loads_its_own_prior_and_refuses_another() {
+    for name in ["panda", "iiwa14", "xarm6"] {
+        let robot = Robot::builtin(name).unwrap();
+        let prior = load_prior(None, &robot).unwrap();
+        assert_eq!(prior.model.config().dim(), robot.chain.dof(), "{name}");
+    }
+    let panda = load_prior(None, &Robot::builtin("panda").unwrap()).unwrap();
+    let xarm = Robot::builtin("xarm6").unwrap();
+    let e = load_prior(Some(&panda.dir), &xarm).unwrap_err().to_string();
+    assert!(e.contains("panda") && e.contains("xarm6"), "{e}");
+}
+
+#[test]
+fn a_dataset_of_another_robot_cannot_train_a_prior() {
+    use mace_lab::ik::prior::new_prior;
+    use mace_lab::ik::IkTrainConfig;
+    let iiwa = Robot::builtin("iiwa14").unwrap();
+    let panda = Robot::builtin("panda").unwrap();
+    let data =
+        mace_robot::Dataset::generate(&iiwa.chain, &mace_robot::DatasetConfig { n: 64, seed: 0 })
+            .unwrap();
+    // Saved and read back, the set still knows its robot.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("iiwa.safetensors");
+    data.save_safetensors(&iiwa.chain, &file, false).unwrap();
+    let back = mace_robot::Dataset::load_safetensors(&file).unwrap();
+    assert_eq!(back.kinematics, Some(iiwa.chain.kinematics_hash()));
+    let e = new_prior(&panda, &back, &IkTrainConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("another robot") && e.contains("panda"), "{e}");
+    assert!(new_prior(&iiwa, &back, &IkTrainConfig::default()).is_ok());
+}
+
+#[test]
+fn training_settings_that_mean_nothing_are_refused_before_any_work() {
+    use mace_lab::ik::IkTrainConfig;
+    let ok = IkTrainConfig::default();
+    assert!(ok.validate().is_ok());
+    let cases: [(IkTrainConfig, &str); 7] = [
+        (
+            IkTrainConfig {
+                epochs: 0,
+                ..ok.clone()
+            },
+            "--epochs",
+        ),
+        (
+            IkTrainConfig {
+                batch: 0,
+                ..ok.clone()
+            },
+            "--batch",
+        ),
+        (
+            IkTrainConfig {
+                lr: -1.0,
+                ..ok.clone()
+            },
+            "--lr",
+        ),
+        (
+            IkTrainConfig {
+                lr: f64::NAN,
+                ..ok.clone()
+            },
+            "--lr",
+        ),
+        (
+            IkTrainConfig {
+                heldout: 5.0,
+                ..ok.clone()
+            },
+            "--heldout",
+        ),
+        (
+            IkTrainConfig {
+                hidden: vec![100_000, 100_000],
+                ..ok.clone()
+            },
+            "--hidden",
+        ),
+        (
+            IkTrainConfig {
+                components: 0,
+                ..ok.clone()
+            },
+            "--components",
+        ),
+    ];
+    for (config, flag) in cases {
+        let e = config.validate().unwrap_err().to_string();
+        assert!(e.contains(flag), "{flag}: {e}");
+    }
 }

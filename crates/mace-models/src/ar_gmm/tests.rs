@@ -17,6 +17,7 @@ pub(crate) fn tiny_config() -> ArGmmConfig {
         min_std: 0.01,
         range_slack: 1.1,
         chain: None,
+        made_for: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn config(chain: bool) -> ArGmmConfig {
         chain: chain.then(|| ChainFeatures {
             joints: vec![joint([0.0; 3]), joint([0.5, 0.0, 0.0])],
         }),
+        made_for: None,
     }
 }
 

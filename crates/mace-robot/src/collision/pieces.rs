@@ -49,6 +49,32 @@ pub(crate) struct Piece {
 pub(crate) struct Pieces {
     pieces: Vec<Piece>,
     bvh: Option<Arc<Bvh>>,
+    /// The box around every piece's bounding sphere (empty when there are none).
+    lo: Vec3,
+    hi: Vec3,
+}
+
+/// Squared distance from `p` to the box `lo`..`hi` (0 inside).
+fn box_distance2(lo: Vec3, hi: Vec3, p: Vec3) -> f32 {
+    (0..3)
+        .map(|k| {
+            let e = (lo[k] - p[k]).max(p[k] - hi[k]).max(0.0);
+            e * e
+        })
+        .sum()
+}
+
+/// The axis-aligned box around `caps` (world), their radii included.
+pub(crate) fn capsules_box(caps: &[Capsule]) -> (Vec3, Vec3) {
+    let mut lo = [f32::INFINITY; 3];
+    let mut hi = [f32::NEG_INFINITY; 3];
+    for c in caps {
+        for k in 0..3 {
+            lo[k] = lo[k].min(c.a[k].min(c.b[k]) - c.radius);
+            hi[k] = hi[k].max(c.a[k].max(c.b[k]) + c.radius);
+        }
+    }
+    (lo, hi)
 }
 
 fn bounding(points: &[Vec3]) -> (Vec3, f32) {
@@ -89,6 +115,14 @@ impl Piece {
         }
     }
 
+    /// Centre and radius when the piece is a ball.
+    pub(crate) fn ball(&self) -> Option<(Vec3, f32)> {
+        match self.shape {
+            PieceShape::Ball(c) => Some((c, self.margin)),
+            _ => None,
+        }
+    }
+
     /// The piece as a solid for GJK.
     pub(crate) fn placed(&self) -> Placed<'_> {
         match &self.shape {
@@ -120,12 +154,34 @@ impl Piece {
     }
 
     /// A lower bound of the signed distance from the world capsule `c` to this piece: exact for
-    /// balls and segments, through the bounding sphere for the rest.
+    /// balls, segments and triangles (where the bounding sphere does not already clear it),
+    /// through the bounding sphere for the rest.
     pub(crate) fn capsule_bound(&self, c: &Capsule) -> f32 {
         match &self.shape {
             PieceShape::Ball(p) => segment_point_distance(c.a, c.b, *p) - c.radius - self.margin,
             PieceShape::Segment(a, b) => {
                 segment_segment_dist2(c.a, c.b, *a, *b).sqrt() - c.radius - self.margin
+            }
+            PieceShape::Triangle(t) => {
+                let sphere = segment_point_distance(c.a, c.b, self.center) - c.radius - self.radius;
+                if sphere > 0.0 {
+                    return sphere;
+                }
+                // Both ends on one side of the triangle's plane: the plane distance bounds it.
+                let n = crate::math::cross(sub(t[1], t[0]), sub(t[2], t[0]));
+                let len = norm(n);
+                if len > 0.0 {
+                    let (dp, dq) = (dot(n, sub(c.a, t[0])), dot(n, sub(c.b, t[0])));
+                    let plane = if dp * dq > 0.0 {
+                        dp.abs().min(dq.abs()) / len - c.radius - self.margin
+                    } else {
+                        0.0
+                    };
+                    if plane > 0.0 {
+                        return plane;
+                    }
+                }
+                segment_triangle_distance(c.a, c.b, t) - c.radius - self.margin
             }
             _ => segment_point_distance(c.a, c.b, self.center) - c.radius - self.radius,
         }
@@ -249,7 +305,49 @@ impl Pieces {
                 .collect();
             Arc::new(Bvh::from_leaves(BvhBuildStrategy::Binned, &boxes))
         });
-        Pieces { pieces, bvh }
+        let mut lo = [f32::INFINITY; 3];
+        let mut hi = [f32::NEG_INFINITY; 3];
+        for p in &pieces {
+            for k in 0..3 {
+                lo[k] = lo[k].min(p.center[k] - p.radius);
+                hi[k] = hi[k].max(p.center[k] + p.radius);
+            }
+        }
+        Pieces {
+            pieces,
+            bvh,
+            lo,
+            hi,
+        }
+    }
+
+    /// Whether the sphere (`center`, `radius`) meets the box around all pieces.
+    pub(crate) fn meets_sphere(&self, center: Vec3, radius: f32) -> bool {
+        !self.pieces.is_empty() && box_distance2(self.lo, self.hi, center) < radius * radius
+    }
+
+    /// Calls `f` with every piece whose bounding sphere meets the box `lo`..`hi`, until `f`
+    /// breaks.
+    pub(crate) fn near_box(&self, lo: Vec3, hi: Vec3, mut f: impl FnMut(usize) -> ControlFlow<()>) {
+        let meets = |p: &Piece| box_distance2(lo, hi, p.center) < p.radius * p.radius;
+        match &self.bvh {
+            None => {
+                for (i, p) in self.pieces.iter().enumerate() {
+                    if meets(p) && f(i).is_break() {
+                        return;
+                    }
+                }
+            }
+            Some(bvh) => {
+                let v = |p: Vec3| PVec::new(p[0].into(), p[1].into(), p[2].into());
+                for i in bvh.intersect_aabb(&Aabb::new(v(lo), v(hi))) {
+                    let i = i as usize;
+                    if meets(&self.pieces[i]) && f(i).is_break() {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     /// Whether there are no pieces.

@@ -23,7 +23,7 @@ mod cover;
 mod polytope;
 
 use crate::geometry::{Capsule, Obb};
-use crate::math::{Pose, Vec3};
+use crate::math::{dot, Pose, Vec3};
 use cover::{enclosing_capsule, is_flat, slab_cover};
 use polytope::Polytope;
 
@@ -97,6 +97,16 @@ impl ConvexHull {
     /// enters and the first it leaves.
     pub fn face_planes(&self) -> &[FacePlane] {
         &self.planes
+    }
+
+    /// Whether the ball (`center` in the hull's frame, `radius`) certainly misses the grown hull:
+    /// some face plane has the centre farther out than the radius and the margin (with 10 µm
+    /// for the rounding of the planes). A cheap exact reject before GJK; `false` means "maybe".
+    pub fn ball_clear(&self, center: Vec3, radius: f32) -> bool {
+        let reach = radius + self.margin + 1e-5;
+        self.planes
+            .iter()
+            .any(|p| dot(p.normal, center) - p.offset > reach)
     }
 
     /// The hull's vertices (link frame, metres), without the margin.

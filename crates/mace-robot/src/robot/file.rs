@@ -32,7 +32,7 @@ pub(super) fn from_toml(path: &Path, packages: &[PathBuf]) -> Result<Robot> {
     };
     let text = mace_core::fs::read_text(path, 1 << 20)?;
     let raw: RobotToml =
-        toml::from_str(&text).map_err(|e| bad("toml", e.to_string().trim_end().to_string()))?;
+        toml::from_str(&text).map_err(|e| bad("toml", crate::error::toml_error_line(&e, &text)))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut all_packages: Vec<PathBuf> = raw.package_paths.iter().map(|p| dir.join(p)).collect();
     all_packages.extend_from_slice(packages);

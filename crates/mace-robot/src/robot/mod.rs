@@ -17,6 +17,7 @@
 
 mod builtin;
 mod file;
+mod info;
 mod srdf;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::urdf::{default_ends, parse, read_urdf, Meshes};
 
 pub use builtin::{BuiltinRobot, BUILTIN_ROBOTS};
+pub use info::{JointInfo, LinkInfo, RobotInfo};
 pub use srdf::parse_disabled_pairs;
 
 /// Fewest and most actuated joints a robot may have: IK needs at least two, and the priors and

@@ -193,7 +193,7 @@ impl Check<'_> {
 pub(super) fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Scene> {
     let c = Check { origin };
     let raw: SceneToml =
-        toml::from_str(text).map_err(|e| c.err(e.to_string().trim_end().to_string()))?;
+        toml::from_str(text).map_err(|e| c.err(crate::error::toml_error_line(&e, text)))?;
     let target = c.vec3("target", &raw.target)?;
     let mut boxes = Vec::with_capacity(raw.boxes.len());
     for (i, b) in raw.boxes.iter().enumerate() {
@@ -296,8 +296,9 @@ pub(super) fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Scen
         }
         if points.len() > MAX_POINTS {
             return Err(c.err(format!(
-                "`{f}` keeps {} points, more than {MAX_POINTS}: thin it with `voxel = …` \
+                "`{f}` ({}) keeps {} points, more than {MAX_POINTS}: thin it with `voxel = …` \
                  (e.g. 0.01 m)",
+                path.display(),
                 points.len()
             )));
         }

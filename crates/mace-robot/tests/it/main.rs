@@ -15,6 +15,8 @@ mod evidence;
 mod fk;
 /// Obstacles of every kind against closed-form distances and brute force.
 mod obstacles;
+/// Robot descriptions and scenes users get wrong: clear errors.
+mod robot_bad_input;
 /// The shipped robots' kinematics and collision against PyBullet, every obstacle kind.
 mod robots;
 /// Scene files: built-ins equal the paper's set-up and the reference's boxes.
