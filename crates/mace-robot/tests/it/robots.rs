@@ -58,6 +58,7 @@ fn forward_kinematics_match_pybullet_on_every_link() {
                 }
             }
         }
+        eprintln!("{name}: {links} link frames, largest position difference {worst:.2e} m");
         assert!(
             links >= 200 * (chain.dof() + 1),
             "{name}: {links} link frames compared"
@@ -120,6 +121,12 @@ fn agree(name: &str) -> f64 {
         }
     }
     let rate = same as f64 / samples.len() as f64;
+    eprintln!(
+        "{name}: labels agree on {same}/{}; largest distance difference near contact {:.2e} m ({})",
+        samples.len(),
+        worst.0,
+        worst.1
+    );
     assert!(rate >= 0.995, "{name}: labels agree on {rate:.4}");
     assert!(
         far_disagreements.is_empty(),
