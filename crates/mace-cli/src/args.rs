@@ -17,39 +17,39 @@ use mace_shapes::{CompletionScoreConfig, DepthCamera, DepthCameraConfig};
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TuneKnobs {
     /// Optimiser steps.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::steps())]
     iterations: Option<usize>,
     /// Samples drawn per resampling.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::samples())]
     sample_size: Option<usize>,
     /// Mini-batch taken from each sample (default: the whole sample).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::samples())]
     bsz: Option<usize>,
     /// Elite quantile in (0, 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     quantile: Option<f64>,
     /// Adam learning rate.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
     /// Steps per fresh sample.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::steps())]
     grad_steps: Option<usize>,
     /// Wall-clock budget, seconds.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     time_budget: Option<f64>,
     /// Stop once a fresh sample's mean score reaches this value.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     stop_at_score: Option<f32>,
     /// Size of the first (warm-start) sample.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::samples())]
     first_sample_size: Option<usize>,
     /// Size of the first sample when good samples are scarce: if fewer samples than the elite
     /// count score above zero, it is topped up to N (`0` = off; `TuneConfig::first_sample_max`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=crate::limits::MAX_SAMPLES))]
     first_sample_max: Option<usize>,
     /// Elite window in (0, 1]: an elite must also score at least this fraction of the batch's
     /// best score (see `TuneConfig::elite_min_ratio`); `0` turns the window off.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", allow_negative_numbers = true)]
     elite_min_ratio: Option<f32>,
     /// Restore, at the end, the parameters whose fresh sample scored best (`true`/`false`).
     #[arg(long, value_name = "BOOL")]
@@ -211,7 +211,7 @@ impl ScoreArgs {
 pub(crate) struct RobotArgs {
     /// The robot: a shipped one (panda, iiwa14, xarm6), a URDF file (base = its root link, tip =
     /// the end of its longest chain) or a robot .toml file (urdf, base, tip, tcp, srdf,
-    /// ignore_pairs).
+    /// ignore_pairs, package_paths, held_joints, name).
     #[arg(long, value_name = "NAME|FILE", default_value = "panda")]
     pub(crate) robot: String,
     /// Another folder to find `package://` meshes in (repeatable; the URDF's folder, its
@@ -223,7 +223,18 @@ pub(crate) struct RobotArgs {
 impl RobotArgs {
     /// The robot these options name.
     pub(crate) fn load(&self) -> anyhow::Result<mace_robot::Robot> {
-        Ok(mace_robot::Robot::load(&self.robot, &self.package_path)?)
+        let robot = mace_robot::Robot::load(&self.robot, &self.package_path)?;
+        let ignored = robot.chain.ignored_meshes();
+        if !ignored.is_empty() {
+            eprintln!(
+                "warning: robot {}: {} collision mesh(es) not read, those parts do not collide \
+                 (`mace ik robot` lists them): {}",
+                robot.name,
+                ignored.len(),
+                ignored.join("; ")
+            );
+        }
+        Ok(robot)
     }
 }
 

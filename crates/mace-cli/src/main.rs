@@ -10,9 +10,11 @@ use clap::{Parser, Subcommand};
 
 mod args;
 mod cmd;
+mod limits;
 mod output;
 mod pictures;
 mod progress;
+mod shape_args;
 mod term;
 
 /// Tune generative models at test time so that they sample what fits an observation.
@@ -66,7 +68,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", term::one_line(&err));
             ExitCode::FAILURE
         }
     }

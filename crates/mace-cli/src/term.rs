@@ -40,3 +40,21 @@ fn stdout_failed(e: &std::io::Error) -> ! {
     let _ = writeln!(std::io::stderr(), "error: writing to stdout: {e}");
     std::process::exit(1)
 }
+
+/// An error and its causes on one line, `outer: cause: …`, leaving out a cause whose text the
+/// line already holds (many errors print their source themselves) and folding line breaks.
+pub(crate) fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}

@@ -69,7 +69,8 @@ fn bad_observations_fail_clearly() {
     ));
     assert!(!o.status.success());
     assert!(stderr(&o).contains("inside the object"), "{}", stderr(&o));
-    // Empty observation: an object off to the side of a narrow camera.
+    // Empty observation: an object off to the side of a narrow camera (taken as it is:
+    // normalised, it would be centred in view).
     let side = dir.join("side.ply");
     write_ply(&side, &blob([0.4, 0.0, 0.0], 0.05, 200));
     let o = mace(&[
@@ -77,6 +78,7 @@ fn bad_observations_fail_clearly() {
         "tune",
         "--shape",
         side.to_str().unwrap(),
+        "--as-is",
         "--view",
         "0",
         "0",

@@ -296,14 +296,18 @@ fn bad_input_is_reported() {
         "{}",
         stderr(&o)
     );
-    // A cloud the fingers miss: a tiny cluster far from the finger lines.
+    // A cloud the fingers miss: a tiny cluster far from the finger lines, taken as it is
+    // (normalised, it would be centred where the fingers meet).
     let file = d.join("far.ply");
     let mut ply = String::from(
-        "ply\nformat ascii 1.0\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\nend_header\n",
+        "ply\nformat ascii 1.0\nelement vertex 64\nproperty float x\nproperty float y\nproperty float z\nend_header\n",
     );
-    for p in ["0 0 5", "0.01 0 5", "0 0.01 5", "0.01 0.01 5"] {
-        ply.push_str(p);
-        ply.push('\n');
+    for i in 0..64 {
+        ply.push_str(&format!(
+            "{} {} 5\n",
+            0.01 * (i % 8) as f32,
+            0.01 * (i / 8) as f32
+        ));
     }
     std::fs::write(&file, ply).unwrap();
     let o = mace(&[
@@ -311,6 +315,7 @@ fn bad_input_is_reported() {
         "tune",
         "--shape",
         file.to_str().unwrap(),
+        "--as-is",
         "--prior",
         &prior,
         "--out",

@@ -177,12 +177,15 @@ fn scene_without_a_collision_free_solution_fails_cleanly() {
 #[test]
 fn bad_options_are_rejected() {
     let cases: [(&[&str], &str); 7] = [
-        (&["--batch-size", "0"], "--batch-size must be at least 1"),
+        (
+            &["--batch-size", "0"],
+            "'--batch-size <N>': 0 is not in 1..=",
+        ),
         (
             &["--method", "tune"],
             "expected prior, numeric, hybrid or mace",
         ),
-        (&["--trials", "0"], "--trials must be at least 1"),
+        (&["--trials", "0"], "'--trials <TRIALS>': 0 is not in 1..="),
         (&["--budget", "-1"], "--budget must be a positive"),
         (&["--budget", "0"], "--budget must be a positive"),
         (&["--clearance", "nan"], "--clearance"),

@@ -56,17 +56,21 @@ pub fn save_ar_gmm(model: &ArGmm, training: Option<&TrainingRecord>, dir: &Path)
     write_config(&dir.join(CONFIG_FILE), &info)
 }
 
+/// Largest `config.json` read (a checkpoint's is a few kB).
+pub const CONFIG_LIMIT: u64 = 16 << 20;
+
 /// Loads an AR-GMM checkpoint folder.
 ///
 /// # Errors
 /// [`Error::Checkpoint`] naming the file when it is missing, not valid JSON, of another kind,
-/// or when the weights do not match the configured sizes.
+/// when the weights do not match the configured sizes, or hold NaN or ∞.
 pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
     let config_path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&config_path).map_err(|e| Error::Checkpoint {
-        path: config_path.clone(),
-        reason: e.to_string(),
-    })?;
+    let text =
+        mace_core::fs::read_text(&config_path, CONFIG_LIMIT).map_err(|e| Error::Checkpoint {
+            path: config_path.clone(),
+            reason: e.to_string(),
+        })?;
     let info: CheckpointInfo = serde_json::from_str(&text).map_err(|e| Error::Checkpoint {
         path: config_path.clone(),
         reason: format!("invalid JSON: {e}"),
@@ -77,6 +81,10 @@ pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
             reason: format!("kind is {:?}, expected {AR_GMM_KIND:?}", info.kind),
         });
     }
+    info.model.validate().map_err(|e| Error::Checkpoint {
+        path: config_path.clone(),
+        reason: e.to_string(),
+    })?;
     let model = ArGmm::with_varmap(info.model.clone(), candle_nn::VarMap::new())?;
     let weights = dir.join(WEIGHTS_FILE);
     if !weights.is_file() {
@@ -90,6 +98,15 @@ pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
         path: weights.clone(),
         reason: e.to_string(),
     })?;
+    for (name, var) in varmap.data().lock().expect("varmap lock").iter() {
+        let values = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Checkpoint {
+                path: weights,
+                reason: format!("tensor `{name}` holds {} at index {i}", values[i]),
+            });
+        }
+    }
     Ok((model, info))
 }
 

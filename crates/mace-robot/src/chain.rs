@@ -105,6 +105,8 @@ pub struct KinematicChain {
     pub(crate) joints: Vec<JointSpec>,
     pub(crate) tip: usize,
     pub(crate) ignored_meshes: Vec<String>,
+    /// Movable joints off the chain (a gripper's fingers) held at one value: name, rad or m.
+    pub(crate) held_joints: Vec<(String, f32)>,
     /// Link pairs never checked for self-collision (an SRDF's `disable_collisions`, a robot
     /// file's `ignore_pairs`), by name.
     pub(crate) disabled_pairs: Vec<(String, String)>,
@@ -169,6 +171,12 @@ impl KinematicChain {
             .filter(|(_, (j, &v))| !(v >= j.lower && v <= j.upper))
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Movable joints off the chain (a gripper's fingers), held at one value each: name and
+    /// value (rad or m). Their links move with the chain and collide.
+    pub fn held_joints(&self) -> &[(String, f32)] {
+        &self.held_joints
     }
 
     /// Link pairs never checked for self-collision, by name (see

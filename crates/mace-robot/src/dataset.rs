@@ -150,12 +150,27 @@ impl Dataset {
     pub fn load_safetensors(path: impl AsRef<Path>) -> Result<Dataset> {
         let path = path.as_ref();
         let buf = mace_core::fs::read_file(path, 64 << 30)?;
+        Dataset::from_safetensors_bytes(&buf).map_err(|e| match e {
+            Error::ShapeMismatch { got, .. } => Error::BadFile {
+                path: path.to_path_buf(),
+                reason: format!("not a dataset of `mace ik dataset`: {got}"),
+            },
+            other => other,
+        })
+    }
+
+    /// A set from the bytes of its safetensors file (see [`Dataset::load_safetensors`]).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for anything but tensors `q` `(n, dof)` and `tcp` `(n, 3)` of
+    /// finite f32 with `n ≥ 1` and `dof` in 1..=64.
+    pub fn from_safetensors_bytes(buf: &[u8]) -> Result<Dataset> {
         let bad = |got: String| Error::ShapeMismatch {
             op: "Dataset::load_safetensors",
             expected: "tensors q (n, dof) and tcp (n, 3), f32".into(),
             got,
         };
-        let st = SafeTensors::deserialize(&buf).map_err(|e| bad(e.to_string()))?;
+        let st = SafeTensors::deserialize(buf).map_err(|e| bad(e.to_string()))?;
         let read = |name: &str| -> Result<(Vec<usize>, Vec<f32>)> {
             let t = st.tensor(name).map_err(|e| bad(e.to_string()))?;
             if t.dtype() != Dtype::F32 || t.shape().len() != 2 {
@@ -170,10 +185,13 @@ impl Dataset {
         };
         let (qs, q) = read("q")?;
         let (ts, tcp) = read("tcp")?;
-        if ts[1] != 3 || ts[0] != qs[0] {
+        if ts[1] != 3 || ts[0] != qs[0] || qs[0] == 0 || !(1..=64).contains(&qs[1]) {
             return Err(bad(format!("q {qs:?}, tcp {ts:?}")));
         }
-        let meta: HashMap<String, String> = SafeTensors::read_metadata(&buf)
+        if let Some(i) = q.iter().chain(&tcp).position(|v| !v.is_finite()) {
+            return Err(bad(format!("a value that is not finite at flat index {i}")));
+        }
+        let meta: HashMap<String, String> = SafeTensors::read_metadata(buf)
             .ok()
             .and_then(|(_, m)| m.metadata().clone())
             .unwrap_or_default();

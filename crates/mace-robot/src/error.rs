@@ -16,7 +16,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The URDF text is not valid URDF XML.
-    #[error("malformed URDF {origin}: {source}")]
+    #[error("malformed URDF {origin}: {}", fold(&source.to_string()))]
     Urdf {
         /// Where the text came from (a file path, or `<string>`).
         origin: String,
@@ -25,7 +25,7 @@ pub enum Error {
         source: urdf_rs::UrdfError,
     },
     /// A robot description (URDF, robot TOML, SRDF) has an invalid field for a kinematic chain.
-    #[error("invalid robot {origin}: {field}: {reason}")]
+    #[error("invalid robot {origin}: {}: {}", fold(field), fold(reason))]
     InvalidRobot {
         /// Where the text came from (a file path, or `<string>`).
         origin: String,
@@ -35,7 +35,7 @@ pub enum Error {
         reason: String,
     },
     /// The scene TOML is malformed or has an invalid field.
-    #[error("invalid scene {origin}: {reason}")]
+    #[error("invalid scene {origin}: {}", fold(reason))]
     Scene {
         /// Where the scene came from (a file path, a scene name, or `<string>`).
         origin: String,
@@ -43,7 +43,10 @@ pub enum Error {
         reason: String,
     },
     /// A robot name that is neither shipped nor a `.urdf` or `.toml` file.
-    #[error("unknown robot `{name}`: expected one of {known}, or a .urdf or robot .toml file")]
+    #[error(
+        "unknown robot `{}`: expected one of {known}, or a .urdf or robot .toml file",
+        fold(name)
+    )]
     UnknownRobot {
         /// The name that was given.
         name: String,
@@ -61,13 +64,16 @@ pub enum Error {
         robot: String,
     },
     /// A scene name that is neither built in nor an existing `.toml` file.
-    #[error("unknown scene `{name}`: expected one of wall, window, box or a path to a .toml file")]
+    #[error(
+        "unknown scene `{}`: expected one of wall, window, box or a path to a .toml file",
+        fold(name)
+    )]
     UnknownScene {
         /// The name that was given.
         name: String,
     },
     /// A configuration or batch of the wrong shape.
-    #[error("shape mismatch in {op}: expected {expected}, got {got}")]
+    #[error("shape mismatch in {op}: expected {expected}, got {}", fold(got))]
     ShapeMismatch {
         /// The operation that checked the shape.
         op: &'static str,
@@ -156,7 +162,7 @@ pub enum Error {
         reason: String,
     },
     /// A file of configurations (or another input) that is not what it should be.
-    #[error("{}: {reason}", path.display())]
+    #[error("{}: {}", path.display(), fold(reason))]
     BadFile {
         /// The file.
         path: PathBuf,
@@ -180,10 +186,17 @@ impl From<Error> for mace_core::Error {
     }
 }
 
+/// `text` on one line: line breaks and other control characters become spaces.
+pub(crate) fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// A TOML parse error as one line: `line L, column C: what` (the parser's own message spans
 /// several lines with a snippet of the file).
 pub(crate) fn toml_error_line(e: &toml::de::Error, text: &str) -> String {
-    let message = e.message().trim().replace('\n', " ");
+    let message = fold(e.message().trim());
     match e.span() {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];

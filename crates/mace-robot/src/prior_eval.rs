@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::KinematicChain;
 use crate::collision::CollisionModel;
 use crate::dataset::{Dataset, DatasetConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::scene::Scene;
 
 /// Options of [`evaluate_sampler`].
@@ -94,18 +94,33 @@ const MAX_DIVERSITY_SET: usize = 300;
 /// `dataset` (optional) provides the near-target spread to compare with.
 ///
 /// # Errors
-/// Forward-kinematics or collision errors on the sampler's output (e.g. a wrong row length).
+/// [`Error::EmptyBatch`] for no targets or no samples, [`Error::TooMany`] above 10 M samples in
+/// all; forward-kinematics or collision errors on the sampler's output (e.g. a wrong row length).
 pub fn evaluate_sampler(
     chain: &KinematicChain,
     dataset: Option<&Dataset>,
     config: &PriorEvalConfig,
     sampler: &mut Sampler<'_>,
 ) -> Result<PriorEvalReport> {
+    if config.targets == 0 || config.samples_per_target == 0 {
+        return Err(Error::EmptyBatch {
+            op: "evaluate_sampler (targets and samples per target must be at least 1)",
+        });
+    }
+    const MAX_TOTAL: usize = 10_000_000;
+    let total_samples = config.targets.saturating_mul(config.samples_per_target);
+    if total_samples > MAX_TOTAL {
+        return Err(Error::TooMany {
+            what: "targets × samples per target",
+            value: total_samples,
+            max: MAX_TOTAL,
+        });
+    }
     let dof = chain.dof();
     let targets = Dataset::generate(
         chain,
         &DatasetConfig {
-            n: config.targets.max(1),
+            n: config.targets,
             seed: config.seed,
         },
     )?;

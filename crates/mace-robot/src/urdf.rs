@@ -130,6 +130,7 @@ impl KinematicChain {
             base,
             tip,
             &Meshes::Folder { dir, packages },
+            &[],
         )
     }
 
@@ -152,7 +153,7 @@ impl KinematicChain {
     /// inverted or non-finite limits, an unsupported joint type on the path, or a non-positive
     /// shape size.
     pub fn from_urdf_str(text: &str, base: &str, tip: &str) -> Result<KinematicChain> {
-        parse(text, "<string>", base, tip, &Meshes::Unavailable)
+        parse(text, "<string>", base, tip, &Meshes::Unavailable, &[])
     }
 }
 
@@ -168,8 +169,11 @@ pub(crate) fn read_urdf(path: &Path) -> Result<String> {
 }
 
 /// The base and tip a bare URDF implies: the root link (the one link that is no joint's
-/// child), and the end of its longest chain (most joints from the root; among equals, most
-/// movable joints, then the first in file order).
+/// child), and the end of its longest chain: the link with the most movable joints from the
+/// root — a gripper's fingers (joints that mimic another, or two movable joints on one link)
+/// do not count, so the tip is the hand's frame — then a tool-like name (`tcp`, `tool`,
+/// `end_effector`, `ee_link`, `grasp`, `flange`), then the most joints, then the first in file
+/// order.
 ///
 /// # Errors
 /// [`Error::Urdf`] for malformed XML; [`Error::InvalidRobot`] for no root or several roots.
@@ -203,13 +207,33 @@ pub fn default_ends(text: &str, origin: &str) -> Result<(String, String)> {
             ))
         }
     };
-    // Depth (joints, movable joints) of every link reachable from the root, breadth first.
-    let mut best = (0usize, 0usize, root);
+    // A gripper's joints are not the arm's: a movable joint that mimics another, or that has a
+    // movable sibling (two fingers on one hand), ends a path without extending it.
+    let movable = |j: &urdf_rs::Joint| j.joint_type != urdf_rs::JointType::Fixed;
+    let gripper = |j: &urdf_rs::Joint| {
+        movable(j)
+            && (j.mimic.is_some()
+                || robot
+                    .joints
+                    .iter()
+                    .any(|k| k.name != j.name && k.parent.link == j.parent.link && movable(k)))
+    };
+    // (movable joints, joints) of every link reachable from the root, breadth first; the tip
+    // is the link with the most movable joints, then a tool-like name, then the most joints,
+    // then the first in file order.
+    let tool_like = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        ["tcp", "tool", "end_effector", "ee_link", "grasp", "flange"]
+            .iter()
+            .any(|k| n.contains(k))
+    };
+    let rank = |movable: usize, depth: usize, name: &str| (movable, tool_like(name), depth);
+    let mut best = (rank(0, 0, root), root);
     let mut frontier = vec![(root, 0usize, 0usize)];
     let mut seen = std::collections::HashSet::from([root]);
-    while let Some((link, depth, movable)) = frontier.pop() {
-        if (depth, movable) > (best.0, best.1) {
-            best = (depth, movable, link);
+    while let Some((link, depth, moves)) = frontier.pop() {
+        if rank(moves, depth, link) > best.0 {
+            best = (rank(moves, depth, link), link);
         }
         for j in robot.joints.iter().filter(|j| j.parent.link == link) {
             let child = j.child.link.as_str();
@@ -223,11 +247,59 @@ pub fn default_ends(text: &str, origin: &str) -> Result<(String, String)> {
                     ),
                 ));
             }
-            let moves = usize::from(j.joint_type != urdf_rs::JointType::Fixed);
-            frontier.insert(0, (child, depth + 1, movable + moves));
+            if gripper(j) {
+                continue;
+            }
+            frontier.insert(0, (child, depth + 1, moves + usize::from(movable(j))));
         }
     }
-    Ok((root.to_string(), best.2.to_string()))
+    Ok((root.to_string(), best.1.to_string()))
+}
+
+/// The value at which the off-chain movable joint `j` is held: `held`'s if given (checked
+/// against the limits), else 0 clamped into the limits; `None` for joint types that cannot be
+/// held (floating, planar: their subtree is left out).
+fn held_value(j: &urdf_rs::Joint, held: &[(String, f64)], origin: &str) -> Result<Option<f64>> {
+    use urdf_rs::JointType as T;
+    let (lo, hi) = match j.joint_type {
+        T::Revolute | T::Prismatic => (j.limit.lower, j.limit.upper),
+        T::Continuous => (f64::NEG_INFINITY, f64::INFINITY),
+        _ => return Ok(None),
+    };
+    match held.iter().find(|(n, _)| *n == j.name) {
+        Some(&(_, v)) if v.is_finite() && (lo..=hi).contains(&v) => Ok(Some(v)),
+        Some(&(_, v)) => Err(invalid(
+            origin,
+            format!("held_joints.{}", j.name),
+            format!("value {v} outside the joint's limits [{lo}, {hi}]"),
+        )),
+        None if lo.is_finite() && hi.is_finite() && lo <= hi => Ok(Some(0.0f64.clamp(lo, hi))),
+        None if lo.is_nan() || hi.is_nan() => Err(invalid(
+            origin,
+            format!("joint \"{}\" limit", j.name),
+            format!("limits must be finite, got [{lo}, {hi}]"),
+        )),
+        None => Ok(Some(0.0)),
+    }
+}
+
+/// The motion of joint `j` at `value` (rotation about or translation along its axis).
+fn joint_motion(j: &urdf_rs::Joint, value: f64, origin: &str) -> Result<Pose> {
+    let axis = normalize_f64(*j.axis.xyz).ok_or_else(|| {
+        invalid(
+            origin,
+            format!("joint \"{}\" axis", j.name),
+            "axis must be a non-zero finite vector",
+        )
+    })?;
+    Ok(match j.joint_type {
+        urdf_rs::JointType::Prismatic => Pose::from_translation([
+            axis[0] * value as f32,
+            axis[1] * value as f32,
+            axis[2] * value as f32,
+        ]),
+        _ => Pose::from_axis_angle(axis, value as f32),
+    })
 }
 
 /// The pose of a URDF `<origin>`, checked: six finite numbers, within 1 km.
@@ -257,6 +329,7 @@ pub(crate) fn parse(
     base: &str,
     tip: &str,
     meshes: &Meshes<'_>,
+    held: &[(String, f64)],
 ) -> Result<KinematicChain> {
     let robot = urdf_rs::read_from_string(text).map_err(|source| Error::Urdf {
         origin: origin.to_string(),
@@ -325,6 +398,10 @@ pub(crate) fn parse(
     let mut links: Vec<ChainLink> = Vec::new();
     let mut joints: Vec<JointSpec> = Vec::new();
     let mut ignored_meshes = Vec::new();
+    let mut held_joints = Vec::new();
+    // Links below a held joint: (the link it hangs from, which held joint), to leave the
+    // contacts between two fingers of one hand unchecked, as every gripper's SRDF does.
+    let mut gripper_part: HashMap<&str, (String, usize)> = HashMap::new();
     let mut index_of: HashMap<&str, usize> = HashMap::new();
 
     let make_link = |name: &str, ignored: &mut Vec<String>| -> Result<Vec<LinkShape>> {
@@ -372,7 +449,12 @@ pub(crate) fn parse(
                 }
                 urdf_rs::Geometry::Mesh { filename, scale } => {
                     let Some(bytes) = meshes.read(filename, origin, &field)? else {
-                        ignored.push(name.to_string());
+                        let why = if mesh_file::is_supported(filename) {
+                            "no mesh folder"
+                        } else {
+                            "format not read: convert to STL or OBJ"
+                        };
+                        ignored.push(format!("{name}: {filename} ({why})"));
                         continue;
                     };
                     let field = || format!("link \"{name}\" collision[{ci}] mesh \"{filename}\"");
@@ -434,15 +516,28 @@ pub(crate) fn parse(
             for &ji in children.get(pname).map(Vec::as_slice).unwrap_or(&[]) {
                 let j = &robot.joints[ji];
                 let child = j.child.link.as_str();
-                if path.contains(&child) || j.joint_type != urdf_rs::JointType::Fixed {
+                if path.contains(&child) {
                     continue;
+                }
+                let mut joint_origin =
+                    checked_pose(origin, format!("joint \"{}\"", j.name), &j.origin)?;
+                if j.joint_type != urdf_rs::JointType::Fixed {
+                    // A movable joint off the chain (a gripper's finger) is held at one value.
+                    let Some(value) = held_value(j, held, origin)? else {
+                        continue;
+                    };
+                    held_joints.push((j.name.clone(), value as f32));
+                    joint_origin = joint_origin.mul(&joint_motion(j, value, origin)?);
+                    gripper_part.insert(child, (pname.to_string(), held_joints.len()));
+                } else if let Some(part) = gripper_part.get(pname).cloned() {
+                    gripper_part.insert(child, part);
                 }
                 let collision = make_link(child, &mut ignored_meshes)?;
                 links.push(ChainLink {
                     name: child.to_string(),
                     parent: Some(index_of[pname]),
                     joint_name: j.name.clone(),
-                    origin: checked_pose(origin, format!("joint \"{}\"", j.name), &j.origin)?,
+                    origin: joint_origin,
                     kind: JointKind::Fixed,
                     collision,
                 });
@@ -543,13 +638,25 @@ pub(crate) fn parse(
         queue.push(child);
     }
     let tip_index = index_of[tip];
+    let mut parts: Vec<(&str, &(String, usize))> =
+        gripper_part.iter().map(|(k, v)| (*k, v)).collect();
+    parts.sort();
+    let mut disabled_pairs = Vec::new();
+    for (i, (a, (hand_a, joint_a))) in parts.iter().enumerate() {
+        for (b, (hand_b, joint_b)) in &parts[i + 1..] {
+            if hand_a == hand_b && joint_a != joint_b {
+                disabled_pairs.push((a.to_string(), b.to_string()));
+            }
+        }
+    }
     Ok(KinematicChain {
         name: robot.name.clone(),
         links,
         joints,
         tip: tip_index,
         ignored_meshes,
-        disabled_pairs: Vec::new(),
+        held_joints,
+        disabled_pairs,
     })
 }
 

@@ -5,7 +5,8 @@ The robot is one of ours (assets/robots/NAME.urdf, collision meshes and all) or 
 scene is one of our TOML files with any obstacle kind (boxes, spheres, capsules, cylinders,
 meshes — surface or convex —, point clouds) or a built-in name. Self-collision checks every pair
 of links with geometry except a link and its parent (our rule, and PyBullet's default) and the
-pairs a robot file disables; the ground is the plane z = 0 for every link but the base.
+pairs a robot file disables; the ground is the plane z = 0 for every link but the base and the
+links fixed rigidly to it.
 
 Development and CI tool only (`pip install pybullet==3.2.7 numpy`):
 
@@ -93,13 +94,23 @@ class World:
         self.index = {pb.getBodyInfo(self.body, physicsClientId=self.cid)[0].decode(): -1}
         self.parent = {}
         self.movable = []
+        fixed = {}
         for j in range(n):
             info = pb.getJointInfo(self.body, j, physicsClientId=self.cid)
             child = info[12].decode()
             self.index[child] = j
             self.parent[j] = info[16]
+            fixed[j] = info[2] == pb.JOINT_FIXED
             if info[2] != pb.JOINT_FIXED:
                 self.movable.append((j, info[8], info[9]))
+
+        def rigid_to_base(l):
+            while l != -1:
+                if not fixed[l]:
+                    return False
+                l = self.parent[l]
+            return True
+        self.rigid = rigid_to_base
         name = os.path.splitext(os.path.basename(urdf))[0]
         self.tip = self.index[TIPS.get(name, child)]
         self.geo = [l for l in [-1] + list(range(n)) if pb.getCollisionShapeData(
@@ -186,7 +197,8 @@ class World:
                         default=math.inf)
         ground = math.inf
         if self.ground is not None:
-            ground = min((self._min(self.body, self.ground, l, -1) for l in self.geo if l != -1),
+            ground = min((self._min(self.body, self.ground, l, -1) for l in self.geo
+                          if not self.rigid(l)),
                          default=math.inf)
         self_d = min((self._min(self.body, self.body, a, b) for a, b in self.pairs),
                      default=math.inf)

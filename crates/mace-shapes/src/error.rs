@@ -74,6 +74,54 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A PCD header field is malformed or unsupported, or the data does not match it.
+    #[error("bad PCD {origin}: field `{field}` = {value}: {reason}")]
+    Pcd {
+        /// The file (or `<memory>`).
+        origin: String,
+        /// The header field (`VERSION`, `FIELDS`, `SIZE`, `TYPE`, `COUNT`, `WIDTH`, `HEIGHT`,
+        /// `POINTS`, `DATA`) or `data` for the body.
+        field: &'static str,
+        /// The value that was found, formatted.
+        value: String,
+        /// What is wrong or what was expected.
+        reason: String,
+    },
+    /// A line of an OFF file cannot be parsed, or a face names a missing vertex.
+    #[error("bad OFF {origin}, line {line} `{content}`: {reason}")]
+    Off {
+        /// The file (or `<memory>`).
+        origin: String,
+        /// 1-based line number (0: the file as a whole).
+        line: usize,
+        /// The offending line, trimmed and cut to 80 characters.
+        content: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A shape file with fewer points than a shape needs.
+    #[error("{origin}: {got} points, fewer than the {min} a shape needs")]
+    TooFewPoints {
+        /// The file.
+        origin: String,
+        /// Points found.
+        got: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// A header announces more points, vertices or faces than a reader accepts; refused
+    /// before anything is allocated.
+    #[error("{origin}: {what} = {count}, more than the {limit} this reader accepts")]
+    TooMany {
+        /// The file.
+        origin: String,
+        /// What was counted, naming the header field (`element vertex`, `POINTS`, …).
+        what: String,
+        /// The count the header gives.
+        count: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A coordinate is NaN or infinite.
     #[error("{origin}: point {index} has non-finite coordinate {axis} = {value}")]
     NonFinite {

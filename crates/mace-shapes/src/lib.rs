@@ -1,4 +1,5 @@
-//! Point clouds for MACE's shape-inference experiments: I/O (PLY, NPY, OBJ surface sampling),
+//! Point clouds for MACE's shape-inference experiments: I/O (PLY, NPY, PCD, JSON; OFF and OBJ
+//! meshes sampled on their surface), users' shape files brought into the prior's frame,
 //! the ShapeNet folder layout, a procedural airplane family, Chamfer distances on k-d trees,
 //! the grasp-contact simulator and score for the tuner, and a partial-view (depth camera)
 //! simulator.
@@ -31,6 +32,7 @@ pub mod grasp;
 pub mod io;
 pub mod mesh;
 pub mod point_cloud;
+pub mod prepare;
 mod seed;
 
 pub use airplane::{
@@ -51,9 +53,15 @@ pub use grasp::{
     grasp_evidence, GraspConfig, GraspObservation, GraspScore, GraspSimulator, ScoreForm,
     IN_DISTRIBUTION_DIRECTIONS, OUT_OF_DISTRIBUTION_DIRECTIONS,
 };
-pub use io::{read_point_cloud, write_point_cloud, PlyEncoding};
+pub use io::{
+    read_point_cloud, read_shape, write_point_cloud, PcdEncoding, PlyEncoding, ShapeData,
+    ShapeFormat,
+};
 pub use mesh::Mesh;
 pub use point_cloud::{
     clouds_from_tensor, clouds_to_tensor, points_from_flat, tensor_to_flat, CountPolicy,
     Normalization, PointCloud,
+};
+pub use prepare::{
+    load_shape, prepare_shape, Axis, Frame, PrepareOptions, ShapeRecord, MIN_CLOUD_POINTS,
 };

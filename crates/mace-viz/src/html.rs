@@ -467,4 +467,47 @@ mod tests {
         assert!(matches!(e, Error::File(FileError::NotADir { .. })), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    mod props {
+        //! The report's readers of what it finds in a folder (Markdown tables, JSON records)
+        //! never panic on arbitrary text. `PROPTEST_CASES=1000000` for a long run.
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(500);
+            ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn markdown_of_any_text(text in "(\\PC|\\||\\n|-|`|\\*|#|<|>|&){0,300}") {
+                let h = markdown_to_html(&text);
+                prop_assert!(!h.contains("<script"));
+            }
+
+            #[test]
+            fn json_records_of_any_bytes(b in prop::collection::vec(any::<u8>(), 0..300)) {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
+                    let _ = json_rows(&v);
+                }
+            }
+
+            #[test]
+            fn json_records_of_any_shape(text in "[\\[\\]{}:,0-9a-z\"\\-. ]{0,200}") {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    let _ = json_rows(&v);
+                }
+            }
+        }
+    }
 }

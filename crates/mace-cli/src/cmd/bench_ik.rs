@@ -24,10 +24,10 @@ pub(crate) struct Table1Args {
     #[command(flatten)]
     robot: RobotArgs,
     /// Number of targets.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::limits::problems())]
     targets: usize,
     /// Samples drawn from each model to score it.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::limits::samples())]
     samples: usize,
     /// Seed of the targets, the tuning and the evaluation.
     #[arg(long, default_value_t = 0)]
@@ -124,7 +124,7 @@ pub(crate) struct Table2Args {
     #[command(flatten)]
     robot: RobotArgs,
     /// Trials per method.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = crate::limits::problems())]
     trials: usize,
     /// Seed of the first trial (trial t uses seed + t).
     #[arg(long, default_value_t = 0)]

@@ -24,7 +24,7 @@ pub(crate) struct SceneBenchArgs {
     #[arg(long, value_name = "NAME|FILE", default_value = "shelf")]
     scene: String,
     /// Number of targets.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = crate::limits::problems())]
     targets: usize,
     /// Methods to compare, comma-separated: `prior`, `numeric`, `hybrid`.
     #[arg(long, value_delimiter = ',', default_value = "hybrid")]
@@ -36,7 +36,7 @@ pub(crate) struct SceneBenchArgs {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     budget: f64,
     /// A target's known answer passes within this distance of the obstacles, metres.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     near: f32,
     /// Prior folder (default: the robot's shipped prior).
     #[arg(long, value_name = "DIR")]

@@ -16,6 +16,7 @@ use crate::output::{write_json, ResultsDir};
 use crate::pictures::{save_completion_picture, save_curves, write_samples};
 use crate::progress::TuneProgress;
 use crate::say;
+use crate::shape_args::{prior_points, with_shape_file, ShapeFileArgs};
 
 /// Subcommands of `mace complete`.
 #[derive(Debug, Subcommand)]
@@ -34,9 +35,12 @@ pub(crate) fn run(command: CompleteCommand, force: bool) -> anyhow::Result<()> {
 /// Arguments of `mace complete tune`.
 #[derive(Debug, Args)]
 pub(crate) struct CompleteTuneArgs {
-    /// The observed object: an index into the test split, or a PLY/NPY file (normalised clouds).
+    /// The observed object: an index into the test split, or a file: a cloud (PLY, NPY, PCD,
+    /// JSON) or a mesh (OFF, OBJ, PLY with faces), brought into the prior's frame.
     #[arg(long, value_name = "INDEX|FILE")]
     shape: String,
+    #[command(flatten)]
+    file: ShapeFileArgs,
     #[command(flatten)]
     data: ShapeSourceArgs,
     /// Camera azimuth and elevation, degrees.
@@ -80,9 +84,14 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         bail!("--view takes two numbers: AZ EL (degrees)");
     };
     let camera = args.camera.camera([az, el])?;
-    let (truth, shape_name) = args.data.source().test_shape(&args.shape)?;
+    let n = prior_points(args.prior.as_deref());
+    let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed)?;
+    let (truth, shape_name) = (&shape.cloud, &shape.name);
+    if let Some(f) = &shape.file {
+        say!("{}", f.summary());
+    }
     let problem = CompletionProblem::new(
-        &truth,
+        truth,
         camera,
         args.depth_noise,
         args.seed,
@@ -103,7 +112,7 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         config.tune.iterations,
         args.quiet,
     );
-    let run = tune_completion(&prior, &truth, &shape_name, problem, &config, &mut bar)?;
+    let run = tune_completion(&prior, truth, shape_name, problem, &config, &mut bar)?;
     bar.finish();
     let observed = &run.problem.observed;
     mace_shapes::write_point_cloud(
@@ -111,14 +120,18 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         &PointCloud::new(observed.clone())?,
         false,
     )?;
-    mace_shapes::write_point_cloud(out.file("ground_truth.ply"), &truth, false)?;
+    mace_shapes::write_point_cloud(out.file("ground_truth.ply"), truth, false)?;
     write_samples(&out.file("prior"), &run.prior_clouds, false)?;
     write_samples(&out.file("posterior"), &run.posterior_clouds, false)?;
     let record = &run.record;
-    write_json(&out.file("report.json"), record, false)?;
+    write_json(
+        &out.file("report.json"),
+        &with_shape_file(record, &shape)?,
+        false,
+    )?;
     save_completion_picture(
         &out.file("samples.png"),
-        &truth,
+        truth,
         observed,
         &run.prior_clouds,
         &run.posterior_clouds,

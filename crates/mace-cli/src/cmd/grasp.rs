@@ -23,6 +23,7 @@ use crate::output::{write_json, ResultsDir};
 use crate::pictures::{save_curves, save_grasp_picture, write_samples};
 use crate::progress::{bar, BarProgress, TuneProgress};
 use crate::say;
+use crate::shape_args::{with_shape_file, ShapeFileArgs};
 
 /// Subcommands of `mace grasp`.
 #[derive(Debug, Subcommand)]
@@ -235,9 +236,12 @@ fn epoch_message(bar: &indicatif::ProgressBar, s: &VaeEpochStats, improved: bool
 /// Arguments of `mace grasp tune`.
 #[derive(Debug, Args)]
 pub(crate) struct GraspTuneArgs {
-    /// The observed object: an index into the test split, or a PLY/NPY file.
+    /// The observed object: an index into the test split, or a file: a cloud (PLY, NPY, PCD,
+    /// JSON) or a mesh (OFF, OBJ, PLY with faces), brought into the prior's frame.
     #[arg(long, value_name = "INDEX|FILE")]
     shape: String,
+    #[command(flatten)]
+    file: ShapeFileArgs,
     #[command(flatten)]
     data: ShapeSourceArgs,
     /// Out of distribution: the fifth finger points along +x instead of −x.
@@ -280,7 +284,12 @@ pub(crate) struct GraspTuneArgs {
 fn tune(args: GraspTuneArgs, force: bool) -> anyhow::Result<()> {
     let out = ResultsDir::new(&args.out, force)?;
     let prior = load_shape_prior(args.prior.as_deref())?;
-    let (observed, shape_name) = args.data.source().test_shape(&args.shape)?;
+    let n = prior.vae.config().n_points;
+    let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed)?;
+    let (observed, shape_name) = (&shape.cloud, &shape.name);
+    if let Some(f) = &shape.file {
+        say!("{}", f.summary());
+    }
     let config = GraspTuneConfig {
         ood: args.ood,
         objective: args.objective,
@@ -295,15 +304,15 @@ fn tune(args: GraspTuneArgs, force: bool) -> anyhow::Result<()> {
         config.tune.iterations,
         args.quiet,
     );
-    let run = tune_grasp(&prior, &observed, &shape_name, &config, &mut bar)?;
+    let run = tune_grasp(&prior, observed, shape_name, &config, &mut bar)?;
     bar.finish();
-    mace_shapes::write_point_cloud(out.file("observed.ply"), &observed, false)?;
+    mace_shapes::write_point_cloud(out.file("observed.ply"), observed, false)?;
     write_samples(&out.file("posterior"), &run.posterior_clouds, false)?;
     if !args.no_pictures {
         save_grasp_picture(
             &out.file("samples.png"),
             &run.sim,
-            &observed,
+            observed,
             &run.record.observation,
             &run.prior_clouds,
             &run.posterior_clouds,
@@ -317,7 +326,8 @@ fn tune(args: GraspTuneArgs, force: bool) -> anyhow::Result<()> {
         )?;
     }
     let record = &run.record;
-    write_json(&out.file("report.json"), record, false)?;
+    let report = with_shape_file(record, &shape)?;
+    write_json(&out.file("report.json"), &report, false)?;
     let dir = out.path().to_path_buf();
     out.publish()?;
     let sim = grasp_simulator(args.ood);

@@ -67,7 +67,7 @@ pub(crate) struct DatasetArgs {
     #[command(flatten)]
     robot: RobotArgs,
     /// Number of configurations.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::limits::count(mace_robot::MAX_DATASET as u64))]
     n: usize,
     /// Seed of the draws.
     #[arg(long, default_value_t = 0)]
@@ -107,7 +107,7 @@ pub(crate) struct CheckArgs {
     )]
     configs: Option<PathBuf>,
     /// Check N configurations drawn uniformly within the joint limits; prints only a summary.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::limits::samples())]
     random: Option<usize>,
     /// Seed of the random configurations.
     #[arg(long, default_value_t = 0)]

@@ -30,7 +30,7 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// Configurations to draw when no `--data` is given.
-    #[arg(long, default_value_t = 2_000_000, conflicts_with = "data")]
+    #[arg(long, default_value_t = 2_000_000, conflicts_with = "data", value_parser = crate::limits::count(mace_robot::MAX_DATASET as u64))]
     n: usize,
     /// Seed of the drawn configurations when no `--data` is given.
     #[arg(long, default_value_t = 1, conflicts_with = "data")]
@@ -40,13 +40,13 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Passes over the training split.
-    #[arg(long, default_value_t = IkTrainConfig::default().epochs)]
+    #[arg(long, default_value_t = IkTrainConfig::default().epochs, value_parser = crate::limits::count(100_000))]
     epochs: usize,
     /// Mini-batch size.
-    #[arg(long, default_value_t = IkTrainConfig::default().batch)]
+    #[arg(long, default_value_t = IkTrainConfig::default().batch, value_parser = crate::limits::count(1 << 20))]
     batch: usize,
     /// Initial Adam learning rate (cosine decay to 5% of it).
-    #[arg(long, default_value_t = IkTrainConfig::default().lr)]
+    #[arg(long, default_value_t = IkTrainConfig::default().lr, allow_negative_numbers = true)]
     lr: f64,
     /// Hidden layer widths of each joint's network, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "128,128")]
@@ -55,14 +55,14 @@ pub(crate) struct TrainArgs {
     #[arg(long, default_value_t = IkTrainConfig::default().components)]
     components: usize,
     /// Floor of the mixture standard deviations, rad.
-    #[arg(long, default_value_t = IkTrainConfig::default().min_std)]
+    #[arg(long, default_value_t = IkTrainConfig::default().min_std, allow_negative_numbers = true)]
     min_std: f32,
     /// Do not feed the networks the target as seen from each joint's frame (the paper's plain
     /// conditioning on the base-frame target).
     #[arg(long)]
     no_features: bool,
     /// Fraction of the data held out.
-    #[arg(long, default_value_t = IkTrainConfig::default().heldout)]
+    #[arg(long, default_value_t = IkTrainConfig::default().heldout, allow_negative_numbers = true)]
     heldout: f64,
     /// Seed of initialisation, split and shuffles.
     #[arg(long, default_value_t = 0)]
@@ -96,7 +96,7 @@ pub(crate) struct SampleArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "prior")]
     posterior: Option<PathBuf>,
     /// Number of samples.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = crate::limits::samples())]
     n: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]
@@ -120,10 +120,10 @@ pub(crate) struct EvalPriorArgs {
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// Number of targets.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = crate::limits::problems())]
     targets: usize,
     /// Samples per target.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::limits::count(100_000))]
     samples: usize,
     /// Seed of targets and samples.
     #[arg(long, default_value_t = 7)]

@@ -58,8 +58,11 @@ pub(crate) fn robot(args: RobotInfoArgs, force: bool) -> anyhow::Result<()> {
         "{} link pair(s) never checked for self-collision",
         info.disabled_pairs.len()
     );
-    if !info.ignored_meshes.is_empty() {
-        say!("meshes not used: {}", info.ignored_meshes.join(", "));
+    for (name, value) in &info.held_joints {
+        say!("off the chain, held at {value}: joint {name} (its links collide; set it with held_joints in a robot file)");
+    }
+    for m in &info.ignored_meshes {
+        say!("collision mesh not read, the link does not collide there: {m}");
     }
     Ok(())
 }

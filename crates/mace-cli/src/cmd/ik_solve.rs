@@ -34,7 +34,7 @@ pub(crate) struct SolveArgs {
     #[arg(long, default_value = "numeric", value_parser = parse_method)]
     method: Method,
     /// Independent solves (seeds seed, seed+1, …); the summary gives time, error and success.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::limits::problems())]
     trials: usize,
     /// Seed of the first solve.
     #[arg(long, default_value_t = 0)]
@@ -51,7 +51,7 @@ pub(crate) struct SolveArgs {
     #[arg(long, default_value_t = 0.01)]
     prior_stop: f32,
     /// Samples per prior batch (default: 1024 for `prior`, 128 for `hybrid`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::limits::count(1 << 20))]
     batch_size: Option<usize>,
     /// `numeric`: run two random-restart streams on the two cores, first to succeed wins (faster,
     /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.

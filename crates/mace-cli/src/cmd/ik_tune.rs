@@ -60,7 +60,7 @@ pub(crate) struct TuneArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Posterior samples drawn after tuning to evaluate it.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::limits::samples())]
     eval_samples: usize,
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]

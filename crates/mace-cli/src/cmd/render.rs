@@ -56,7 +56,7 @@ pub(crate) struct RobotPictureArgs {
     #[arg(long, num_args = 2, value_names = ["W", "H"], default_values_t = [640, 560])]
     size: Vec<u32>,
     /// At most this many configurations per panel (evenly spaced through the file).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_parser = crate::limits::count(100_000))]
     max: usize,
     /// Opacity of each configuration, (0, 1] (default: 2/√n, clamped to [0.06, 0.9]).
     #[arg(long)]

@@ -83,3 +83,86 @@ pub(crate) fn differing_fraction(
     }
     n as f64 / (w * h) as f64
 }
+
+/// Every regular file under `dir` with its bytes (symlinks and devices by their kind only).
+pub(crate) fn snapshot(dir: &std::path::Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                out.push((p.clone(), b"<dir>".to_vec()));
+                stack.push(p);
+            } else if t.is_file() {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            } else {
+                out.push((p, format!("<{t:?}>").into_bytes()));
+            }
+        }
+    }
+    out
+}
+
+/// Runs `mace args` as a hostile input: it must end within 5 s with a non-zero exit that is not
+/// a panic or an abort, say one line of error (clap's usage hints aside) without a backtrace,
+/// and leave every file under `dir` as it was (nothing new either). Returns the error line.
+pub(crate) fn refused(args: &[&str], dir: &std::path::Path) -> String {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let before = snapshot(dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mace"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mace");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("`mace {}` still runs after 5 s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let what = format!("`mace {}`", args.join(" "));
+    assert!(!status.success(), "{what} succeeded");
+    assert!(
+        matches!(status.code(), Some(1) | Some(2)),
+        "{what} ended with {status:?}: {err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{what}: {err}"
+    );
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect();
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("error"),
+        "{what}: not one error line: {err}"
+    );
+    assert!(
+        snapshot(dir) == before,
+        "{what} changed the files under {}",
+        dir.display()
+    );
+    lines[0].to_string()
+}

@@ -128,8 +128,15 @@ pub fn tune_scene(
     scope: TuneScope,
     observer: &mut dyn TuneObserver,
 ) -> Result<(ConditionedArGmm, TuneReport)> {
-    let posterior = prior.deep_copy()?.conditioned(&scene.target)?;
     let dof = base.chain().dof();
+    if let Some(t) = scope.tuned_joints.filter(|&t| t == 0 || t > dof) {
+        return Err(invalid(
+            "--tuned-joints",
+            t,
+            &format!("between 1 and the robot's {dof} joints"),
+        ));
+    }
+    let posterior = prior.deep_copy()?.conditioned(&scene.target)?;
     let posterior = posterior
         .with_tuned_joints(scope.tuned_joints.unwrap_or(dof))
         .with_logit_lr_scale(scope.logit_lr_scale)?;

@@ -129,7 +129,8 @@ impl SceneBench {
 /// configurations drawn.
 ///
 /// # Errors
-/// If the scene leaves no such configuration (none in 2 M draws).
+/// If the scene leaves too few such configurations (none in 200 000 draws, or fewer than `n`
+/// in 2 M), saying which kind of contact rules them out.
 pub fn draw_targets(
     chain: &KinematicChain,
     scene: &Scene,
@@ -139,17 +140,30 @@ pub fn draw_targets(
 ) -> Result<(Vec<[f32; 3]>, usize)> {
     const BATCH: usize = 4096;
     const MAX_DRAWS: usize = 2_000_000;
+    const FIRST_LOOK: usize = 200_000;
     let model = CollisionModel::new(chain, scene);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut targets = Vec::with_capacity(n);
     let mut drawn = 0;
+    // Configurations free of self-collision, of the ground, of both and of the obstacles too.
+    let mut free = [0usize; 4];
     while targets.len() < n {
-        if drawn >= MAX_DRAWS {
+        if drawn >= MAX_DRAWS || (drawn >= FIRST_LOOK && targets.is_empty()) {
+            let pct = |k: usize| 100.0 * free[k] as f64 / drawn.max(1) as f64;
             fail!(
-                "only {} of {n} targets found in {drawn} random configurations: few \
-                 collision-free configurations of the robot pass within {near} m of the scene's \
-                 obstacles",
-                targets.len()
+                "only {} of {n} targets found in {drawn} random configurations: {:.1}% are free \
+                 of self-collision, {:.1}% of the ground, {:.1}% of both, {:.1}% of the obstacles \
+                 too, and of those none pass within {near} m of the obstacles{}",
+                targets.len(),
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(3),
+                if pct(2) < 1.0 {
+                    " (is the robot's base below the ground, or do its links always overlap?)"
+                } else {
+                    ""
+                }
             );
         }
         let q = chain.sample_uniform(BATCH, &mut rng);
@@ -157,9 +171,13 @@ pub fn draw_targets(
         let distances = model.distances_batch(&q)?;
         let tcps = chain.tcp_positions(&q)?;
         for (d, tcp) in distances.iter().zip(tcps) {
-            let free = d.self_distance > 0.0 && d.ground_distance > 0.0;
-            if free && d.obstacle_distance > 0.0 && d.obstacle_distance <= near && targets.len() < n
-            {
+            let (self_free, ground_free) = (d.self_distance > 0.0, d.ground_distance > 0.0);
+            free[0] += usize::from(self_free);
+            free[1] += usize::from(ground_free);
+            free[2] += usize::from(self_free && ground_free);
+            let all_free = self_free && ground_free && d.obstacle_distance > 0.0;
+            free[3] += usize::from(all_free);
+            if all_free && d.obstacle_distance <= near && targets.len() < n {
                 targets.push(tcp);
             }
         }

@@ -1,10 +1,12 @@
 //! Where shapes come from: the procedural airplane family, or a ShapeNet point-cloud folder,
-//! split 85/5/10 in listing order.
+//! split 85/5/10 in listing order; and a user's own file as the observed shape (any cloud or
+//! mesh format, brought into the prior's frame by [`mace_shapes::load_shape`]).
 
 use std::path::PathBuf;
 
 use mace_shapes::{
-    read_point_cloud, split_sizes, AirplaneFamily, LoadOptions, PointCloud, ShapeNetDataset, Split,
+    load_shape, read_point_cloud, split_sizes, AirplaneFamily, LoadOptions, PointCloud,
+    PrepareOptions, ShapeNetDataset, ShapeRecord, Split,
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,12 +88,25 @@ impl ShapeSource {
         })
     }
 
-    /// Test shape `spec` (an index within the test split), or the cloud in the file `spec`;
-    /// with a description for records.
+    /// Test shape `spec` (an index within the test split), or the shape in the file `spec`
+    /// brought into the prior's frame with the default [`PrepareOptions`] (its axes the
+    /// prior's, 2048 points, seed 0); with a description for records.
     ///
     /// # Errors
-    /// For an index past the test split, or a file that cannot be read.
+    /// As [`ShapeSource::test_shape_with`].
     pub fn test_shape(&self, spec: &str) -> Result<(PointCloud, String)> {
+        let shape = self.test_shape_with(spec, &PrepareOptions::default())?;
+        Ok((shape.cloud, shape.name))
+    }
+
+    /// Test shape `spec` (an index within the test split), or the cloud or mesh in the file
+    /// `spec` conditioned as `file` says (axes, point count, normalisation, seed; see
+    /// [`mace_shapes::prepare`]).
+    ///
+    /// # Errors
+    /// For an index past the test split, or a file that cannot be read or is unusable (each a
+    /// one-line message naming the file and what is wrong).
+    pub fn test_shape_with(&self, spec: &str, file: &PrepareOptions) -> Result<TestShape> {
         if let Ok(index) = spec.parse::<usize>() {
             let cloud = match &self.shapenet {
                 Some(root) => {
@@ -110,9 +125,90 @@ impl ShapeSource {
                     AirplaneFamily::default().shape(self.data_seed, (range.start + index) as u64)?
                 }
             };
-            return Ok((cloud, format!("test shape {index} of {}", self.describe())));
+            return Ok(TestShape {
+                cloud,
+                name: format!("test shape {index} of {}", self.describe()),
+                file: None,
+            });
         }
-        let cloud = read_point_cloud(spec).with_context(|| format!("reading --shape {spec}"))?;
-        Ok((cloud, spec.to_string()))
+        let (cloud, record) = load_shape(spec, file).context("reading --shape")?;
+        Ok(TestShape {
+            cloud,
+            name: spec.to_string(),
+            file: Some(record),
+        })
+    }
+}
+
+/// An observed shape: the cloud, its name for records, and for a file what was done to it.
+#[derive(Debug, Clone)]
+pub struct TestShape {
+    /// The cloud, in the prior's frame.
+    pub cloud: PointCloud,
+    /// A description for records: the test index and source, or the file.
+    pub name: String,
+    /// For a file: its format, axes, scale, offset and sampling.
+    pub file: Option<ShapeRecord>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_ply(dir: &std::path::Path, name: &str, points: &[[f32; 3]]) -> String {
+        let cloud = PointCloud::new(points.to_vec()).unwrap();
+        let p = dir.join(name);
+        mace_shapes::write_point_cloud(&p, &cloud, false).unwrap();
+        p.display().to_string()
+    }
+
+    #[test]
+    fn files_are_conditioned_and_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = ShapeSource::default();
+        // A test shape in millimetres, z up: back to the test shape itself.
+        let (truth, _) = source.test_shape("0").unwrap();
+        let mm: Vec<[f32; 3]> = truth
+            .iter()
+            .map(|p| [-1000.0 * p[0], 1000.0 * p[2], 1000.0 * p[1] + 50.0])
+            .collect();
+        let file = write_ply(dir.path(), "mm.ply", &mm);
+        let options = PrepareOptions {
+            frame: mace_shapes::Frame::new(mace_shapes::Axis::Z, None).unwrap(),
+            ..PrepareOptions::default()
+        };
+        let shape = source.test_shape_with(&file, &options).unwrap();
+        let record = shape.file.unwrap();
+        assert!((record.scale - 1e-3).abs() < 1e-8, "{record:?}");
+        for (a, b) in shape.cloud.iter().zip(truth.iter()) {
+            assert!((0..3).all(|k| (a[k] - b[k]).abs() < 1e-4), "{a:?} {b:?}");
+        }
+        // An index has no file record; a bad file is one line naming it.
+        assert!(source
+            .test_shape_with("0", &options)
+            .unwrap()
+            .file
+            .is_none());
+        let few = write_ply(
+            dir.path(),
+            "few.ply",
+            &[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        );
+        let e = anyhow_like(source.test_shape(&few).unwrap_err());
+        assert!(
+            e.contains("few.ply") && e.contains("fewer than the 64") && !e.contains('\n'),
+            "{e}"
+        );
+    }
+
+    /// The error with its sources, as the command prints it.
+    fn anyhow_like(e: crate::Error) -> String {
+        let mut s = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(x) = src {
+            s += &format!(": {x}");
+            src = x.source();
+        }
+        s
     }
 }

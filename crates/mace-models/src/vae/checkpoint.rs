@@ -132,8 +132,8 @@ fn load_core(dir: &Path, kind: &str) -> Result<(VaeCore, VaeCheckpointInfo)> {
         path: path.to_path_buf(),
         reason,
     };
-    let text =
-        std::fs::read_to_string(&config_path).map_err(|e| bad(&config_path, e.to_string()))?;
+    let text = mace_core::fs::read_text(&config_path, crate::checkpoint::CONFIG_LIMIT)
+        .map_err(|e| bad(&config_path, e.to_string()))?;
     let info: VaeCheckpointInfo =
         serde_json::from_str(&text).map_err(|e| bad(&config_path, format!("invalid JSON: {e}")))?;
     if info.kind != kind {

@@ -119,6 +119,8 @@ impl PointVaeConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field.
     pub fn validate(&self) -> Result<()> {
+        const MAX_POINTS: usize = 100_000;
+        const MAX_PARAMETERS: usize = 500_000_000;
         let bad = |field, value: String, reason| {
             Err(Error::Config {
                 field,
@@ -161,6 +163,45 @@ impl PointVaeConfig {
                 "prior_std",
                 self.prior_std.to_string(),
                 "positive and finite",
+            );
+        }
+        // Sizes a CPU model can hold, checked before anything is allocated.
+        if self.n_points > MAX_POINTS || self.encoder_points > MAX_POINTS {
+            return bad(
+                "n_points/encoder_points",
+                format!("{}/{}", self.n_points, self.encoder_points),
+                "at most 100000 points",
+            );
+        }
+        let widths = [
+            &self.point_widths,
+            &self.global_widths,
+            &self.decoder_widths,
+        ];
+        if self.latent_dim > crate::MAX_WIDTH
+            || self.cond_dim > crate::MAX_WIDTH
+            || widths
+                .iter()
+                .any(|w| w.len() > crate::MAX_LAYERS || w.iter().any(|&x| x > crate::MAX_WIDTH))
+        {
+            return bad(
+                "widths",
+                format!(
+                    "{:?} {:?} {:?}, latent {}, cond {}",
+                    self.point_widths,
+                    self.global_widths,
+                    self.decoder_widths,
+                    self.latent_dim,
+                    self.cond_dim
+                ),
+                "at most 8 layers of at most 4096 units",
+            );
+        }
+        if self.parameter_count() > MAX_PARAMETERS {
+            return bad(
+                "widths",
+                self.parameter_count().to_string(),
+                "at most 500 M parameters",
             );
         }
         Ok(())

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chain::{KinematicChain, LinkShape};
+use crate::chain::{JointKind, KinematicChain, LinkShape};
 use crate::error::Result;
 use crate::fk::{validate_batch, CHUNK};
 use crate::geometry::{capsule_capsule_signed_distance, capsules_intersect, Capsule, Obb};
@@ -128,12 +128,19 @@ pub struct Scratch {
 }
 
 /// Indices into `geo` of the links checked against the ground plane: all but the base, if any.
+/// The geo links checked against the ground: all but the base and the links fixed rigidly to
+/// it (a URDF's empty root often carries the base mesh on a fixed child, standing on `z = 0`).
 fn ground_links(chain: &KinematicChain, geo: &[usize], ground: bool) -> Vec<usize> {
     let links = chain.links();
+    let moves = |mut i: usize| loop {
+        match links[i].parent {
+            None => return false,
+            Some(_) if !matches!(links[i].kind, JointKind::Fixed) => return true,
+            Some(p) => i = p,
+        }
+    };
     if ground {
-        (0..geo.len())
-            .filter(|&k| links[geo[k]].parent.is_some())
-            .collect()
+        (0..geo.len()).filter(|&k| moves(geo[k])).collect()
     } else {
         Vec::new()
     }

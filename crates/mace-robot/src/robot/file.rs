@@ -20,6 +20,24 @@ struct RobotToml {
     #[serde(default)]
     package_paths: Vec<String>,
     name: Option<String>,
+    #[serde(default)]
+    held_joints: std::collections::BTreeMap<String, f64>,
+}
+
+/// The fields of a robot file's text (no file is opened); `origin` names it in errors.
+///
+/// # Errors
+/// [`Error::InvalidRobot`] for TOML that is malformed or has unknown fields.
+pub fn check_robot_toml(text: &str, origin: &str) -> Result<()> {
+    parse_toml(text, origin).map(|_| ())
+}
+
+fn parse_toml(text: &str, origin: &str) -> Result<RobotToml> {
+    toml::from_str(text).map_err(|e| Error::InvalidRobot {
+        origin: origin.to_string(),
+        field: "toml".into(),
+        reason: crate::error::toml_error_line(&e, text),
+    })
 }
 
 /// Reads the robot file `path`.
@@ -31,18 +49,27 @@ pub(super) fn from_toml(path: &Path, packages: &[PathBuf]) -> Result<Robot> {
         reason,
     };
     let text = mace_core::fs::read_text(path, 1 << 20)?;
-    let raw: RobotToml =
-        toml::from_str(&text).map_err(|e| bad("toml", crate::error::toml_error_line(&e, &text)))?;
+    let raw = parse_toml(&text, &origin)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut all_packages: Vec<PathBuf> = raw.package_paths.iter().map(|p| dir.join(p)).collect();
     all_packages.extend_from_slice(packages);
     let urdf = dir.join(&raw.urdf);
-    let mut robot = Robot::from_urdf(
+    let held: Vec<(String, f64)> = raw.held_joints.clone().into_iter().collect();
+    let mut robot = Robot::from_urdf_holding(
         &urdf,
         raw.base.as_deref(),
         raw.tip.as_deref(),
         &all_packages,
+        &held,
     )?;
+    for name in raw.held_joints.keys() {
+        if !robot.chain.held_joints().iter().any(|(n, _)| n == name) {
+            return Err(bad(
+                &format!("held_joints.{name}"),
+                "no movable joint of that name hangs off the chain".into(),
+            ));
+        }
+    }
     robot.name = raw.name.clone().unwrap_or_else(|| super::stem(path));
     robot.source = origin.clone();
     if let Some(t) = &raw.tcp {

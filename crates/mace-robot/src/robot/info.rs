@@ -23,8 +23,10 @@ pub struct RobotInfo {
     pub links: Vec<LinkInfo>,
     /// Link pairs never checked for self-collision.
     pub disabled_pairs: Vec<(String, String)>,
-    /// Meshes the URDF names that were not used (visual-only or unsupported), by file.
+    /// Collision meshes that were not read: `link: file (why)`. Those links do not collide.
     pub ignored_meshes: Vec<String>,
+    /// Movable joints off the chain (a gripper's fingers) held at one value: name, rad or m.
+    pub held_joints: Vec<(String, f32)>,
     /// What priors and datasets record of the robot.
     pub stamp: RobotStamp,
 }
@@ -105,6 +107,7 @@ impl Robot {
                 .collect(),
             disabled_pairs: chain.disabled_pairs().to_vec(),
             ignored_meshes: chain.ignored_meshes().to_vec(),
+            held_joints: chain.held_joints().to_vec(),
             stamp: self.stamp(),
         }
     }

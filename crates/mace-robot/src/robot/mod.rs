@@ -9,7 +9,11 @@
 //! srdf = "ur5e.srdf"               # optional: MoveIt's <disable_collisions> pairs are honoured
 //! ignore_pairs = [["base_link", "upper_arm_link"]]   # optional: more pairs never checked
 //! package_paths = ["../ros_ws/src"]                 # optional: where package:// meshes live
+//! held_joints = { finger_joint1 = 0.04 }           # optional: off-chain joints' values
 //! ```
+//!
+//! Movable joints that hang off the chain (a gripper's fingers) are held at one value — the
+//! robot file's `held_joints`, else 0 clamped into their limits — so their links still collide.
 //!
 //! A loaded [`Robot`] is its [`KinematicChain`] (collision geometry, disabled pairs and tool
 //! offset included) with its name and a [`RobotStamp`] that priors and datasets record, so that
@@ -29,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::urdf::{default_ends, parse, read_urdf, Meshes};
 
 pub use builtin::{BuiltinRobot, BUILTIN_ROBOTS};
+pub use file::check_robot_toml;
 pub use info::{JointInfo, LinkInfo, RobotInfo};
 pub use srdf::parse_disabled_pairs;
 
@@ -77,6 +82,13 @@ impl Robot {
         match ext.as_deref() {
             Some("toml") => file::from_toml(path, packages),
             Some("urdf" | "xml") => Robot::from_urdf(path, None, None, packages),
+            Some("xacro") => Err(Error::InvalidRobot {
+                origin: spec.to_string(),
+                field: "file".into(),
+                reason: "a xacro file is a URDF template: expand it first (`pip install xacro`, \
+                         then `xacro FILE.urdf.xacro > robot.urdf`)"
+                    .into(),
+            }),
             _ => Err(Error::UnknownRobot {
                 name: spec.to_string(),
                 known: BUILTIN_ROBOTS
@@ -101,8 +113,15 @@ impl Robot {
 
     fn builtin_robot(b: &BuiltinRobot) -> Result<Robot> {
         let origin = format!("<built-in {}.urdf>", b.name);
-        let chain = parse(b.urdf, &origin, b.base, b.tip, &Meshes::Embedded(b.meshes))?
-            .with_tcp_offset(b.tcp);
+        let chain = parse(
+            b.urdf,
+            &origin,
+            b.base,
+            b.tip,
+            &Meshes::Embedded(b.meshes),
+            &[],
+        )?
+        .with_tcp_offset(b.tcp);
         Ok(Robot {
             name: b.name.to_string(),
             source: format!("built-in {}", b.name),
@@ -120,6 +139,18 @@ impl Robot {
         tip: Option<&str>,
         packages: &[PathBuf],
     ) -> Result<Robot> {
+        Robot::from_urdf_holding(path, base, tip, packages, &[])
+    }
+
+    /// [`Robot::from_urdf`] with the movable joints off the chain (a gripper's fingers) held at
+    /// the values `held` gives (the others at 0, clamped into their limits).
+    pub(super) fn from_urdf_holding(
+        path: &Path,
+        base: Option<&str>,
+        tip: Option<&str>,
+        packages: &[PathBuf],
+        held: &[(String, f64)],
+    ) -> Result<Robot> {
         let text = read_urdf(path)?;
         let origin = path.display().to_string();
         let (root, end) = match (base, tip) {
@@ -135,6 +166,7 @@ impl Robot {
             &base,
             &tip,
             &Meshes::Folder { dir, packages },
+            held,
         )?;
         let robot = Robot {
             name: urdf_name(&text).unwrap_or_else(|| stem(path)),

@@ -139,14 +139,16 @@ impl Check<'_> {
 
     /// A size: finite and positive (or ≥ 0 with `zero_ok`), below 1e6 m.
     fn size(&self, field: &str, v: f64, zero_ok: bool) -> Result<f32> {
-        let ok = v.is_finite() && v < 1e6 && (v > 0.0 || (zero_ok && v == 0.0));
+        // Judged as the f32 it becomes: 1e-50 m is 0 m.
+        let f = v as f32;
+        let ok = v.is_finite() && v < 1e6 && (f > 0.0 || (zero_ok && v == 0.0));
         if !ok {
             let what = if zero_ok { "≥ 0" } else { "> 0" };
             return Err(self.err(format!(
                 "`{field}` must be a finite size {what} (metres), got {v}"
             )));
         }
-        Ok(v as f32)
+        Ok(f)
     }
 
     /// The rotation of `rpy` or `quat_xyzw` (identity without either).
@@ -199,12 +201,13 @@ pub(super) fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Scen
     for (i, b) in raw.boxes.iter().enumerate() {
         let f = format!("boxes[{i}]");
         let size = c.array::<3>(&format!("{f}.size"), &b.size)?;
-        if size.iter().any(|&s| s < 0.0) {
-            return Err(c.err(format!("`{f}.size` must be non-negative, got {:?}", b.size)));
+        let mut sides = [0.0f32; 3];
+        for (side, v) in sides.iter_mut().zip(size) {
+            *side = c.size(&format!("{f}.size"), v, false)?;
         }
         boxes.push(SceneBox {
             center: c.vec3(&format!("{f}.center"), &b.center)?,
-            size: size.map(|v| v as f32),
+            size: sides,
             rot: c.rotation(&f, b.rpy.as_deref(), b.quat_xyzw.as_deref())?,
         });
     }

@@ -15,10 +15,14 @@ mod evidence;
 mod fk;
 /// Obstacles of every kind against closed-form distances and brute force.
 mod obstacles;
+/// Every parser fuzzed: mutated files and arbitrary bytes never panic.
+mod parsers;
 /// Robot descriptions and scenes users get wrong: clear errors.
 mod robot_bad_input;
 /// The shipped robots' kinematics and collision against PyBullet, every obstacle kind.
 mod robots;
+/// Robot descriptions as ROS packages write them: tips, grippers, bases on the ground.
+mod ros_style;
 /// Scene files: built-ins equal the paper's set-up and the reference's boxes.
 mod scenes;
 /// URDF collision meshes: OBJ and STL files found next to the URDF, and clear errors.

@@ -117,7 +117,15 @@ fn mimic_joints_on_the_chain_are_refused() {
         "<joint name=\"j2\" type=\"revolute\"><mimic joint=\"j1\" multiplier=\"1\"/>",
         1,
     );
+    // A bare URDF ends its chain before a mimic joint (a gripper's): here at one joint.
     let e = load_err(dir.path(), "mimic.urdf", &text);
+    assert!(e.contains("1 actuated joint"), "{e}");
+    // Asked for the chain through it, the mimic joint is named.
+    let e = load_err(
+        dir.path(),
+        "mimic.toml",
+        "urdf = \"mimic.urdf\"\ntip = \"l3\"\n",
+    );
     assert!(
         e.contains("mimic.urdf") && e.contains("j2") && e.contains("mimic"),
         "{e}"

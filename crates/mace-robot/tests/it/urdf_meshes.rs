@@ -178,10 +178,13 @@ fn missing_bad_or_unreadable_meshes() {
     // A format we cannot read is skipped and listed, as are meshes of URDF text.
     write(dir.path(), "e.urdf", &urdf("meshes/link.dae", "", "0 0 0"));
     let chain = KinematicChain::from_urdf_file(dir.path().join("e.urdf"), "base", "l1").unwrap();
-    assert_eq!(chain.ignored_meshes(), ["l1"]);
+    assert_eq!(
+        chain.ignored_meshes(),
+        ["l1: meshes/link.dae (format not read: convert to STL or OBJ)"]
+    );
     let chain =
         KinematicChain::from_urdf_str(&urdf("cube.obj", "", "0 0 0"), "base", "l1").unwrap();
-    assert_eq!(chain.ignored_meshes(), ["l1"]);
+    assert_eq!(chain.ignored_meshes(), ["l1: cube.obj (no mesh folder)"]);
 }
 
 #[test]

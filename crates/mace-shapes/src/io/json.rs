@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::io::atomic::read_bytes;
+use crate::io::MAX_POINTS;
 
 /// Parses JSON points; `origin` names the source in errors.
 ///
@@ -44,6 +45,14 @@ pub fn parse_json_points(bytes: &[u8], origin: &str) -> Result<Vec<[f32; 3]>> {
     };
     if list.is_empty() {
         return Err(bad("no points".into()));
+    }
+    if list.len() > MAX_POINTS {
+        return Err(Error::TooMany {
+            origin: origin.to_string(),
+            what: "points".into(),
+            count: list.len() as u64,
+            limit: MAX_POINTS as u64,
+        });
     }
     list.iter()
         .enumerate()

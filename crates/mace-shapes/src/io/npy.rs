@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::io::atomic::{read_bytes, write_atomic};
+use crate::io::MAX_POINTS;
 use crate::point_cloud::PointCloud;
 
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -45,7 +46,9 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
 ///
 /// # Errors
 /// [`Error::Npy`] naming the field (`magic`, `version`, `header`, `descr`, `fortran_order`,
-/// `shape`, `data`) and value; [`Error::EmptyCloud`] for `n = 0`; [`Error::NonFinite`].
+/// `shape`, `data`) and value, for a truncated body or one longer than `shape` says;
+/// [`Error::TooMany`] above [`MAX_POINTS`] rows (before allocating); [`Error::EmptyCloud`] for
+/// `n = 0`; [`Error::NonFinite`].
 pub fn parse_npy(bytes: &[u8], origin: &str) -> Result<PointCloud> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         let shown = format!("{:?}", &bytes[..bytes.len().min(6)]);
@@ -131,14 +134,27 @@ pub fn parse_npy(bytes: &[u8], origin: &str) -> Result<PointCloud> {
         Some(&[n, 3]) => n,
         _ => return Err(npy_err(origin, "shape", shape_text, "expected (n, 3)")),
     };
+    if n > MAX_POINTS {
+        return Err(Error::TooMany {
+            origin: origin.to_string(),
+            what: "rows of `shape`".into(),
+            count: n as u64,
+            limit: MAX_POINTS as u64,
+        });
+    }
     let data = &bytes[hend..];
-    let need = n.saturating_mul(3 * size);
-    if data.len() < need {
+    let need = n * 3 * size;
+    if data.len() != need {
+        let rows = data.len() as f64 / (3 * size) as f64;
         return Err(npy_err(
             origin,
             "data",
-            format!("{} bytes", data.len()),
-            "fewer bytes than the shape needs (truncated file)",
+            format!("{} bytes ({rows} rows)", data.len()),
+            if data.len() < need {
+                "fewer bytes than `shape` needs (truncated file)"
+            } else {
+                "more bytes than `shape` says (wrong shape in the header?)"
+            },
         ));
     }
     let value = |k: usize| -> f32 {

@@ -11,6 +11,7 @@ use rand::{rngs::StdRng, SeedableRng};
 
 use crate::error::{Error, Result};
 use crate::io::atomic::{read_bytes, write_atomic};
+use crate::io::{MAX_FACES, MAX_POINTS};
 use crate::mesh::Mesh;
 use crate::point_cloud::PointCloud;
 
@@ -23,12 +24,22 @@ fn obj_err(origin: &str, line: usize, content: &str, reason: impl Into<String>) 
     }
 }
 
+fn too_many(origin: &str, what: &str, limit: usize) -> Error {
+    Error::TooMany {
+        origin: origin.to_string(),
+        what: what.to_string(),
+        count: limit as u64 + 1,
+        limit: limit as u64,
+    }
+}
+
 /// Parses OBJ text; `origin` names it in errors.
 ///
 /// # Errors
 /// [`Error::Obj`] naming the line for a bad number, a face with fewer than 3 vertices, or an
 /// index that is 0 or names a vertex not yet defined; [`Error::NonFinite`] for a NaN
-/// coordinate; [`Error::EmptyCloud`] for a file without vertices.
+/// coordinate; [`Error::EmptyCloud`] for a file without vertices; [`Error::TooMany`] past
+/// [`MAX_POINTS`] vertices or [`MAX_FACES`] triangles.
 pub fn parse_obj(text: &str, origin: &str) -> Result<Mesh> {
     let mut vertices: Vec<[f32; 3]> = Vec::new();
     let mut triangles: Vec<[u32; 3]> = Vec::new();
@@ -59,6 +70,9 @@ pub fn parse_obj(text: &str, origin: &str) -> Result<Mesh> {
                             value: *slot,
                         });
                     }
+                }
+                if vertices.len() == MAX_POINTS {
+                    return Err(too_many(origin, "vertices (`v` lines)", MAX_POINTS));
                 }
                 vertices.push(c);
             }
@@ -93,6 +107,9 @@ pub fn parse_obj(text: &str, origin: &str) -> Result<Mesh> {
                         line,
                         "a face needs at least 3 vertices",
                     ));
+                }
+                if triangles.len() + face.len() - 2 > MAX_FACES {
+                    return Err(too_many(origin, "triangles (of `f` lines)", MAX_FACES));
                 }
                 for j in 1..face.len() - 1 {
                     triangles.push([face[0], face[j], face[j + 1]]);

@@ -8,3 +8,5 @@ mod depth; // partial views: visibility, camera checks, batching
 mod grasp; // contacts on known shapes, score forms, misses, tuner traits
 mod io; // PLY / NPY / OBJ round trips and errors
 mod point_cloud; // validation, normalisation, resampling, tensor layout
+mod props; // property tests of every parser: arbitrary bytes never panic, round trips
+mod shape_files; // users' files: every format, frames, normalisation, bad input

@@ -1,0 +1,107 @@
+//! How `--shape FILE` is read (`mace grasp tune`, `mace complete tune`): the file's axes, or
+//! its coordinates as they are; and the record of what was done, added to `report.json`.
+
+use clap::Args;
+use mace_lab::shapes::source::TestShape;
+use mace_lab::shapes::ShapeSource;
+use mace_shapes::{Axis, Frame, PrepareOptions};
+
+/// The axes of a `--shape FILE` (PLY, NPY, PCD, JSON clouds; OFF, OBJ, PLY meshes). A file is
+/// rotated into the prior's frame, resampled to its point count (a random subset without
+/// replacement, or every point plus repeats; a mesh is sampled on its surface, area-weighted)
+/// and centred and scaled to a unit bounding-box diagonal, whatever its unit.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ShapeFileArgs {
+    /// The file's up axis: x, y, z, -x, -y or -z (default y: ShapeNet and ours; ModelNet: z).
+    #[arg(long, value_name = "AXIS", allow_hyphen_values = true)]
+    up: Option<Axis>,
+    /// The way the shape's front (an airplane's nose) faces in the file (default -z, ours and
+    /// ShapeNetCore v2's; -y when --up is ±z).
+    #[arg(long, value_name = "AXIS", allow_hyphen_values = true)]
+    front: Option<Axis>,
+    /// Take the file's coordinates as they are (already in the prior's frame: centred, unit
+    /// bounding-box diagonal, y up, nose -z); only its point count is conformed.
+    #[arg(long, conflicts_with_all = ["up", "front"])]
+    as_is: bool,
+}
+
+impl ShapeFileArgs {
+    /// The observed shape `spec` (a test index or a file) for a prior of `points` points;
+    /// file sampling seeded by `seed`.
+    pub(crate) fn load(
+        &self,
+        source: &ShapeSource,
+        spec: &str,
+        points: usize,
+        seed: u64,
+    ) -> anyhow::Result<TestShape> {
+        let given = self.up.is_some() || self.front.is_some() || self.as_is;
+        if given && spec.parse::<usize>().is_ok() {
+            anyhow::bail!("--up, --front and --as-is describe a --shape FILE, not a test index");
+        }
+        let options = PrepareOptions {
+            frame: Frame::new(self.up.unwrap_or(Axis::Y), self.front)?,
+            points,
+            normalize: !self.as_is,
+            seed,
+            ..PrepareOptions::default()
+        };
+        Ok(source.test_shape_with(spec, &options)?)
+    }
+}
+
+/// Points per cloud of the shape prior in `dir` (`None`: the shipped one), read from its
+/// `config.json` without loading the weights; 2048 (every prior `mace grasp train` makes) if it
+/// cannot be read, so that loading the prior reports the problem.
+pub(crate) fn prior_points(dir: Option<&std::path::Path>) -> usize {
+    let dir = mace_lab::assets::resolve(dir, mace_lab::assets::SHAPE_PRIOR);
+    mace_core::fs::read_file(&dir.join("config.json"), mace_core::fs::TEXT_LIMIT)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["model"]["n_points"].as_u64())
+        .map_or(2048, |n| n as usize)
+}
+
+/// `record` as JSON with `shape_file` (what was done to a `--shape FILE`) added.
+pub(crate) fn with_shape_file(
+    record: &impl serde::Serialize,
+    shape: &TestShape,
+) -> anyhow::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(record)?;
+    if let (Some(file), Some(map)) = (&shape.file, v.as_object_mut()) {
+        map.insert("shape_file".into(), serde_json::to_value(file)?);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        file: ShapeFileArgs,
+    }
+
+    #[test]
+    fn axes_parse_conflict_and_belong_to_files() {
+        let c = Cli::try_parse_from(["t", "--up", "-z", "--front", "x"]).unwrap();
+        assert_eq!(
+            (c.file.up, c.file.front),
+            (Some(Axis::NEG_Z), Some(Axis::X))
+        );
+        assert!(Cli::try_parse_from(["t", "--up", "w"]).is_err());
+        assert!(Cli::try_parse_from(["t", "--as-is", "--up", "z"]).is_err());
+        let e = c.file.load(&ShapeSource::default(), "0", 2048, 0);
+        assert!(e.unwrap_err().to_string().contains("not a test index"));
+        let record = serde_json::json!({"shape": "0"});
+        let shape = Cli::try_parse_from(["t"])
+            .unwrap()
+            .file
+            .load(&ShapeSource::default(), "0", 2048, 0)
+            .unwrap();
+        assert_eq!(with_shape_file(&record, &shape).unwrap(), record);
+    }
+}
