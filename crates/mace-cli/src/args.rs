@@ -129,8 +129,9 @@ pub(crate) struct ShapeSourceArgs {
     /// airplane family.
     #[arg(long, value_name = "ROOT")]
     shapenet: Option<PathBuf>,
-    /// Size of the procedural set (split 85/5/10 in index order like ShapeNet's listing).
-    #[arg(long, default_value_t = SHAPENET_AIRPLANES)]
+    /// Size of the procedural set (split 85/5/10 in index order like ShapeNet's listing;
+    /// at most 100,000).
+    #[arg(long, default_value_t = SHAPENET_AIRPLANES, value_parser = crate::limits::count(100_000))]
     shapes: usize,
     /// Seed of the procedural set (shape i depends only on this seed and i).
     #[arg(long, default_value_t = 0)]
@@ -152,10 +153,10 @@ impl ShapeSourceArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct CameraArgs {
     /// Camera distance from the object's centre (cloud units; clouds lie within 0.5).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     distance: f32,
     /// Full field of view, degrees.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
     fov: f32,
     /// Image side, pixels.
     #[arg(long, default_value_t = 64)]
@@ -164,7 +165,7 @@ pub(crate) struct CameraArgs {
     #[arg(long, default_value_t = 1)]
     splat_radius: usize,
     /// Depth tolerance of visibility (cloud units).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     depth_epsilon: f32,
 }
 
@@ -189,10 +190,10 @@ impl CameraArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ScoreArgs {
     /// Score scale (squared cloud units): S = exp(−d / scale).
-    #[arg(long, default_value_t = CompletionScoreConfig::default().scale)]
+    #[arg(long, default_value_t = CompletionScoreConfig::default().scale, allow_negative_numbers = true)]
     scale: f32,
     /// Weight of the reverse Chamfer term (simulated view → observation); 0 = one-sided.
-    #[arg(long, default_value_t = CompletionScoreConfig::default().reverse_weight)]
+    #[arg(long, default_value_t = CompletionScoreConfig::default().reverse_weight, allow_negative_numbers = true)]
     reverse_weight: f32,
 }
 

@@ -107,3 +107,79 @@ fn a_killed_tuning_leaves_no_folder_or_a_complete_one() {
         }
     }
 }
+
+#[test]
+fn a_killed_shape_training_leaves_the_previous_prior_or_a_loadable_one() {
+    let dir = temp_dir("kill-shape-train");
+    let out = dir.join("shapes");
+    let out_s = out.to_str().unwrap();
+    for (k, ms) in [150u64, 600, 1200, 1800, 2600].into_iter().enumerate() {
+        let before = out.exists().then(|| snapshot(&out));
+        let mut args = vec![
+            "grasp", "train", "--shapes", "100", "--epochs", "6", "--out", out_s, "-q",
+        ];
+        if k > 0 {
+            args.push("--force");
+        }
+        kill_after(&args, Duration::from_millis(ms));
+        if out.exists() {
+            let now = snapshot(&out);
+            if Some(&now) != before.as_ref() {
+                let o = mace(&[
+                    "grasp", "inspect", "--prior", out_s, "--shapes", "100", "--count", "2",
+                ]);
+                assert!(
+                    o.status.success(),
+                    "after a kill at {ms} ms: {}",
+                    stderr(&o)
+                );
+            }
+        }
+        for name in leftovers(&dir, "shapes") {
+            assert!(name.contains(".partial-"), "stray {name}");
+        }
+    }
+}
+
+#[test]
+fn a_killed_shape_tuning_leaves_no_folder_or_a_complete_one() {
+    let dir = temp_dir("kill-shape-tune");
+    let out = dir.join("run");
+    let out_s = out.to_str().unwrap();
+    let grasp = ["grasp", "tune", "--shape", "0", "--out", out_s, "-q"];
+    let complete = [
+        "complete", "tune", "--view", "30", "20", "--shape", "0", "--out", out_s, "-q",
+    ];
+    for (args, files) in [
+        (
+            &grasp[..],
+            &["report.json", "samples.png", "curves.png"][..],
+        ),
+        (
+            &complete[..],
+            &[
+                "report.json",
+                "observation.ply",
+                "ground_truth.ply",
+                "samples.png",
+                "curves.png",
+            ][..],
+        ),
+    ] {
+        for ms in [100u64, 400, 800, 1300, 2000] {
+            let _ = std::fs::remove_dir_all(&out);
+            kill_after(args, Duration::from_millis(ms));
+            if out.exists() {
+                for f in files {
+                    assert!(
+                        out.join(f).is_file(),
+                        "{args:?} killed at {ms} ms: {f} missing"
+                    );
+                }
+            }
+            for name in leftovers(&dir, "run") {
+                assert!(name.contains(".partial-"), "stray {name}");
+            }
+        }
+    }
+}

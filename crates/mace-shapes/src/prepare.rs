@@ -143,9 +143,9 @@ impl Frame {
         });
         if up.index == front.index {
             return Err(Error::InvalidParameter {
-                name: "up/front",
-                value: format!("up {up}, front {front}"),
-                reason: "up and front must be different axes",
+                name: "--up/--front",
+                value: format!("{up}/{front}"),
+                reason: "the up and front axes must be different axes (the front defaults to -z, or -y when up is ±z)",
             });
         }
         Ok(Frame { up, front })

@@ -137,7 +137,7 @@ pub(crate) struct Table2Args {
     clearance: f32,
     /// `prior` stops once its best collision-free sample is this close, metres (0 = all 20
     /// batches, as the paper).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     prior_stop: f32,
     /// `numeric` with one random-restart stream instead of two (one per core).
     #[arg(long)]

@@ -46,7 +46,7 @@ pub(crate) struct Fig1Args {
     #[arg(long, default_value = "mean", value_parser = parse_score_form)]
     score: ScoreForm,
     /// `exact`: fraction of the way to the closed-form optimum per step.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     step_fraction: f64,
     #[command(flatten)]
     knobs: TuneKnobs,
@@ -160,7 +160,7 @@ pub(crate) struct CompletionBenchArgs {
     #[command(flatten)]
     camera: CameraArgs,
     /// Gaussian depth noise added to the observations along the camera rays (cloud units).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     depth_noise: f32,
     #[command(flatten)]
     score: ScoreArgs,
@@ -169,7 +169,7 @@ pub(crate) struct CompletionBenchArgs {
     #[arg(long, value_delimiter = ',', default_values = ["mace", "exact", "is", "best-of"])]
     objectives: Vec<LatentObjective>,
     /// `exact`: fraction of the way to the closed-form optimum per step.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     step_fraction: f64,
     #[command(flatten)]
     knobs: TuneKnobs,

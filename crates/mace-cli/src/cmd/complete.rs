@@ -44,12 +44,18 @@ pub(crate) struct CompleteTuneArgs {
     #[command(flatten)]
     data: ShapeSourceArgs,
     /// Camera azimuth and elevation, degrees.
-    #[arg(long, num_args = 2, value_names = ["AZ", "EL"], allow_negative_numbers = true)]
+    #[arg(
+        long,
+        required = true,
+        num_args = 2,
+        value_names = ["AZ", "EL"],
+        allow_negative_numbers = true
+    )]
     view: Vec<f32>,
     #[command(flatten)]
     camera: CameraArgs,
     /// Gaussian depth noise added to the observation along the camera rays (cloud units).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     depth_noise: f32,
     #[command(flatten)]
     score: ScoreArgs,
@@ -57,7 +63,7 @@ pub(crate) struct CompleteTuneArgs {
     #[arg(long, default_value = "mace")]
     objective: LatentObjective,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     step_fraction: f64,
     #[command(flatten)]
     knobs: TuneKnobs,
@@ -65,7 +71,7 @@ pub(crate) struct CompleteTuneArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Samples drawn from prior and posterior to evaluate them (paper: 49).
-    #[arg(long, default_value_t = 49)]
+    #[arg(long, default_value_t = 49, value_parser = crate::limits::count(100_000))]
     eval_samples: usize,
     /// Shape prior folder (default: the shipped assets/priors/airplanes).
     #[arg(long, value_name = "DIR")]
@@ -84,6 +90,7 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         bail!("--view takes two numbers: AZ EL (degrees)");
     };
     let camera = args.camera.camera([az, el])?;
+    let out = ResultsDir::new(&args.out, force)?;
     let n = prior_points(args.prior.as_deref());
     let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed)?;
     let (truth, shape_name) = (&shape.cloud, &shape.name);
@@ -98,7 +105,6 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         &args.score.config(),
     )
     .with_context(|| format!("observing {shape_name} from azimuth {az}°, elevation {el}°"))?;
-    let out = ResultsDir::new(&args.out, force)?;
     let prior = load_shape_prior(args.prior.as_deref())?;
     let config = CompleteTuneConfig {
         objective: args.objective,

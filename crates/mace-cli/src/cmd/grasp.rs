@@ -118,20 +118,20 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Sizes::Cpu)]
     sizes: Sizes,
     /// Passes over the training split.
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 120, value_parser = crate::limits::count(100_000))]
     epochs: usize,
     /// Shapes per mini-batch (paper: 64).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = crate::limits::count(65_536))]
     batch: usize,
     /// Adam learning rate (paper: 5e-4; our default trains faster with no loss of stability).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     lr: f64,
     /// Learning rate at the end as a fraction of --lr (cosine decay; 1 = constant, the paper).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     final_lr_fraction: f64,
     /// KL weight β (default: 1e-7 for the prior; 1e-5 for the CVAE, which otherwise reconstructs
     /// from z alone and ignores its condition — measured in docs/BENCHMARKS.md).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     beta: Option<f64>,
     /// Seed of the initial weights and the training draws.
     #[arg(long, default_value_t = 0)]
@@ -139,7 +139,9 @@ pub(crate) struct TrainArgs {
     /// Store the weights as f32 instead of f16.
     #[arg(long)]
     f32: bool,
-    /// Output folder (weights.safetensors + config.json, written atomically at every improvement).
+    /// Output folder (weights.safetensors, config.json, latent_prior.json), published whole at
+    /// the end; an existing one is replaced only with `--force` (an interrupted run leaves its
+    /// best weights in `.NAME.partial-…` beside it).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// No progress bar.
@@ -147,18 +149,10 @@ pub(crate) struct TrainArgs {
     quiet: bool,
 }
 
-fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
+fn train(args: TrainArgs, force: bool) -> anyhow::Result<()> {
     let start = Instant::now();
+    let out = mace_core::fs::OutputDir::new(&args.out, force)?;
     let source = args.data.source();
-    let train_set = source.load(Split::Train)?;
-    let val_set = source.load(Split::Val)?;
-    eprintln!(
-        "{}: {} training and {} validation shapes (loaded in {:.1} s)",
-        source.describe(),
-        train_set.len(),
-        val_set.len(),
-        start.elapsed().as_secs_f64()
-    );
     let config = ShapeTrainConfig {
         cvae: args.cvae,
         sizes: match args.sizes {
@@ -185,13 +179,25 @@ fn train(args: TrainArgs, _force: bool) -> anyhow::Result<()> {
         },
         data: source.describe(),
     };
+    config.train.validate().map_err(|e| {
+        anyhow::anyhow!("{e} (--epochs, --batch, --lr, --final-lr-fraction, --beta)")
+    })?;
+    let train_set = source.load(Split::Train)?;
+    let val_set = source.load(Split::Val)?;
+    eprintln!(
+        "{}: {} training and {} validation shapes (loaded in {:.1} s)",
+        source.describe(),
+        train_set.len(),
+        val_set.len(),
+        start.elapsed().as_secs_f64()
+    );
     let bar = bar("epoch", args.epochs, args.quiet);
     let mut on_epoch = |s: &VaeEpochStats, improved: bool| epoch_message(&bar, s, improved);
     let record = train_shape_model(
         &config,
         &train_set,
         &val_set,
-        &args.out,
+        &out,
         &mut on_epoch,
         &mut BarProgress::new(args.quiet),
     )?;
@@ -251,7 +257,7 @@ pub(crate) struct GraspTuneArgs {
     #[arg(long, default_value = "mace")]
     objective: LatentObjective,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     step_fraction: f64,
     /// Score form: `mean` (the paper's mean of contact distances) or `sum` (the reference
     /// code's).
@@ -263,7 +269,7 @@ pub(crate) struct GraspTuneArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Samples drawn from prior and posterior to evaluate them (paper: 49).
-    #[arg(long, default_value_t = 49)]
+    #[arg(long, default_value_t = 49, value_parser = crate::limits::count(100_000))]
     eval_samples: usize,
     /// Shape prior folder (default: the shipped assets/priors/airplanes).
     #[arg(long, value_name = "DIR")]
@@ -367,7 +373,7 @@ pub(crate) struct InspectArgs {
     #[command(flatten)]
     data: ShapeSourceArgs,
     /// Held-out (test-split) shapes compared, and prior samples drawn.
-    #[arg(long, default_value_t = 49)]
+    #[arg(long, default_value_t = 49, value_parser = crate::limits::count(10_000))]
     count: usize,
     /// Seed of the prior samples.
     #[arg(long, default_value_t = 0)]
@@ -378,6 +384,13 @@ pub(crate) struct InspectArgs {
 }
 
 fn inspect(args: InspectArgs, force: bool) -> anyhow::Result<()> {
+    if let Some(file) = args
+        .json
+        .as_deref()
+        .filter(|f| *f != std::path::Path::new("-"))
+    {
+        mace_core::fs::check_writable(file, force)?;
+    }
     let prior = load_shape_prior(args.prior.as_deref())?;
     let q = inspect_prior(&prior, &args.data.source(), args.count, args.seed)?;
     say!(

@@ -48,7 +48,7 @@ pub(crate) struct SolveArgs {
     clearance: f32,
     /// `prior` stops drawing batches once its best collision-free sample is this close to the
     /// target, metres (0 = always draw all 20 batches, as the paper).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     prior_stop: f32,
     /// Samples per prior batch (default: 1024 for `prior`, 128 for `hybrid`).
     #[arg(long, value_name = "N", value_parser = crate::limits::count(1 << 20))]

@@ -59,7 +59,7 @@ pub(crate) struct RobotPictureArgs {
     #[arg(long, default_value_t = 400, value_parser = crate::limits::count(100_000))]
     max: usize,
     /// Opacity of each configuration, (0, 1] (default: 2/√n, clamped to [0.06, 0.9]).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
     /// Output PNG file.
     #[arg(long, value_name = "FILE")]

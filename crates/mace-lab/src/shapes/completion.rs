@@ -90,6 +90,9 @@ pub struct CompletionProblem {
 }
 
 impl CompletionProblem {
+    /// Largest depth noise a completion problem takes (cloud units: a quarter of a shape's size).
+    pub const MAX_DEPTH_NOISE: f32 = 0.25;
+
     /// Observes `truth` from `camera` with Gaussian depth noise of `depth_noise` (seeded).
     ///
     /// # Errors
@@ -101,6 +104,17 @@ impl CompletionProblem {
         seed: u64,
         config: &CompletionScoreConfig,
     ) -> Result<Self> {
+        if !(depth_noise.is_finite() && (0.0..=Self::MAX_DEPTH_NOISE).contains(&depth_noise)) {
+            return Err(crate::Error::Invalid {
+                field: "--depth-noise",
+                value: format!("{depth_noise:?}"),
+                reason: format!(
+                    "must be a standard deviation in [0, {}] (clouds span a unit \
+                     diagonal)",
+                    Self::MAX_DEPTH_NOISE
+                ),
+            });
+        }
         let observed = observe_partial(&camera, truth.points())?;
         let observed = add_depth_noise(&camera, &observed, depth_noise, seed)?;
         let score = CompletionScore::new(observed.clone(), config)?;

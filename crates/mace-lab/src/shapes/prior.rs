@@ -85,25 +85,46 @@ fn read_latent_prior(dir: &Path, latent_dim: usize) -> Result<Option<LatentPrior
         return Ok(None);
     }
     let text = mace_core::fs::read_text(&file, mace_core::fs::TEXT_LIMIT)?;
-    let l: LatentPrior = serde_json::from_str(&text).map_err(|e| Error::BadFile {
-        path: file.clone(),
-        reason: format!("not a latent prior: {e}"),
-    })?;
-    let d = latent_dim;
-    if l.mean.len() != d || l.std.len() != d {
-        fail!(
-            "{}: {} means and {} stds for a latent of size {d}",
-            file.display(),
-            l.mean.len(),
-            l.std.len()
-        );
+    LatentPrior::parse(&text, latent_dim)
+        .map(Some)
+        .map_err(|reason| Error::BadFile { path: file, reason })
+}
+
+impl LatentPrior {
+    /// Parses and checks a `latent_prior.json` for a latent of size `latent_dim`: one finite μ
+    /// and one finite, positive σ per dimension, and a valid basis if it has one.
+    ///
+    /// # Errors
+    /// A one-line reason naming the field and value at fault.
+    pub fn parse(text: &str, latent_dim: usize) -> std::result::Result<LatentPrior, String> {
+        let l: LatentPrior =
+            serde_json::from_str(text).map_err(|e| format!("not a latent prior: {e}"))?;
+        let d = latent_dim;
+        if l.mean.len() != d || l.std.len() != d {
+            return Err(format!(
+                "{} means and {} stds for a latent of size {d}",
+                l.mean.len(),
+                l.std.len()
+            ));
+        }
+        if let Some((i, m)) = l.mean.iter().enumerate().find(|(_, m)| !m.is_finite()) {
+            return Err(format!("`mean[{i}]` = {m}: must be finite"));
+        }
+        if let Some((i, s)) = l
+            .std
+            .iter()
+            .enumerate()
+            .find(|(_, s)| !(s.is_finite() && **s > 0.0))
+        {
+            return Err(format!("`std[{i}]` = {s}: must be finite and positive"));
+        }
+        if let Some(basis) = &l.basis {
+            basis
+                .validate(d)
+                .map_err(|e| format!("bad latent basis: {e}"))?;
+        }
+        Ok(l)
     }
-    if let Some(basis) = &l.basis {
-        basis
-            .validate(d)
-            .with_context(|| format!("{}: bad latent basis", file.display()))?;
-    }
-    Ok(Some(l))
 }
 
 /// Fits the latent prior to the aggregate posterior of `clouds` under `vae`'s encoder: its

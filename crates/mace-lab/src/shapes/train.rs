@@ -1,8 +1,7 @@
 //! Training a shape prior (the point-cloud VAE) or the CVAE baseline with our recipe, saving
 //! each improvement, then fitting the latent prior it samples from.
 
-use std::path::Path;
-
+use mace_core::fs::OutputDir;
 use mace_models::vae::checkpoint::{save_cvae, save_point_vae, WeightsDtype};
 use mace_models::vae::{
     train_cvae, train_point_vae, Cvae, PointVae, PointVaeConfig, VaeEpochStats, VaeTrainConfig,
@@ -12,7 +11,7 @@ use mace_shapes::{GraspSimulator, PointCloud};
 
 use super::grasp::contacts_of;
 use super::prior::{fit_cvae_latent, fit_latent_prior, flatten, LATENT_PRIOR_FILE};
-use crate::error::{fail, Result};
+use crate::error::Result;
 use crate::progress::Progress;
 
 /// The CVAE's default KL weight: large enough that z cannot carry the shape alone, so the decoder
@@ -35,22 +34,26 @@ pub struct ShapeTrainConfig {
     pub data: String,
 }
 
-/// Trains on `train_set` (held out: `val_set`), saving the checkpoint into `out` at each
-/// improvement and at the end with its fitted `latent_prior.json`; `on_epoch` sees each epoch.
+/// Trains on `train_set` (held out: `val_set`) and publishes the checkpoint, with its fitted
+/// `latent_prior.json`, into `out` whole at the end. Each improvement is saved into the run's
+/// staging folder beside `out` (`.NAME.partial-…`), so an interrupted run leaves `out` as it
+/// was and its best weights in a folder whose name says it is incomplete. `on_epoch` sees each
+/// epoch.
 ///
 /// # Errors
-/// For zero epochs or batch, or from training and saving.
+/// For settings that mean nothing ([`VaeTrainConfig::validate`]), or from training and saving.
 pub fn train_shape_model(
     config: &ShapeTrainConfig,
     train_set: &[PointCloud],
     val_set: &[PointCloud],
-    out: &Path,
+    out: &OutputDir,
     on_epoch: &mut dyn FnMut(&VaeEpochStats, bool),
     progress: &mut dyn Progress,
 ) -> Result<VaeTrainingRecord> {
-    if config.train.epochs == 0 || config.train.batch_size == 0 {
-        fail!("--epochs and --batch must be at least 1");
-    }
+    config.train.validate()?;
+    let stage = out.stage()?;
+    let dir = stage.path().to_path_buf();
+    let out_dir = dir.as_path();
     let dtype = config.dtype;
     if config.cvae {
         let sim = GraspSimulator::in_distribution();
@@ -73,7 +76,7 @@ pub fn train_shape_model(
         let mut epoch = |s: &VaeEpochStats, improved: bool| {
             on_epoch(s, improved);
             if improved {
-                save_cvae(&model, None, dtype, out)?;
+                save_cvae(&model, None, dtype, out_dir)?;
             }
             Ok(())
         };
@@ -90,16 +93,17 @@ pub fn train_shape_model(
             data: config.data.clone(),
             ..record
         };
-        save_cvae(&model, Some(&record), dtype, out)?;
+        save_cvae(&model, Some(&record), dtype, out_dir)?;
         let latent = fit_cvae_latent(&model, &tr, &train_cond)?;
-        mace_core::fs::write_json(&out.join(LATENT_PRIOR_FILE), &latent, true)?;
+        mace_core::fs::write_json(&out_dir.join(LATENT_PRIOR_FILE), &latent, true)?;
+        out.publish(stage)?;
         Ok(record)
     } else {
         let model = PointVae::new(config.sizes.clone(), config.train.seed)?;
         let mut epoch = |s: &VaeEpochStats, improved: bool| {
             on_epoch(s, improved);
             if improved {
-                save_point_vae(&model, None, dtype, out)?;
+                save_point_vae(&model, None, dtype, out_dir)?;
             }
             Ok(())
         };
@@ -114,9 +118,10 @@ pub fn train_shape_model(
             data: config.data.clone(),
             ..record
         };
-        save_point_vae(&model, Some(&record), dtype, out)?;
+        save_point_vae(&model, Some(&record), dtype, out_dir)?;
         let latent = fit_latent_prior(&model, train_set)?;
-        mace_core::fs::write_json(&out.join(LATENT_PRIOR_FILE), &latent, true)?;
+        mace_core::fs::write_json(&out_dir.join(LATENT_PRIOR_FILE), &latent, true)?;
+        out.publish(stage)?;
         Ok(record)
     }
 }

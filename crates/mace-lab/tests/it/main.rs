@@ -5,4 +5,5 @@
 //! - `shapes`: Fig. 1, the completion bench, grasp and completion tuning, prior inspection.
 
 mod ik;
+mod latent_prior;
 mod shapes;

@@ -51,6 +51,48 @@ impl VaeTrainConfig {
     /// 33%, still improving). Smaller β only matters for sampling through a latent prior
     /// fitted to the codes ([`super::LatentBasis`]), which is what the CLI ships.
     pub const DEFAULT_BETA: f64 = 1e-7;
+
+    /// Checks every setting: at least one epoch and one shape per batch, a positive finite
+    /// learning rate (at most 10), a final fraction in [0, 1], β and the warm-up finite and ≥ 0.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] naming the first bad field.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |field, value: String, reason| {
+            Err(crate::Error::Config {
+                field,
+                value,
+                reason,
+            })
+        };
+        if self.epochs == 0 {
+            return bad("epochs", "0".into(), "at least 1");
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size", "0".into(), "at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
+            return bad("lr", self.lr.to_string(), "positive, at most 10");
+        }
+        if !(0.0..=1.0).contains(&self.final_lr_fraction) {
+            return bad(
+                "final_lr_fraction",
+                self.final_lr_fraction.to_string(),
+                "within [0, 1]",
+            );
+        }
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return bad("beta", self.beta.to_string(), "finite and ≥ 0");
+        }
+        if !(self.kl_warmup_epochs.is_finite() && self.kl_warmup_epochs >= 0.0) {
+            return bad(
+                "kl_warmup_epochs",
+                self.kl_warmup_epochs.to_string(),
+                "finite and ≥ 0",
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for VaeTrainConfig {
@@ -268,13 +310,7 @@ fn train_core(
     config: &VaeTrainConfig,
     on_epoch: &mut dyn FnMut(&VaeEpochStats, bool) -> Result<()>,
 ) -> Result<VaeTrainingRecord> {
-    if config.batch_size == 0 {
-        return Err(Error::Config {
-            field: "batch_size",
-            value: "0".into(),
-            reason: "at least 1",
-        });
-    }
+    config.validate()?;
     let start = Instant::now();
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut fast = FastVae::new(core)?;

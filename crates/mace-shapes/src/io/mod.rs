@@ -54,7 +54,7 @@ pub fn read_point_cloud(path: impl AsRef<Path>) -> Result<PointCloud> {
         _ => Err(Error::InvalidParameter {
             name: "path",
             value: path.display().to_string(),
-            reason: "expected a .ply, .npy, .pcd or .json file (meshes: read_shape)",
+            reason: "expected a point cloud file: .ply, .npy, .pcd or .json",
         }),
     }
 }
