@@ -366,3 +366,50 @@ fn ik_tune_bad_targets_fail_with_a_reason() {
     );
     assert!(out.join("report.json").is_file() && out.join("posterior").is_dir());
 }
+
+#[test]
+fn the_collision_tables_are_cached_on_disk_and_a_damaged_cache_is_rebuilt() {
+    let dir = common::temp_dir("collision-cache");
+    // The labels of the run (its timings left out).
+    let labels = |o: &std::process::Output| {
+        let mut v: serde_json::Value = serde_json::from_str(&common::stdout(o)).unwrap();
+        let s = v["summary"].as_object_mut().unwrap();
+        s.remove("seconds");
+        s.remove("configs_per_second");
+        v
+    };
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mace"))
+            .args([
+                "ik", "check", "--scene", "box", "--random", "200", "--seed", "3", "--json",
+            ])
+            .env("MACE_CACHE_DIR", &dir)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", common::stderr(&first));
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("collision-") && name.ends_with(".bin"),
+        "{name}"
+    );
+    // Read back: the same labels.
+    let second = run();
+    assert_eq!(labels(&first), labels(&second));
+    // Damaged: ignored, recomputed (same labels) and rewritten.
+    let good = std::fs::read(&files[0]).unwrap();
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0xff;
+    std::fs::write(&files[0], &bad).unwrap();
+    let third = run();
+    assert_eq!(labels(&first), labels(&third));
+    assert_eq!(std::fs::read(&files[0]).unwrap(), good);
+}

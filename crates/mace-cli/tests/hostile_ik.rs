@@ -523,3 +523,46 @@ fn a_dataset_of_another_robot_is_refused_by_train() {
     );
     assert!(e.contains("another robot") && e.contains("panda"), "{e}");
 }
+
+#[test]
+fn target_files_that_lie_are_refused() {
+    let dir = workspace("hostile-targets");
+    std::fs::write(dir.join("nan.jsonl"), "[0.5, 0, 0.5]\n[0.5, 0, nan]\n").unwrap();
+    std::fs::write(dir.join("short.json"), "[[0.5, 0]]").unwrap();
+    std::fs::write(dir.join("ok.json"), "[[0.5, 0, 0.5]]").unwrap();
+    let good = p(&dir, "ok.json");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![p(&dir, "nan.jsonl")], "line 2"),
+        (vec![p(&dir, "short.json")], "target 0"),
+        (vec![p(&dir, "fifo")], "fifo"),
+        (vec![p(&dir, "zero.toml")], "zero.toml"),
+        (
+            vec![good.clone(), "--out".into(), p(&dir, "old.json")],
+            "--out",
+        ),
+        (
+            vec![good.clone(), "--out".into(), p(&dir, "results")],
+            "--out",
+        ),
+        (
+            vec![good.clone(), "--method".into(), "mace".into()],
+            "mace ik tune",
+        ),
+        (
+            vec![
+                good.clone(),
+                "--target".into(),
+                "0.5".into(),
+                "0".into(),
+                "0.5".into(),
+            ],
+            "--target",
+        ),
+    ];
+    for (extra, says) in cases {
+        let mut args: Vec<&str> = vec!["ik", "solve", "--scene", "box", "--targets"];
+        args.extend(extra.iter().map(String::as_str));
+        let e = refused(&args, &dir);
+        assert!(e.contains(says), "{args:?}: {e}");
+    }
+}

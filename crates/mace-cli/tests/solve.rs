@@ -292,3 +292,108 @@ fn mace_method_tunes_then_samples() {
         assert!(r["error"].as_f64().unwrap() < 0.15, "{r}");
     }
 }
+
+#[test]
+fn a_file_of_targets_is_solved_in_one_process() {
+    let dir = temp_dir("batch");
+    let t = dir.join("targets.json");
+    let (t_s, jsonl, npy, summary) = (
+        t.to_str().unwrap(),
+        dir.join("answers.jsonl"),
+        dir.join("answers.npy"),
+        dir.join("summary.json"),
+    );
+    let o = mace(&[
+        "ik", "targets", "--robot", "xarm6", "--scene", "shelf", "--n", "30", "--seed", "2",
+        "--out", t_s,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = mace(&[
+        "ik",
+        "solve",
+        "--robot",
+        "xarm6",
+        "--scene",
+        "shelf",
+        "--method",
+        "hybrid",
+        "--targets",
+        t_s,
+        "--out",
+        jsonl.to_str().unwrap(),
+        "--json",
+        summary.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("solutions/s"), "{}", stdout(&o));
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(s["targets"], 30);
+    assert!(s["solved"].as_u64().unwrap() >= 29, "{s}");
+    assert!(s["setup_s"].is_number() && s["solved_per_s"].as_f64().unwrap() > 0.0);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 30);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["index"], i);
+        assert_eq!(l["q"].as_array().unwrap().len(), 6);
+    }
+    // The same answers as NPY, and to stdout as JSON lines (then the summary goes to stderr).
+    let o = mace(&[
+        "ik",
+        "solve",
+        "--robot",
+        "xarm6",
+        "--scene",
+        "shelf",
+        "--method",
+        "hybrid",
+        "--targets",
+        t_s,
+        "--out",
+        npy.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = std::fs::read(&npy).unwrap();
+    assert!(a.starts_with(b"\x93NUMPY"));
+    let o = mace(&[
+        "ik",
+        "solve",
+        "--robot",
+        "xarm6",
+        "--scene",
+        "shelf",
+        "--method",
+        "hybrid",
+        "--targets",
+        t_s,
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("solutions/s"));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["q"], lines[0]["q"], "same seed, same answer");
+    // Nothing is replaced without --force.
+    let o = mace(&[
+        "ik",
+        "solve",
+        "--robot",
+        "xarm6",
+        "--scene",
+        "shelf",
+        "--targets",
+        t_s,
+        "--out",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+}

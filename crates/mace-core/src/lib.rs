@@ -21,6 +21,7 @@ mod elite;
 mod error;
 pub mod fs;
 pub mod metrics;
+pub mod npy;
 mod report;
 pub mod stats;
 pub mod toy;

@@ -122,8 +122,36 @@ impl ArGmmConfig {
                 "one per context dimension",
             );
         }
-        if self.context_std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
-            return bad("context_std", format!("{:?}", self.context_std), "positive");
+        // Magnitudes the networks compute with in f32 without overflow.
+        const BIG: f32 = 1e6;
+        if let Some(j) = (0..d).find(|&j| self.lower[j].abs() > BIG || self.upper[j].abs() > BIG) {
+            return bad(
+                "lower/upper",
+                format!("[{}, {}] at {j}", self.lower[j], self.upper[j]),
+                "limits within ±1e6",
+            );
+        }
+        if self
+            .context_mean
+            .iter()
+            .any(|m| !(m.is_finite() && m.abs() <= BIG))
+        {
+            return bad(
+                "context_mean",
+                format!("{:?}", self.context_mean),
+                "finite, within ±1e6",
+            );
+        }
+        if self
+            .context_std
+            .iter()
+            .any(|s| !(s.is_finite() && (1e-6..=BIG).contains(s)))
+        {
+            return bad(
+                "context_std",
+                format!("{:?}", self.context_std),
+                "between 1e-6 and 1e6",
+            );
         }
         if let Some(chain) = &self.chain {
             if chain.len() != d || self.context_dim != 3 {
@@ -155,11 +183,19 @@ impl ArGmmConfig {
                 "at most 8 layers of at most 4096 units",
             );
         }
-        if !self.min_std.is_finite() || self.min_std <= 0.0 {
-            return bad("min_std", self.min_std.to_string(), "positive");
+        if !(self.min_std.is_finite() && self.min_std > 0.0 && self.min_std <= 1e3) {
+            return bad(
+                "min_std",
+                self.min_std.to_string(),
+                "positive, at most 1000",
+            );
         }
-        if !self.range_slack.is_finite() || self.range_slack < 1.0 {
-            return bad("range_slack", self.range_slack.to_string(), "at least 1");
+        if !(self.range_slack.is_finite() && (1.0..=100.0).contains(&self.range_slack)) {
+            return bad(
+                "range_slack",
+                self.range_slack.to_string(),
+                "between 1 and 100",
+            );
         }
         Ok(())
     }

@@ -93,21 +93,63 @@ pub fn load_ar_gmm(dir: &Path) -> Result<(ArGmm, CheckpointInfo)> {
             reason: "file not found".into(),
         });
     }
-    let mut varmap = model.varmap().clone();
-    varmap.load(&weights).map_err(|e| Error::Checkpoint {
+    let mut stored =
+        candle_core::safetensors::load(&weights, &candle_core::Device::Cpu).map_err(|e| {
+            Error::Checkpoint {
+                path: weights.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+    let bad = |reason: String| Error::Checkpoint {
         path: weights.clone(),
-        reason: e.to_string(),
-    })?;
-    for (name, var) in varmap.data().lock().expect("varmap lock").iter() {
-        let values = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Checkpoint {
-                path: weights,
-                reason: format!("tensor `{name}` holds {} at index {i}", values[i]),
-            });
+        reason,
+    };
+    let vars: Vec<(String, candle_core::Var)> = {
+        let data = model.varmap().data().lock().expect("varmap lock");
+        let mut v: Vec<_> = data.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    for (name, var) in vars {
+        let t = stored
+            .remove(&name)
+            .ok_or_else(|| bad(format!("tensor `{name}` is missing")))?;
+        if t.dims() != var.dims() {
+            return Err(bad(format!(
+                "tensor `{name}` has shape {:?}, the config needs {:?}",
+                t.dims(),
+                var.dims()
+            )));
         }
+        let t = t.to_dtype(candle_core::DType::F32)?;
+        check_weights(&name, &t.flatten_all()?.to_vec1::<f32>()?).map_err(bad)?;
+        var.set(&t)?;
+    }
+    if let Some(name) = stored.keys().min() {
+        return Err(bad(format!(
+            "unexpected tensor `{name}` (the config does not use it)"
+        )));
     }
     Ok((model, info))
+}
+
+/// Largest weight magnitude a checkpoint may hold: trained networks stay within a few units;
+/// a value past this is a damaged file (a flipped exponent bit) and would overflow the forward
+/// pass.
+pub const MAX_WEIGHT: f32 = 1e4;
+
+/// Checks one tensor's values: finite and within ±[`MAX_WEIGHT`].
+pub(crate) fn check_weights(name: &str, values: &[f32]) -> std::result::Result<(), String> {
+    match values
+        .iter()
+        .position(|v| !(v.is_finite() && v.abs() <= MAX_WEIGHT))
+    {
+        Some(i) => Err(format!(
+            "tensor `{name}` holds {} at index {i} (weights must be finite and within ±{MAX_WEIGHT})",
+            values[i]
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Writes `tensors` as a safetensors file at `path`, atomically (an existing file in the

@@ -55,8 +55,9 @@ pub enum Error {
     /// The caller's per-epoch hook (e.g. saving a checkpoint) failed.
     #[error(transparent)]
     Hook(Box<dyn std::error::Error + Send + Sync>),
-    /// An error from candle.
-    #[error(transparent)]
+    /// An error from candle (its message only: candle appends a backtrace when
+    /// `RUST_BACKTRACE` is set, which an error line must not carry).
+    #[error("{}", first_line(.0))]
     Candle(#[from] candle_core::Error),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
@@ -79,4 +80,9 @@ impl From<Error> for mace_core::Error {
             other => mace_core::Error::Model(Box::new(other)),
         }
     }
+}
+
+/// The first line of `e`'s message.
+fn first_line(e: &candle_core::Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }

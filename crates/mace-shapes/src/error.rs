@@ -52,7 +52,7 @@ pub enum Error {
         /// The value that was found, formatted.
         value: String,
         /// What was expected.
-        reason: &'static str,
+        reason: String,
     },
     /// A JSON list of points is malformed.
     #[error("bad JSON points in {origin}: {reason}")]

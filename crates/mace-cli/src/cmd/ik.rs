@@ -33,6 +33,9 @@ pub(crate) enum IkCommand {
     /// Collision-free IK for a scene's target: prior samples, numeric IK (damped least squares,
     /// restarts) or hybrid (prior samples refined by the numeric IK).
     Solve(super::ik_solve::SolveArgs),
+    /// Draw reachable targets: TCPs of random configurations free of collision in a scene
+    /// (for `mace ik solve --targets`).
+    Targets(super::ik_batch::TargetsArgs),
     /// Write N random self-collision-free configurations and their TCPs as safetensors.
     Dataset(DatasetArgs),
     /// Train the IK prior (autoregressive Gaussian mixture) for a robot, on a dataset or on
@@ -52,7 +55,11 @@ pub(crate) fn run(command: IkCommand, force: bool) -> anyhow::Result<()> {
         IkCommand::Robot(args) => super::ik_robot::robot(args, force),
         IkCommand::Fk(args) => fk(args, force),
         IkCommand::Check(args) => check(args, force),
+        IkCommand::Solve(args) if args.targets.is_some() => {
+            super::ik_batch::solve_targets(args, force)
+        }
         IkCommand::Solve(args) => super::ik_solve::solve(args, force),
+        IkCommand::Targets(args) => super::ik_batch::targets(args, force),
         IkCommand::Dataset(args) => dataset(args, force),
         IkCommand::Train(args) => super::ik_prior::train(args, force),
         IkCommand::Tune(args) => super::ik_tune::tune(args, force),

@@ -21,56 +21,70 @@ use crate::say;
 #[derive(Debug, Args)]
 pub(crate) struct SolveArgs {
     #[command(flatten)]
-    robot: RobotArgs,
+    pub(crate) robot: RobotArgs,
     /// Scene: `wall`, `window`, `box`, `shelf`, `cloud`, `cell` or a scene `.toml` file.
     #[arg(long, value_name = "NAME|FILE")]
-    scene: String,
+    pub(crate) scene: String,
     /// Target X Y Z in metres, base frame (also `X,Y,Z`; default: the scene's target).
     #[arg(long, value_names = ["X", "Y", "Z"], num_args = 1..=3, value_delimiter = ',', allow_negative_numbers = true)]
-    target: Option<Vec<f32>>,
+    pub(crate) target: Option<Vec<f32>>,
     /// Solve method: `prior` (best of prior sample batches), `numeric` (DLS IK with random
     /// restarts), `hybrid` (prior samples refined by the numeric IK) or `mace` (tune the prior to
     /// the problem with MACE, then best of posterior sample batches; the time includes tuning).
     #[arg(long, default_value = "numeric", value_parser = parse_method)]
-    method: Method,
+    pub(crate) method: Method,
     /// Independent solves (seeds seed, seed+1, …); the summary gives time, error and success.
     #[arg(long, default_value_t = 1, value_parser = crate::limits::problems())]
-    trials: usize,
+    pub(crate) trials: usize,
     /// Seed of the first solve.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Time budget per solve, seconds.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    budget: f64,
+    pub(crate) budget: f64,
     /// Safety margin, metres: answers must keep this signed distance to obstacles, the ground and
     /// between links (0 = plain collision check).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    clearance: f32,
+    pub(crate) clearance: f32,
     /// `prior` stops drawing batches once its best collision-free sample is this close to the
     /// target, metres (0 = always draw all 20 batches, as the paper).
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
-    prior_stop: f32,
+    pub(crate) prior_stop: f32,
     /// Samples per prior batch (default: 1024 for `prior`, 128 for `hybrid`).
     #[arg(long, value_name = "N", value_parser = crate::limits::count(1 << 20))]
-    batch_size: Option<usize>,
+    pub(crate) batch_size: Option<usize>,
     /// `numeric`: run two random-restart streams on the two cores, first to succeed wins (faster,
     /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.
     #[arg(long)]
-    parallel: bool,
+    pub(crate) parallel: bool,
     /// Prior folder for `prior`, `hybrid` and `mace` (default: the robot's shipped prior, assets/priors/ROBOT-ik).
     #[arg(long, value_name = "DIR")]
-    prior: Option<PathBuf>,
+    pub(crate) prior: Option<PathBuf>,
     /// How `--method mace` tunes the prior before sampling it (defaults: `mace ik tune`'s, with
     /// the solve budget as time budget).
     #[command(flatten, next_help_heading = "Tuning (--method mace)")]
-    knobs: TuneKnobs,
+    pub(crate) knobs: TuneKnobs,
     #[command(flatten, next_help_heading = "Tuning (--method mace)")]
-    scope: IkScopeArgs,
+    pub(crate) scope: IkScopeArgs,
     #[command(flatten)]
-    json: JsonArg,
+    pub(crate) json: JsonArg,
+    /// Solve every target of a file, spread over the cores: `.json` (an array of `[x, y, z]`
+    /// or of `{"position": [x, y, z]}`), `.jsonl` (one per line) or `.npy` (`(n, 3)`);
+    /// `mace ik targets` writes one. Target i is solved with seed `--seed` + i.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "trials"])]
+    pub(crate) targets: Option<PathBuf>,
+    /// With `--targets`: where the answers go: `FILE.jsonl` (one JSON object per target:
+    /// index, target, status, q, tcp, error_m, collision_free, min_distance_m, seconds),
+    /// `FILE.npy` (float32 `(n, dof + 2)`: q, TCP error in metres, 1 if solved) or `-` for
+    /// JSON lines on stdout (then the summary goes to stderr).
+    #[arg(long, value_name = "FILE", requires = "targets")]
+    pub(crate) out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
+pub(crate) fn parse_method(s: &str) -> Result<Method, String> {
     s.parse().map_err(|e: mace_robot::Error| e.to_string())
 }
 

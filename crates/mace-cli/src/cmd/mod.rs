@@ -9,6 +9,7 @@ pub(crate) mod complete;
 pub(crate) mod demo;
 pub(crate) mod grasp;
 pub(crate) mod ik;
+pub(crate) mod ik_batch;
 pub(crate) mod ik_prior;
 pub(crate) mod ik_robot;
 pub(crate) mod ik_solve;

@@ -1,6 +1,7 @@
 //! Inverse kinematics experiments: the IK prior, our tuning recipe, solve trials, the demo and
 //! the paper's Tables 1 and 2.
 
+pub mod batch;
 pub mod demo;
 pub mod prior;
 pub mod recipe;
@@ -10,6 +11,7 @@ pub mod table2;
 pub mod trials;
 pub mod tune;
 
+pub use batch::{read_targets, solve_batch, BatchSolve, BatchStatus, BatchSummary};
 pub use demo::{run_ik_demo, IkDemo, IkDemoRecord};
 pub use prior::{check_reachable, load_prior, parse_target, IkPrior, IkTrainConfig};
 pub use recipe::{evaluate_model, scene_with_target, target_warnings, tune_scene, TuneScope};

@@ -4,6 +4,7 @@
 //! - `ik`: the demo, Tables 1 and 2, `tune_ik`, solve trials and their bad settings.
 //! - `shapes`: Fig. 1, the completion bench, grasp and completion tuning, prior inspection.
 
+mod batch;
 mod ik;
 mod latent_prior;
 mod shapes;

@@ -167,15 +167,8 @@ fn load_core(dir: &Path, kind: &str) -> Result<(VaeCore, VaeCheckpointInfo)> {
             ));
         }
         let t = t.to_dtype(DType::F32)?;
-        let total = t.sum_all()?.to_scalar::<f32>()?;
-        if !total.is_finite()
-            && t.flatten_all()?
-                .to_vec1::<f32>()?
-                .iter()
-                .any(|v| !v.is_finite())
-        {
-            return Err(bad(&weights, format!("tensor `{name}` holds NaN or ∞")));
-        }
+        crate::checkpoint::check_weights(&name, &t.flatten_all()?.to_vec1::<f32>()?)
+            .map_err(|r| bad(&weights, r))?;
         var.set(&t)?;
     }
     if let Some(name) = stored.keys().min() {

@@ -158,11 +158,11 @@ impl PointVaeConfig {
         if self.latent_dim == 0 {
             return bad("latent_dim", "0".into(), "at least 1");
         }
-        if !self.prior_std.is_finite() || self.prior_std <= 0.0 {
+        if !(self.prior_std.is_finite() && (1e-6..=1e3).contains(&self.prior_std)) {
             return bad(
                 "prior_std",
                 self.prior_std.to_string(),
-                "positive and finite",
+                "between 1e-6 and 1000",
             );
         }
         // Sizes a CPU model can hold, checked before anything is allocated.

@@ -30,6 +30,7 @@ use crate::hull::{placed_hit, ConvexHull, Placed, PlacedHull};
 use crate::math::{add, dot, norm, sub, Pose, Vec3};
 use crate::scene::Scene;
 
+mod cache;
 mod distance;
 mod pieces;
 mod prune;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::cache;
 use super::table::{Axis, PairTable};
 use super::CollisionModel;
 use crate::chain::JointKind;
@@ -23,6 +24,11 @@ impl CollisionModel {
     /// `Σ_j L_j δ_j / 2` the pair never collides, and it is dropped. A kept pair keeps its grid
     /// as a distance table ([`PairTable`]).
     pub(super) fn prune_unreachable_pairs(&mut self) {
+        if let Some((pairs, tables)) = cache::load(self) {
+            self.self_pairs = pairs;
+            self.pair_tables = tables;
+            return;
+        }
         let links = self.chain.links();
         let ancestors = |mut li: usize| {
             let mut v = vec![li];
@@ -74,8 +80,8 @@ impl CollisionModel {
                 }
             }
             let m = match joints.len() {
-                1 => 4001usize,
-                2 => 201,
+                1 => cache::GRID_ONE,
+                2 => cache::GRID_TWO,
                 _ => {
                     keep.push((a, b));
                     tables.push(None);
@@ -132,6 +138,7 @@ impl CollisionModel {
                 tables.push(Some(Arc::new(PairTable::new(axes, margin, values))));
             }
         }
+        cache::store(self, &(keep.clone(), tables.clone()));
         self.self_pairs = keep;
         self.pair_tables = tables;
     }

@@ -43,11 +43,11 @@ impl Axis {
 /// A pair's signed distance on a grid over its joints.
 #[derive(Debug)]
 pub(super) struct PairTable {
-    axes: Vec<Axis>,
+    pub(super) axes: Vec<Axis>,
     /// A grid value is within this of the pair's distance anywhere in its cell, metres.
-    margin: f32,
+    pub(super) margin: f32,
     /// Per grid point (first axis fastest): the distance, or `2 · margin` when it is at least that.
-    values: Vec<f32>,
+    pub(super) values: Vec<f32>,
 }
 
 impl PairTable {

@@ -1,0 +1,145 @@
+//! Many IK problems at once: every target solved, the same answers on any number of threads,
+//! unreachable targets reported and not attempted, target files in every format read alike.
+
+use mace_lab::ik::batch::solves_to_npy;
+use mace_lab::ik::scene_bench::draw_targets;
+use mace_lab::ik::{load_prior, read_targets, solve_batch, solve_config, BatchStatus};
+use mace_lab::Silent;
+use mace_robot::solve::{Method, Solver};
+use mace_robot::{CollisionModel, Robot, Scene};
+
+fn box_solver() -> (Robot, Solver) {
+    let robot = Robot::builtin("panda").unwrap();
+    let scene = Scene::by_name("box").unwrap();
+    let mut config = solve_config(1.0, 0.0, 1e-3).unwrap();
+    config.parallel = false;
+    let solver = Solver::new(CollisionModel::new(&robot.chain, &scene), config);
+    (robot, solver)
+}
+
+#[test]
+fn a_batch_solves_reachable_targets_alike_on_one_or_two_threads() {
+    let (robot, solver) = box_solver();
+    let prior = load_prior(None, &robot).unwrap();
+    let scene = Scene::by_name("box").unwrap();
+    let (mut targets, _) = draw_targets(&robot.chain, &scene, 40, f32::INFINITY, 3).unwrap();
+    targets.push([3.0, 0.0, 0.5]); // beyond reach
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                solve_batch(
+                    &solver,
+                    Method::Hybrid,
+                    &targets,
+                    Some(&prior),
+                    7,
+                    &mut Silent,
+                )
+                .unwrap()
+            })
+    };
+    let (one, summary) = run(1);
+    let (two, _) = run(2);
+    assert_eq!(summary.targets, 41);
+    assert_eq!(summary.unreachable, 1);
+    assert_eq!(one[40].status, BatchStatus::Unreachable);
+    assert!(one[40].q.is_empty());
+    assert!(summary.solved >= 39, "{} of 40 solved", summary.solved);
+    for (a, b) in one.iter().zip(&two) {
+        assert_eq!((a.index, &a.q, a.status), (b.index, &b.q, b.status));
+    }
+    for s in one.iter().filter(|s| s.status == BatchStatus::Solved) {
+        assert!(s.error_m <= 1e-4 && s.collision_free && s.min_distance_m >= 0.0);
+        let tcp = robot.chain.tcp_positions(&s.q).unwrap()[0];
+        let d = (0..3)
+            .map(|k| (tcp[k] - s.target[k]).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        assert!(
+            (d - s.error_m).abs() < 1e-5,
+            "reported {} vs {d}",
+            s.error_m
+        );
+    }
+    // The NPY answers: (n, dof + 2), q then error then solved.
+    let npy = mace_core::npy::decode_f32(&solves_to_npy(&one, 7), "<memory>", 1000).unwrap();
+    assert_eq!(npy.shape, vec![41, 9]);
+    assert_eq!(npy.data[..7], one[0].q[..]);
+    assert_eq!(npy.data[40 * 9 + 7], -1.0);
+}
+
+#[test]
+fn bad_batches_are_refused() {
+    let (robot, solver) = box_solver();
+    let prior = load_prior(None, &robot).unwrap();
+    let e = solve_batch(&solver, Method::Hybrid, &[], Some(&prior), 0, &mut Silent).unwrap_err();
+    assert!(e.to_string().contains("--targets"), "{e}");
+    let e = solve_batch(
+        &solver,
+        Method::Hybrid,
+        &[[0.5, 0.0, 0.5]],
+        None,
+        0,
+        &mut Silent,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("prior"), "{e}");
+    let e = solve_batch(
+        &solver,
+        Method::Mace,
+        &[[0.5, 0.0, 0.5]],
+        Some(&prior),
+        0,
+        &mut Silent,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("mace ik tune"), "{e}");
+}
+
+#[test]
+fn target_files_in_every_format_read_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = [[0.5f32, 0.0, 0.5], [0.4, -0.2, 0.3]];
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let files = [
+        write("a.json", b"[[0.5, 0, 0.5], [0.4, -0.2, 0.3]]"),
+        write(
+            "b.json",
+            br#"{"targets": [{"position": [0.5, 0, 0.5]}, {"target": [0.4, -0.2, 0.3]}]}"#,
+        ),
+        write(
+            "c.jsonl",
+            b"[0.5, 0, 0.5]\n\n{\"position\": [0.4, -0.2, 0.3]}\n",
+        ),
+        write(
+            "d.npy",
+            &mace_core::npy::encode_f32(targets.as_flattened(), &[2, 3]),
+        ),
+    ];
+    for f in &files {
+        assert_eq!(read_targets(f).unwrap(), targets, "{}", f.display());
+    }
+    for (name, bytes, says) in [
+        ("e.json", &b"[[0.5, 0, NaN]]"[..], "e.json"),
+        ("f.json", b"[[0.5, 0]]", "target 0"),
+        ("g.jsonl", b"[0.5, 0, 0.5]\n[1, 2]\n", "line 2"),
+        ("h.json", b"[]", "no targets"),
+        ("i.csv", b"0.5,0,0.5", "unknown extension"),
+        ("j.json", b"[[0.5, 0, 1e39]]", "finite"),
+        (
+            "k.npy",
+            &mace_core::npy::encode_f32(&[0.0; 4], &[2, 2]),
+            "(n, 3)",
+        ),
+    ] {
+        let e = read_targets(&write(name, bytes)).unwrap_err().to_string();
+        assert!(e.contains(says) && !e.contains('\n'), "{name}: {e}");
+    }
+}
