@@ -413,3 +413,73 @@ fn the_collision_tables_are_cached_on_disk_and_a_damaged_cache_is_rebuilt() {
     assert_eq!(labels(&first), labels(&third));
     assert_eq!(std::fs::read(&files[0]).unwrap(), good);
 }
+
+#[test]
+fn a_posterior_warm_starts_tuning_after_the_scene_moved() {
+    let dir = common::temp_dir("warm-start");
+    let (first, again) = (dir.join("first"), dir.join("again"));
+    let moved = dir.join("moved.toml");
+    let window = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenes/window.toml"),
+    )
+    .unwrap();
+    // The whole window 3 cm further from the robot.
+    std::fs::write(&moved, window.replace("center = [0.4,", "center = [0.43,")).unwrap();
+    let tune = |args: &[&str]| {
+        let mut a = vec![
+            "ik",
+            "tune",
+            "-q",
+            "--no-pictures",
+            "--stop-at-score",
+            "0.9",
+        ];
+        a.extend_from_slice(args);
+        mace(&a)
+    };
+    let o = tune(&["--scene", "window", "--out", first.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = tune(&[
+        "--scene",
+        moved.to_str().unwrap(),
+        "--warm-from",
+        first.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(again.join("report.json")).unwrap()).unwrap();
+    assert!(
+        report["posterior_eval"]["success_rate"].as_f64().unwrap() >= 0.85,
+        "{}",
+        report["posterior_eval"]
+    );
+    // A posterior of another robot is refused; --prior and --warm-from do not mix.
+    let o = tune(&[
+        "--robot",
+        "iiwa14",
+        "--scene",
+        "window",
+        "--warm-from",
+        first.to_str().unwrap(),
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("panda"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tune(&[
+        "--scene",
+        "window",
+        "--warm-from",
+        first.to_str().unwrap(),
+        "--prior",
+        first.to_str().unwrap(),
+        "--out",
+        dir.join("y").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success(), "{}", stderr(&o));
+}

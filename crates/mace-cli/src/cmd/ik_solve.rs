@@ -50,7 +50,7 @@ pub(crate) struct SolveArgs {
     /// target, metres (0 = always draw all 20 batches, as the paper).
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub(crate) prior_stop: f32,
-    /// Samples per prior batch (default: 1024 for `prior`, 128 for `hybrid`).
+    /// Samples per prior batch (default: 1024 for `prior`, 32 for `hybrid`).
     #[arg(long, value_name = "N", value_parser = crate::limits::count(1 << 20))]
     pub(crate) batch_size: Option<usize>,
     /// `numeric`: run two random-restart streams on the two cores, first to succeed wins (faster,

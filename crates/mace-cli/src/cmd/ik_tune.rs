@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use mace_core::{Objective, TuneConfig};
-use mace_lab::ik::recipe::TUNE_MARGIN;
+use mace_lab::ik::recipe::{TUNE_MARGIN, WARM_START_LR};
 use mace_lab::ik::{
     check_reachable, load_prior, scene_with_target, target_warnings, tune_ik, IkTuneConfig,
 };
@@ -65,6 +65,11 @@ pub(crate) struct TuneArgs {
     /// Prior folder (default: the shipped prior).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
+    /// Start from the posterior an earlier `mace ik tune` wrote (its output folder or the
+    /// `posterior/` in it) instead of the prior: re-tuning after the scene changed a little (an
+    /// obstacle moved), with a third of the learning rate unless `--lr` is given.
+    #[arg(long, value_name = "DIR", conflicts_with = "prior")]
+    warm_from: Option<PathBuf>,
     /// Output folder: `posterior/` (weights + config), `report.json`, and the pictures
     /// `samples.png` (prior | posterior), `curves.png` and their configurations `samples.json`.
     #[arg(long, value_name = "DIR")]
@@ -96,11 +101,20 @@ pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let out = ResultsDir::new(&args.out, force)?;
-    let prior = load_prior(args.prior.as_deref(), &robot)?;
+    let start_from = match &args.warm_from {
+        Some(d) if d.join("posterior").is_dir() => Some(d.join("posterior")),
+        Some(d) => Some(d.clone()),
+        None => args.prior.clone(),
+    };
+    let prior = load_prior(start_from.as_deref(), &robot)?;
     let objective: Objective = args.objective.into();
+    let mut preset = TuneConfig::panda_ik_fast();
+    if args.warm_from.is_some() {
+        preset.lr = WARM_START_LR;
+    }
     let config = IkTuneConfig {
         objective,
-        tune: args.knobs.apply(TuneConfig::panda_ik_fast(), args.seed),
+        tune: args.knobs.apply(preset, args.seed),
         scope: args.scope.scope(TUNE_MARGIN)?,
         eval_samples: args.eval_samples,
         eval_seed: args.seed + 1,

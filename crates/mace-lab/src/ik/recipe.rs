@@ -16,6 +16,13 @@ use crate::error::{fail, Error, Result};
 /// of `mace bench ik-table1` (docs/BENCHMARKS.md, Table 1).
 pub const TUNE_MARGIN: f32 = 0.01;
 
+/// Learning rate of a warm start (`mace ik tune --warm-from DIR`: re-tuning a posterior after
+/// the scene changed a little): a third of [`mace_core::TuneConfig::panda_ik_fast`]'s. A posterior
+/// is much narrower than the prior, and the full rate's first Adam steps threw a good one away
+/// (window moved 3 cm: the mean score fell from 0.90 to 0.24 before climbing back; with 1e-4 it
+/// reached 0.9 in 0.02–0.05 s against 0.46–1.01 s for a fresh tune, docs/BENCHMARKS.md).
+pub const WARM_START_LR: f64 = 1e-4;
+
 /// The distance penalty of the soft margin, metres: a free sample within [`TUNE_MARGIN`] of a
 /// box ranks like a clear one 10 cm further from the target. On the Table 1 A/B of
 /// docs/BENCHMARKS.md (30 wall runs) it lifted the mean score from 0.922 to 0.941 (success

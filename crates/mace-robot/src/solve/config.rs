@@ -75,7 +75,7 @@ pub struct SolveConfig {
     /// Samples per batch for `prior` (default 1024: two of the sampler's 512-row chunks, one
     /// per core).
     pub batch_size: usize,
-    /// Samples per batch for `hybrid` (default 128).
+    /// Samples per batch for `hybrid` (default 32: smaller batches reach the refinement sooner; see the Table 2 section of docs/BENCHMARKS.md).
     pub hybrid_batch_size: usize,
     /// Most batches drawn by `prior`, and by `hybrid` before it falls back to random restarts
     /// (default 20).
@@ -118,7 +118,7 @@ impl Default for SolveConfig {
             prior_accept: 0.02,
             prior_stop: 1e-3,
             batch_size: 1024,
-            hybrid_batch_size: 128,
+            hybrid_batch_size: 32,
             max_batches: 20,
             refine_candidates: 8,
             repair_iterations: 30,

@@ -1,0 +1,114 @@
+//! The `mace` Python module: MACE-rs's robots, scenes, collision checks, IK priors, collision-
+//! free IK solves and MACE tuning, called exactly as the `mace` command calls the libraries (the
+//! same seed gives the same numbers).
+//!
+//! Arrays come in as anything NumPy reads as a numeric array (float or integer, any order or
+//! stride) and go out as `float32` / `bool`. Rust work runs with the GIL released. Errors are
+//! `ValueError` (bad input) or `RuntimeError` (anything else) with the command's one-line
+//! message; nothing panics across the boundary.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+mod arrays;
+mod assets;
+mod batch;
+mod errors;
+mod json;
+mod prior;
+mod robot;
+mod scene;
+mod solver;
+mod tune;
+
+use prior::PyIkPrior;
+use robot::PyRobot;
+use scene::PyScene;
+use solver::{Options, PySolver};
+
+/// One collision-free IK solve: `Solver(robot, scene, prior, method, budget, …)` then
+/// `.solve(target, seed)` (as `mace ik solve --trials 1 --seed S`). Solving many targets in a
+/// loop? Make one `mace.Solver` and call it: the set-up is paid once.
+#[pyfunction]
+#[pyo3(signature = (robot, scene, target = None, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01))]
+#[allow(clippy::too_many_arguments)]
+fn solve<'py>(
+    py: Python<'py>,
+    robot: Py<PyRobot>,
+    scene: &Bound<'py, PyScene>,
+    target: Option<&Bound<'py, PyAny>>,
+    method: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+    prior: Option<PyRef<'py, PyIkPrior>>,
+    budget: f64,
+    clearance: f32,
+    prior_stop: f32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let o = Options {
+        budget,
+        clearance,
+        prior_stop,
+        batch_size: None,
+        parallel: false,
+    };
+    let s = PySolver::build(py, robot, scene.borrow().scene(), prior.as_deref(), method, o)?;
+    let s = Bound::new(py, s)?;
+    s.call_method1("solve", (target, seed))?
+        .cast_into::<PyDict>()
+        .map_err(Into::into)
+}
+
+/// Many targets at once: `Solver(...).solve_batch(targets, seed)` (as
+/// `mace ik solve --targets FILE --seed S`; target i with seed S + i, spread over the cores).
+#[pyfunction]
+#[pyo3(signature = (robot, scene, targets, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01))]
+#[allow(clippy::too_many_arguments)]
+fn solve_batch<'py>(
+    py: Python<'py>,
+    robot: Py<PyRobot>,
+    scene: &Bound<'py, PyScene>,
+    targets: &Bound<'py, PyAny>,
+    method: &str,
+    seed: Option<&Bound<'py, PyAny>>,
+    prior: Option<PyRef<'py, PyIkPrior>>,
+    budget: f64,
+    clearance: f32,
+    prior_stop: f32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let o = Options {
+        budget,
+        clearance,
+        prior_stop,
+        batch_size: None,
+        parallel: false,
+    };
+    let s = PySolver::build(py, robot, scene.borrow().scene(), prior.as_deref(), method, o)?;
+    let s = Bound::new(py, s)?;
+    s.call_method1("solve_batch", (targets, seed))?
+        .cast_into::<PyDict>()
+        .map_err(Into::into)
+}
+
+/// The folder the shipped priors and scenes are read from: `$MACE_ASSETS` if set, else the
+/// `assets/` folder of the clone this module was built from. (As the `mace` command, an
+/// `assets/…` path in the working folder is used first when it exists.)
+#[pyfunction]
+fn assets_dir() -> std::path::PathBuf {
+    assets::dir()
+}
+
+#[pymodule]
+fn mace(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<PyRobot>()?;
+    m.add_class::<PyScene>()?;
+    m.add_class::<PyIkPrior>()?;
+    m.add_class::<PySolver>()?;
+    m.add_class::<tune::PyPosterior>()?;
+    m.add_function(wrap_pyfunction!(solve, m)?)?;
+    m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(tune::tune, m)?)?;
+    m.add_function(wrap_pyfunction!(assets_dir, m)?)?;
+    m.add("ASSETS_ENV", assets::ENV)?;
+    Ok(())
+}
