@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use clap::Args;
-use mace_lab::ik::batch::{solves_to_json_lines, solves_to_npy};
+use mace_lab::ik::batch::{encode_targets, solves_to_json_lines, solves_to_npy, TargetsMeta};
 use mace_lab::ik::scene_bench::draw_targets;
 use mace_lab::ik::{load_prior, read_targets, scene_with_target, solve_batch, solve_config};
 use mace_robot::solve::{Method, Solver};
@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::ik_solve::SolveArgs;
 use crate::args::RobotArgs;
-use crate::output::{emit_json, write_json, write_text};
+use crate::output::{emit_json, write_text};
 use crate::progress::BarProgress;
 use crate::say;
 
@@ -173,17 +173,6 @@ pub(crate) struct TargetsArgs {
     out: PathBuf,
 }
 
-#[derive(Serialize)]
-struct TargetsFile<'a> {
-    robot: &'a str,
-    scene: &'a str,
-    seed: u64,
-    near_m: Option<f32>,
-    /// Random configurations drawn to find the targets.
-    drawn: usize,
-    targets: &'a [[f32; 3]],
-}
-
 /// `mace ik targets`: TCPs of random configurations free of collision in the scene.
 pub(crate) fn targets(args: TargetsArgs, force: bool) -> anyhow::Result<()> {
     let ext = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -208,32 +197,14 @@ pub(crate) fn targets(args: TargetsArgs, force: bool) -> anyhow::Result<()> {
         args.near.unwrap_or(f32::INFINITY),
         args.seed,
     )?;
-    match ext {
-        "npy" => mace_core::fs::write_file(
-            &args.out,
-            &mace_core::npy::encode_f32(targets.as_flattened(), &[targets.len(), 3]),
-            force,
-        )?,
-        "json" => write_json(
-            &args.out,
-            &TargetsFile {
-                robot: &robot.name,
-                scene: &scene.name,
-                seed: args.seed,
-                near_m: args.near,
-                drawn,
-                targets: &targets,
-            },
-            force,
-        )?,
-        _ => {
-            let lines: Vec<String> = targets
-                .iter()
-                .map(|t| format!("[{}, {}, {}]", t[0], t[1], t[2]))
-                .collect();
-            write_text(&args.out, &(lines.join("\n") + "\n"), force)?
-        }
-    }
+    let meta = TargetsMeta {
+        robot: robot.name.clone(),
+        scene: scene.name.clone(),
+        seed: args.seed,
+        near_m: args.near,
+        drawn,
+    };
+    mace_core::fs::write_file(&args.out, &encode_targets(&targets, ext, &meta)?, force)?;
     say!(
         "{} collision-free targets for {} in {} ({} configurations drawn) written to {}",
         targets.len(),

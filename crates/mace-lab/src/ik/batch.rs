@@ -355,6 +355,57 @@ pub fn read_targets(path: &Path) -> Result<Vec<[f32; 3]>> {
     Ok(targets)
 }
 
+/// Where a targets file came from (`mace ik targets`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetsMeta {
+    /// The robot's name.
+    pub robot: String,
+    /// The scene's name.
+    pub scene: String,
+    /// Seed of the random configurations.
+    pub seed: u64,
+    /// Targets' configurations pass within this distance of the obstacles, metres (`None`:
+    /// anywhere collision-free).
+    pub near_m: Option<f32>,
+    /// Random configurations drawn to find the targets.
+    pub drawn: usize,
+}
+
+/// A targets file's bytes for the extension `ext` (what [`read_targets`] reads back): `json`
+/// (`{"targets": [[x, y, z], …]}` beside `meta`), `jsonl` (one `[x, y, z]` per line) or `npy`
+/// (float32 `(n, 3)`).
+///
+/// # Errors
+/// [`Error::Invalid`] for another extension.
+pub fn encode_targets(targets: &[[f32; 3]], ext: &str, meta: &TargetsMeta) -> Result<Vec<u8>> {
+    match ext {
+        "npy" => Ok(mace_core::npy::encode_f32(
+            targets.as_flattened(),
+            &[targets.len(), 3],
+        )),
+        "json" => {
+            #[derive(Serialize)]
+            struct File<'a> {
+                #[serde(flatten)]
+                meta: &'a TargetsMeta,
+                targets: &'a [[f32; 3]],
+            }
+            serde_json::to_vec_pretty(&File { meta, targets })
+                .map_err(|e| Error::Failed(e.to_string()))
+        }
+        "jsonl" | "ndjson" => Ok(targets
+            .iter()
+            .map(|t| format!("[{}, {}, {}]\n", t[0], t[1], t[2]))
+            .collect::<String>()
+            .into_bytes()),
+        _ => Err(Error::Invalid {
+            field: "--out",
+            value: ext.to_string(),
+            reason: "targets are written as .json, .jsonl or .npy".into(),
+        }),
+    }
+}
+
 /// A target from JSON: `[x, y, z]` or `{"position": [x, y, z]}` (or `"target"`).
 fn target_of(v: &serde_json::Value) -> std::result::Result<[f32; 3], String> {
     let xyz = match v {

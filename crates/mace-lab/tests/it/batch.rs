@@ -143,3 +143,23 @@ fn target_files_in_every_format_read_alike() {
         assert!(e.contains(says) && !e.contains('\n'), "{name}: {e}");
     }
 }
+
+#[test]
+fn written_target_files_read_back() {
+    use mace_lab::ik::batch::{encode_targets, TargetsMeta};
+    let dir = tempfile::tempdir().unwrap();
+    let targets = vec![[0.5f32, 0.0, 0.5], [0.4, -0.2, 0.3]];
+    let meta = TargetsMeta {
+        robot: "panda".into(),
+        scene: "box".into(),
+        seed: 1,
+        near_m: None,
+        drawn: 4096,
+    };
+    for ext in ["json", "jsonl", "npy"] {
+        let p = dir.path().join(format!("t.{ext}"));
+        std::fs::write(&p, encode_targets(&targets, ext, &meta).unwrap()).unwrap();
+        assert_eq!(read_targets(&p).unwrap(), targets, "{ext}");
+    }
+    assert!(encode_targets(&targets, "csv", &meta).is_err());
+}
