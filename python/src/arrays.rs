@@ -73,7 +73,9 @@ fn finite_f32(values: &[f64], name: &str, cols: usize, two_d: bool) -> PyResult<
             } else {
                 float_text(v)
             };
-            return Err(PyValueError::new_err(format!("{at} is not finite ({what})")));
+            return Err(PyValueError::new_err(format!(
+                "{at} is not finite ({what})"
+            )));
         }
         out.push(x);
     }
@@ -82,7 +84,12 @@ fn finite_f32(values: &[f64], name: &str, cols: usize, two_d: bool) -> PyResult<
 
 /// A `(n, cols)` batch from `obj`; a 1-D array of length `cols` is one row. `what` names a row
 /// in messages (e.g. `configurations of 7 joints`).
-pub(crate) fn batch(obj: &Bound<'_, PyAny>, name: &str, cols: usize, what: &str) -> PyResult<Batch> {
+pub(crate) fn batch(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    cols: usize,
+    what: &str,
+) -> PyResult<Batch> {
     let (values, shape) = numeric_values(obj, name)?;
     let rows = match shape.as_slice() {
         [c] if *c == cols => 1,

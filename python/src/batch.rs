@@ -41,7 +41,10 @@ pub(crate) fn batch_dict<'py>(
         "reachable",
         arrays::bools(py, bools(|s| s.status != BatchStatus::Unreachable)),
     )?;
-    d.set_item("collision_free", arrays::bools(py, bools(|s| s.collision_free)))?;
+    d.set_item(
+        "collision_free",
+        arrays::bools(py, bools(|s| s.collision_free)),
+    )?;
     d.set_item(
         "min_distance",
         arrays::floats(
@@ -57,7 +60,10 @@ pub(crate) fn batch_dict<'py>(
     )?;
     d.set_item("seconds", arrays::floats(py, floats(|s| s.seconds as f32)))?;
     d.set_item("samples", arrays::floats(py, floats(|s| s.samples as f32)))?;
-    d.set_item("iterations", arrays::floats(py, floats(|s| s.iterations as f32)))?;
+    d.set_item(
+        "iterations",
+        arrays::floats(py, floats(|s| s.iterations as f32)),
+    )?;
     let status: Vec<&str> = solves
         .iter()
         .map(|s| match s.status {

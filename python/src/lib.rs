@@ -51,7 +51,14 @@ fn solve<'py>(
         batch_size: None,
         parallel: false,
     };
-    let s = PySolver::build(py, robot, scene.borrow().scene(), prior.as_deref(), method, o)?;
+    let s = PySolver::build(
+        py,
+        robot,
+        scene.borrow().scene(),
+        prior.as_deref(),
+        method,
+        o,
+    )?;
     let s = Bound::new(py, s)?;
     s.call_method1("solve", (target, seed))?
         .cast_into::<PyDict>()
@@ -82,7 +89,14 @@ fn solve_batch<'py>(
         batch_size: None,
         parallel: false,
     };
-    let s = PySolver::build(py, robot, scene.borrow().scene(), prior.as_deref(), method, o)?;
+    let s = PySolver::build(
+        py,
+        robot,
+        scene.borrow().scene(),
+        prior.as_deref(),
+        method,
+        o,
+    )?;
     let s = Bound::new(py, s)?;
     s.call_method1("solve_batch", (targets, seed))?
         .cast_into::<PyDict>()

@@ -46,9 +46,8 @@ impl PyIkPrior {
 
 /// The shipped prior folder of robot `name` (`MACE_ASSETS` overrides where the assets are).
 pub(crate) fn shipped_dir(name: &str) -> PathBuf {
-    crate::assets::prior_dir(name).unwrap_or_else(|| {
-        mace_lab::assets::resolve(None, &format!("assets/priors/{name}-ik"))
-    })
+    crate::assets::prior_dir(name)
+        .unwrap_or_else(|| mace_lab::assets::resolve(None, &format!("assets/priors/{name}-ik")))
 }
 
 /// The robot a prior folder records (`model.made_for.name` of its `config.json`), if it is a
@@ -56,13 +55,20 @@ pub(crate) fn shipped_dir(name: &str) -> PathBuf {
 fn recorded_robot(dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let name = v.get("model")?.get("made_for")?.get("name")?.as_str()?.to_string();
+    let name = v
+        .get("model")?
+        .get("made_for")?
+        .get("name")?
+        .as_str()?
+        .to_string();
     is_shipped(&name).then_some(name)
 }
 
 /// Whether `name` is a shipped robot.
 fn is_shipped(name: &str) -> bool {
-    mace_robot::robot::BUILTIN_ROBOTS.iter().any(|b| b.name == name)
+    mace_robot::robot::BUILTIN_ROBOTS
+        .iter()
+        .any(|b| b.name == name)
 }
 
 #[pymethods]
@@ -83,7 +89,10 @@ impl PyIkPrior {
         } else if is_shipped(&text) {
             (shipped_dir(&text), Some(text.clone()), text.clone())
         } else {
-            let names: Vec<&str> = mace_robot::robot::BUILTIN_ROBOTS.iter().map(|b| b.name).collect();
+            let names: Vec<&str> = mace_robot::robot::BUILTIN_ROBOTS
+                .iter()
+                .map(|b| b.name)
+                .collect();
             return Err(PyValueError::new_err(format!(
                 "no IK prior `{text}`: expected a shipped robot's name ({}) or a prior folder \
                  (holding config.json and weights.safetensors)",

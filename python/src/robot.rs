@@ -72,9 +72,7 @@ impl PyRobot {
     #[pyo3(signature = (spec, package_path = None))]
     fn new(py: Python<'_>, spec: &str, package_path: Option<Vec<PathBuf>>) -> PyResult<Self> {
         let packages = package_path.unwrap_or_default();
-        let robot = py
-            .detach(|| Robot::load(spec, &packages))
-            .py_err()?;
+        let robot = py.detach(|| Robot::load(spec, &packages)).py_err()?;
         let ignored = robot.chain.ignored_meshes();
         if !ignored.is_empty() {
             let message = format!(
@@ -116,7 +114,12 @@ impl PyRobot {
     /// Names of the actuated joints, in configuration order.
     #[getter]
     fn joint_names(&self) -> Vec<String> {
-        self.robot.chain.joints().iter().map(|j| j.name.clone()).collect()
+        self.robot
+            .chain
+            .joints()
+            .iter()
+            .map(|j| j.name.clone())
+            .collect()
     }
 
     /// Lower joint limits, rad (m for prismatic joints), float32 `(dof,)`.
@@ -134,7 +137,12 @@ impl PyRobot {
     /// Names of the chain's links, base first.
     #[getter]
     fn link_names(&self) -> Vec<String> {
-        self.robot.chain.links().iter().map(|l| l.name.clone()).collect()
+        self.robot
+            .chain
+            .links()
+            .iter()
+            .map(|l| l.name.clone())
+            .collect()
     }
 
     /// Tool-centre-point positions of configurations `q` `(n, dof)` (or one `(dof,)`), metres,
@@ -176,7 +184,10 @@ impl PyRobot {
             flags.iter().map(|(c, _)| f(c)).collect::<Vec<bool>>()
         };
         out.set_item("collides", arrays::bools(py, flag(|c| c.any())))?;
-        out.set_item("self_collision", arrays::bools(py, flag(|c| c.self_collision)))?;
+        out.set_item(
+            "self_collision",
+            arrays::bools(py, flag(|c| c.self_collision)),
+        )?;
         out.set_item(
             "obstacle_collision",
             arrays::bools(py, flag(|c| c.obstacle_collision)),
@@ -185,17 +196,23 @@ impl PyRobot {
             "ground_collision",
             arrays::bools(py, flag(|c| c.ground_collision)),
         )?;
-        let dist = |f: fn(&mace_robot::Distances) -> f32| {
-            distances.iter().map(f).collect::<Vec<f32>>()
-        };
+        let dist =
+            |f: fn(&mace_robot::Distances) -> f32| distances.iter().map(f).collect::<Vec<f32>>();
         out.set_item(
             "min_distance",
             arrays::floats(
                 py,
-                dist(|d| d.self_distance.min(d.obstacle_distance).min(d.ground_distance)),
+                dist(|d| {
+                    d.self_distance
+                        .min(d.obstacle_distance)
+                        .min(d.ground_distance)
+                }),
             ),
         )?;
-        out.set_item("self_distance", arrays::floats(py, dist(|d| d.self_distance)))?;
+        out.set_item(
+            "self_distance",
+            arrays::floats(py, dist(|d| d.self_distance)),
+        )?;
         out.set_item(
             "obstacle_distance",
             arrays::floats(py, dist(|d| d.obstacle_distance)),

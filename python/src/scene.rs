@@ -38,7 +38,10 @@ impl PyScene {
 
     /// Records an added obstacle for pickling.
     fn record(&mut self, py: Python<'_>, method: &str, kwargs: Bound<'_, PyDict>) -> PyResult<()> {
-        let op = PyTuple::new(py, [method.into_pyobject(py)?.into_any(), kwargs.into_any()])?;
+        let op = PyTuple::new(
+            py,
+            [method.into_pyobject(py)?.into_any(), kwargs.into_any()],
+        )?;
         self.ops.push(op.into_any().unbind());
         Ok(())
     }
@@ -234,7 +237,9 @@ impl PyScene {
 
     /// Signed distance from point `p` to the nearest obstacle (not the ground), metres.
     fn distance_to(&self, p: &Bound<'_, PyAny>) -> PyResult<f32> {
-        Ok(self.scene.signed_distance_point(arrays::vector::<3>(p, "p")?))
+        Ok(self
+            .scene
+            .signed_distance_point(arrays::vector::<3>(p, "p")?))
     }
 
     /// Adds a box: `center` (m), `size` (full edge lengths, m), orientation `rpy` (rad, URDF
@@ -338,7 +343,10 @@ impl PyScene {
         let kw = PyDict::new(py);
         kw.set_item("file", &path)?;
         kw.set_item("convex", convex)?;
-        let mut body = format!("[[meshes]]\nfile = {}\nconvex = {convex}\n", toml_string(&path));
+        let mut body = format!(
+            "[[meshes]]\nfile = {}\nconvex = {convex}\n",
+            toml_string(&path)
+        );
         if let Some(c) = center {
             let c = arrays::vector_f64::<3>(c, "center")?;
             body += &format!("center = {}\n", toml_array(&c));
@@ -383,8 +391,8 @@ impl PyScene {
         let r = positive(radius, "radius")?;
         let kw = PyDict::new(py);
         kw.set_item("radius", radius)?;
-        let is_path = points.is_instance_of::<pyo3::types::PyString>()
-            || points.hasattr("__fspath__")?;
+        let is_path =
+            points.is_instance_of::<pyo3::types::PyString>() || points.hasattr("__fspath__")?;
         if is_path {
             let file: PathBuf = points.extract()?;
             let path = absolute(&file);
@@ -452,14 +460,22 @@ impl PyScene {
         )
             .into_pyobject(py)?;
         let rebuild = py.get_type::<PyScene>().getattr("_from_state")?;
-        PyTuple::new(py, [rebuild, PyTuple::new(py, [state.into_any()])?.into_any()])
+        PyTuple::new(
+            py,
+            [rebuild, PyTuple::new(py, [state.into_any()])?.into_any()],
+        )
     }
 
     /// Rebuilds a pickled scene (see `__reduce__`).
     #[staticmethod]
     fn _from_state(py: Python<'_>, state: &Bound<'_, PyTuple>) -> PyResult<Py<PyScene>> {
-        let (spec, name, target, ground, ops): (Option<String>, String, Vec<f32>, bool, Vec<Bound<'_, PyAny>>) =
-            state.extract()?;
+        let (spec, name, target, ground, ops): (
+            Option<String>,
+            String,
+            Vec<f32>,
+            bool,
+            Vec<Bound<'_, PyAny>>,
+        ) = state.extract()?;
         let scene = match &spec {
             Some(s) => PyScene::new(s)?,
             None => PyScene::empty(ground, None, &name)?,

@@ -117,7 +117,9 @@ impl PySolver {
         let mut rng = StdRng::seed_from_u64(seed);
         if self.method == Method::Mace {
             let Some(prior) = &self.prior else {
-                return Err(mace_lab::Error::Failed("method mace needs the IK prior".into()));
+                return Err(mace_lab::Error::Failed(
+                    "method mace needs the IK prior".into(),
+                ));
             };
             let start = Instant::now();
             let scene = Scene {
@@ -140,7 +142,9 @@ impl PySolver {
             let sampler = ArGmmSampler::new(posterior.model())?;
             let tuning = start.elapsed().as_secs_f64();
             let mut draw = |t: [f32; 3], n: usize, rng: &mut StdRng| sampler.sample(&t, n, rng);
-            let mut r = self.solver.solve(Method::Mace, target, &mut draw, &mut rng)?;
+            let mut r = self
+                .solver
+                .solve(Method::Mace, target, &mut draw, &mut rng)?;
             r.seconds += tuning;
             return Ok((r, tuning));
         }
@@ -149,7 +153,11 @@ impl PySolver {
             Some(p) => p.sampler.sample(&t, n, rng),
             None => Vec::new(),
         };
-        Ok((self.solver.solve(self.method, target, &mut sampler, &mut rng)?, 0.0))
+        Ok((
+            self.solver
+                .solve(self.method, target, &mut sampler, &mut rng)?,
+            0.0,
+        ))
     }
 
     /// The target to solve for: `target` if given, else the scene's own.
@@ -181,7 +189,9 @@ fn report_dict<'py>(py: Python<'py>, r: &SolveReport, tuning: f64) -> PyResult<B
     let s = &r.distances;
     d.set_item(
         "min_distance",
-        s.obstacle_distance.min(s.ground_distance).min(s.self_distance),
+        s.obstacle_distance
+            .min(s.ground_distance)
+            .min(s.self_distance),
     )?;
     d.set_item("samples", r.samples)?;
     d.set_item("iterations", r.iterations)?;
@@ -232,7 +242,14 @@ impl PySolver {
             batch_size,
             parallel,
         };
-        PySolver::build(py, robot, scene.borrow().scene(), prior.as_deref(), method, o)
+        PySolver::build(
+            py,
+            robot,
+            scene.borrow().scene(),
+            prior.as_deref(),
+            method,
+            o,
+        )
     }
 
     /// The solve method.

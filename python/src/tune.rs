@@ -69,8 +69,14 @@ pub(crate) fn tune(
     let config = IkTuneConfig {
         objective,
         tune: TuneOverrides::default().apply(TuneConfig::panda_ik_fast(), seed),
-        scope: mace_lab::ik::TuneScope::new(None, TUNE_MARGIN, MARGIN_PENALTY, false, LOGIT_LR_SCALE)
-            .py_err()?,
+        scope: mace_lab::ik::TuneScope::new(
+            None,
+            TUNE_MARGIN,
+            MARGIN_PENALTY,
+            false,
+            LOGIT_LR_SCALE,
+        )
+        .py_err()?,
         eval_samples,
         eval_seed: seed.wrapping_add(1),
     };
