@@ -242,10 +242,10 @@ def solve_batch(robot: Robot, scene: Scene, targets: ArrayLike, method: str = "h
     """``Solver(robot, scene, prior, method, budget, clearance, prior_stop).solve_batch(targets, seed)``."""
 
 def tune(prior: IkPrior, robot: Robot, scene: Scene, target: Optional[ArrayLike] = None,
-         seed: Optional[Seed] = None, objective: str = "mace", eval_samples: int = 1000) -> Posterior:
+         seed: Optional[Seed] = None, objective: str = "mace", eval_samples: Optional[int] = None) -> Posterior:
     """Tunes ``prior`` to ``scene`` (and ``target``, default the scene's) with ``objective``
     (``"mace"`` or ``"is"``) as ``mace ik tune --seed S`` does: its preset, a 1 cm soft obstacle
-    margin, and an evaluation of prior and posterior on ``eval_samples`` samples."""
+    margin, and an evaluation of prior and posterior on ``eval_samples`` samples (default 1000)."""
 
 def assets_dir() -> str:
     """The folder shipped priors and scenes are read from: ``$MACE_ASSETS`` if set, else the

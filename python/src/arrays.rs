@@ -177,9 +177,25 @@ fn shape_text(shape: &[usize]) -> String {
     }
 }
 
-/// A count in `1..=MAX_ROWS` from a Python integer, checked before anything is allocated.
-pub(crate) fn count(n: i64, name: &str) -> PyResult<usize> {
-    if n < 1 || n as u64 > MAX_ROWS as u64 {
+/// A count in `1..=MAX_ROWS` from a Python integer (any size), checked before anything is
+/// allocated.
+pub(crate) fn count(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
+    let n: i128 = obj.extract().map_err(|_| {
+        let shown = obj.repr().map(|r| r.to_string()).unwrap_or_default();
+        if obj.is_instance_of::<pyo3::types::PyInt>() {
+            PyValueError::new_err(format!(
+                "{name} must be between 1 and {MAX_ROWS}, got {shown}"
+            ))
+        } else {
+            PyTypeError::new_err(format!("{name} must be an integer, got {shown}"))
+        }
+    })?;
+    count_value(n, name)
+}
+
+/// A count in `1..=MAX_ROWS`.
+pub(crate) fn count_value(n: i128, name: &str) -> PyResult<usize> {
+    if n < 1 || n > MAX_ROWS as i128 {
         return Err(PyValueError::new_err(format!(
             "{name} must be between 1 and {MAX_ROWS}, got {n}"
         )));

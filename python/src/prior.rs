@@ -147,7 +147,7 @@ impl PyIkPrior {
         &self,
         py: Python<'py>,
         target: &Bound<'py, PyAny>,
-        n: i64,
+        n: &Bound<'py, PyAny>,
         seed: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let target = arrays::vector::<3>(target, "target")?;

@@ -232,7 +232,7 @@ impl PyRobot {
     fn random_configurations<'py>(
         &self,
         py: Python<'py>,
-        n: i64,
+        n: &Bound<'py, PyAny>,
         seed: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = arrays::count(n, "n")?;

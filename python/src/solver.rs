@@ -74,7 +74,7 @@ impl PySolver {
         config.parallel = o.parallel;
         config.hybrid_parallel = o.parallel;
         if let Some(n) = o.batch_size {
-            let n = arrays::count(n, "batch_size")?;
+            let n = arrays::count_value(n.into(), "batch_size")?;
             if n > 1 << 20 {
                 return Err(PyValueError::new_err(format!(
                     "batch_size must be between 1 and {}, got {n}",

@@ -36,7 +36,7 @@ pub(crate) struct PyPosterior {
 /// (`mace` or `is`) and `mace ik tune`'s defaults (preset `TuneConfig::panda_ik_fast`, 1 cm
 /// soft obstacle margin, evaluation on `eval_samples` samples with seed `seed + 1`).
 #[pyfunction]
-#[pyo3(signature = (prior, robot, scene, target = None, seed = None, objective = "mace", eval_samples = 1000))]
+#[pyo3(signature = (prior, robot, scene, target = None, seed = None, objective = "mace", eval_samples = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn tune(
     py: Python<'_>,
@@ -46,7 +46,7 @@ pub(crate) fn tune(
     target: Option<&Bound<'_, PyAny>>,
     seed: Option<&Bound<'_, PyAny>>,
     objective: &str,
-    eval_samples: i64,
+    eval_samples: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyPosterior> {
     let objective = match objective {
         "mace" => Objective::Mace,
@@ -58,7 +58,10 @@ pub(crate) fn tune(
         }
     };
     let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
-    let eval_samples = arrays::count(eval_samples, "eval_samples")?;
+    let eval_samples = match eval_samples {
+        Some(n) => arrays::count(n, "eval_samples")?,
+        None => 1000,
+    };
     let r = robot.get();
     let prior = prior.for_robot(py, r)?;
     let mut scene: Scene = scene.borrow().scene();
@@ -144,7 +147,7 @@ impl PyPosterior {
     fn sample<'py>(
         &self,
         py: Python<'py>,
-        n: i64,
+        n: &Bound<'py, PyAny>,
         seed: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = arrays::count(n, "n")?;

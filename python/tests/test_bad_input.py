@@ -84,12 +84,19 @@ def test_non_contiguous_targets_work(panda, box):
     np.testing.assert_array_equal(s.solve_batch(fortran, seed=1)["q"], r["q"])
 
 
-@pytest.mark.parametrize("n", [0, -1, 10_000_001, 2**40])
+@pytest.mark.parametrize("n", [0, -1, 10_000_001, 2**40, 2**70, -(2**70)])
 def test_sample_counts_out_of_range(panda_prior, panda, n):
     with pytest.raises(ValueError, match="n must be between 1 and 10000000"):
         panda_prior.sample([0.5, 0.0, 0.4], n)
     with pytest.raises(ValueError, match="n must be between 1 and 10000000"):
         panda.random_configurations(n)
+
+
+def test_counts_must_be_integers(panda_prior, panda):
+    for n in [1.5, "3", None]:
+        with pytest.raises(TypeError, match="n must be an integer"):
+            panda_prior.sample([0.5, 0.0, 0.4], n)
+    assert panda.random_configurations(np.int64(3)).shape == (3, 7)
 
 
 def test_bad_seeds(panda, box, panda_prior):

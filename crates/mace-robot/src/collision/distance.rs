@@ -144,12 +144,14 @@ impl CollisionModel {
         } else {
             f32::INFINITY
         };
+        // Lower bounds first (the covering capsules' distances to each box, each skipped when
+        // the box's 1-Lipschitz distance at its midpoint rules it out), then exact distances in
+        // order of bound, until a bound cannot beat the minimum found.
+        let mut candidates: Vec<(f32, usize, usize, usize)> = Vec::new();
         for (oi, o) in self.obbs.iter().enumerate() {
             for k in 0..self.geo.len() {
                 let (x0, x1) = self.shape_range[k];
                 for x in x0..x1 {
-                    // Lower bounds first: the covering capsules' distances to the box, each
-                    // skipped when the box's 1-Lipschitz distance at its midpoint rules it out.
                     let (c0, c1) = self.shapes[x].caps;
                     let mut bound = f32::INFINITY;
                     for i in c0..c1 {
@@ -163,19 +165,25 @@ impl CollisionModel {
                             bound = bound.min(o.signed_distance_capsule(c));
                         }
                     }
-                    if bound >= obstacle_distance {
-                        continue;
+                    if bound < obstacle_distance {
+                        candidates.push((bound, oi, k, x));
                     }
-                    let d = match self.placed(poses, k, x) {
-                        None => bound,
-                        Some(h) => h.distance_to_box(o),
-                    };
-                    if d < obstacle_distance {
-                        obstacle_distance = d;
-                        if closest.is_none_or(|(c, _)| d < c) {
-                            closest = Some((d, Closest::Obstacle { k, x, o: oi }));
-                        }
-                    }
+                }
+            }
+        }
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (bound, oi, k, x) in candidates {
+            if bound >= obstacle_distance {
+                break;
+            }
+            let d = match self.placed(poses, k, x) {
+                None => bound,
+                Some(h) => h.distance_to_box(&self.obbs[oi]),
+            };
+            if d < obstacle_distance {
+                obstacle_distance = d;
+                if closest.is_none_or(|(c, _)| d < c) {
+                    closest = Some((d, Closest::Obstacle { k, x, o: oi }));
                 }
             }
         }
