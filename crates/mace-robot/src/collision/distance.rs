@@ -17,8 +17,13 @@ enum Closest {
         b: usize,
         y: usize,
     },
-    /// Shape `x` of geo link `k` against box `o`.
-    Obstacle { k: usize, x: usize, o: usize },
+    /// Shape `x` of geo link `k` against box `o`, with the witness found on the way (hulls).
+    Obstacle {
+        k: usize,
+        x: usize,
+        o: usize,
+        w: Option<Witness>,
+    },
     /// Shape `x` of geo link `k` against non-box piece `p`.
     Piece { k: usize, x: usize, p: usize },
     /// Shape `x` of geo link `k` against the ground.
@@ -54,10 +59,10 @@ impl CollisionModel {
                 Some(self.geo[b]),
                 witness(&placed(a, x), &placed(b, y)),
             ),
-            Closest::Obstacle { k, x, o } => (
+            Closest::Obstacle { k, x, o, w } => (
                 self.geo[k],
                 None,
-                witness(&placed(k, x), &Placed::Box(&self.obbs[o])),
+                w.unwrap_or_else(|| witness(&placed(k, x), &Placed::Box(&self.obbs[o]))),
             ),
             Closest::Piece { k, x, p } => (
                 self.geo[k],
@@ -176,14 +181,19 @@ impl CollisionModel {
             if bound >= obstacle_distance {
                 break;
             }
-            let d = match self.placed(poses, k, x) {
-                None => bound,
-                Some(h) => h.distance_to_box(&self.obbs[oi]),
+            // The hull's witness costs what its distance costs (GJK, EPA in contact): keep it
+            // for the closest contact instead of computing it again.
+            let (d, w) = match self.placed(poses, k, x) {
+                None => (bound, None),
+                Some(h) => {
+                    let w = witness(&Placed::Hull(h), &Placed::Box(&self.obbs[oi]));
+                    (w.distance, Some(w))
+                }
             };
             if d < obstacle_distance {
                 obstacle_distance = d;
                 if closest.is_none_or(|(c, _)| d < c) {
-                    closest = Some((d, Closest::Obstacle { k, x, o: oi }));
+                    closest = Some((d, Closest::Obstacle { k, x, o: oi, w }));
                 }
             }
         }

@@ -164,7 +164,9 @@ impl<'a> PlacedHull<'a> {
         }
     }
 
-    /// Signed distance to a world box.
+    /// Signed distance to a world box (the collision model takes [`witness`], which gives
+    /// this distance with its points).
+    #[cfg(test)]
     pub(crate) fn distance_to_box(&self, obb: &Obb) -> f32 {
         let (pose, cuboid) = parry_box(obb);
         signed_distance(&self.pose, &self.hull.poly, &pose, &cuboid) - self.hull.margin
