@@ -544,6 +544,7 @@ fn target_files_that_lie_are_refused() {
             vec![good.clone(), "--out".into(), p(&dir, "results")],
             "--out",
         ),
+        (vec![good.clone(), "--json".into()], "stdout"),
         (
             vec![good.clone(), "--method".into(), "mace".into()],
             "mace ik tune",

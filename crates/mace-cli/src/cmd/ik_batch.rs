@@ -63,8 +63,13 @@ pub(crate) fn solve_targets(args: SolveArgs, force: bool) -> anyhow::Result<()> 
     if kind != AnswerFile::Stdout {
         mace_core::fs::check_writable(&out, force)?;
     }
-    if let Some(dest) = args.json.json.as_deref().filter(|d| *d != Path::new("-")) {
-        mace_core::fs::check_writable(dest, force)?;
+    match args.json.json.as_deref() {
+        Some(d) if d == Path::new("-") && kind == AnswerFile::Stdout => bail!(
+            "the answers and the --json summary would both go to stdout: give --out FILE or \
+             --json FILE"
+        ),
+        Some(d) if d != Path::new("-") => mace_core::fs::check_writable(d, force)?,
+        _ => {}
     }
     if args.method == Method::Mace {
         bail!(
