@@ -1,6 +1,7 @@
-"""MACE-rs from Python: robots, scenes, collision checks, IK priors, collision-free IK solves and
-MACE tuning of the priors, computed by the same Rust libraries as the ``mace`` command (the same
-seed gives the same numbers).
+"""MACE-rs from Python: robots, scenes, collision checks, IK priors, collision-free IK solves,
+shape priors, and MACE tuning of the priors (to a scene, or to a score computed by a Python
+callable), computed by the same Rust libraries as the ``mace`` command (the same seed gives the
+same numbers).
 
 Arrays: any NumPy array (or nested list) of a float or integer dtype, in C or Fortran order or
 strided, is accepted and converted to float32; object, string, bool and complex arrays raise
@@ -11,7 +12,23 @@ Errors from the libraries are ``ValueError`` for bad input (unknown robot or sce
 for another robot, a target beyond reach, a bad file, a setting out of range) and
 ``RuntimeError`` otherwise, with the one-line message the ``mace`` command prints.
 
-Rust work runs with the GIL released.
+Rust work runs with the GIL released (a tuning run takes it back only to call a Python evidence).
+
+Evidence callables (``tune(..., evidence=f)``, ``ShapePrior.tune(f)``): ``f`` receives a new
+float32 array of samples — IK configurations ``(n, dof)`` or point clouds ``(n, points, 3)`` —
+once per fresh sample of the tuner, and returns ``n`` scores in [0, 1] (an array-like of shape
+``(n,)``, any float, integer or bool dtype; 1 = fits best). A wrong length or shape raises
+``ValueError`` (naming both lengths), a NaN or a score outside [0, 1] ``ValueError`` naming its
+index and value, a non-numeric result ``TypeError``; an exception raised by ``f`` stops the
+tuner and reaches the caller as itself (same type, message and traceback). ``f`` may call back into ``mace`` (e.g. ``Robot.check``).
+Ctrl-C is honoured between calls.
+
+Tuning knobs (keyword-only, default: the preset of the matching ``mace … tune`` command, as its
+options of the same names): ``iterations``, ``sample_size``, ``bsz``, ``quantile``, ``lr``,
+``grad_steps``, ``time_budget`` (seconds), ``stop_at_score`` (``0``: no early stop),
+``first_sample_size``, ``first_sample_max`` (``0``: off), ``elite_min_ratio`` (``0``: off),
+``keep_best``. A bad value raises ``ValueError`` naming it (a non-number, or an unknown name,
+``TypeError``).
 
 Shipped priors and scene files are read from ``$MACE_ASSETS`` when it is set (a folder holding
 ``priors/`` and ``scenes/``), else from ``./assets`` when the working folder has the file, else
@@ -20,7 +37,8 @@ from the ``assets/`` folder of the repository clone this module was built from
 """
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Sequence, Union
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +50,8 @@ ASSETS_ENV: str
 ArrayLike = npt.ArrayLike
 PathType = Union[str, "PathLike[str]"]
 Seed = int
+Scores = ArrayLike
+"""What an evidence callable returns: ``n`` scores in [0, 1], shape ``(n,)``."""
 
 class Robot:
     """A robot arm: kinematic chain, joint limits and collision geometry.
@@ -158,7 +178,7 @@ class IkPrior:
     @property
     def robot(self) -> Robot: ...
     @property
-    def dir(self) -> str:
+    def dir(self) -> Path:
         """The folder it was loaded from."""
     @property
     def load_seconds(self) -> float: ...
@@ -210,7 +230,7 @@ class Solver:
         ``time_median_s``, ``time_p90_s``, ``error_median_m``, ``threads``, …)."""
 
 class Posterior:
-    """An IK prior tuned to one scene and target by ``mace.tune``."""
+    """An IK prior tuned by ``mace.tune`` to one scene or evidence, for one target."""
 
     @property
     def target(self) -> npt.NDArray[np.float32]: ...
@@ -218,18 +238,27 @@ class Posterior:
     def robot(self) -> Robot: ...
     @property
     def report(self) -> Dict[str, Any]:
-        """The record ``mace ik tune`` writes as ``report.json``: scene, target, ``prior_eval``
-        and ``posterior_eval`` (mean score, success rate, diversity, …), the tuner's report."""
+        """The record ``mace ik tune`` writes as ``report.json``: scene (``"empty"`` when tuned
+        to an evidence without one), target, ``prior_eval`` and ``posterior_eval`` (IK score,
+        success rate, diversity, … of ``eval_samples`` samples in the scene; without a scene,
+        self-collisions only), ``report`` (the tuner's: iterations, ``timings`` with
+        ``simulate_s``, the time spent scoring, …). Tuned to an evidence, also ``evidence``:
+        ``callable`` (its name), ``calls`` and ``callable_s`` (calls by the tuner and seconds
+        spent inside them), ``samples``, ``prior_mean_score`` and ``posterior_mean_score`` (its
+        mean scores of the same prior and posterior samples)."""
     @property
     def reached(self) -> bool:
-        """Whether a collision-free posterior sample came within 2 cm of the target."""
+        """Whether a collision-free posterior sample came within 2 cm of the target (in the
+        scene; without one, free of self-collisions)."""
     @property
     def reached_message(self) -> Optional[str]: ...
     def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
         """``n`` configurations ``(n, dof)`` from the posterior for its target (seeded)."""
     def save(self, dir: PathType, force: bool = False) -> None:
         """Writes ``DIR/posterior/`` and ``DIR/report.json`` as ``mace ik tune --out DIR``
-        (without pictures); ``mace ik sample --posterior DIR`` then samples it."""
+        (without pictures); ``mace ik sample --posterior DIR`` then samples it (tuned without a
+        scene, or in a scene built in Python, pass it ``--scene``), and
+        ``IkPrior.load(DIR / "posterior")`` loads it. ``DIR`` must not exist unless ``force``."""
 
 def solve(robot: Robot, scene: Scene, target: Optional[ArrayLike] = None, method: str = "hybrid",
           seed: Optional[Seed] = None, prior: Optional[IkPrior] = None, budget: float = 1.0,
@@ -241,12 +270,89 @@ def solve_batch(robot: Robot, scene: Scene, targets: ArrayLike, method: str = "h
                 clearance: float = 0.0, prior_stop: float = 0.01) -> Dict[str, Any]:
     """``Solver(robot, scene, prior, method, budget, clearance, prior_stop).solve_batch(targets, seed)``."""
 
-def tune(prior: IkPrior, robot: Robot, scene: Scene, target: Optional[ArrayLike] = None,
-         seed: Optional[Seed] = None, objective: str = "mace", eval_samples: Optional[int] = None) -> Posterior:
-    """Tunes ``prior`` to ``scene`` (and ``target``, default the scene's) with ``objective``
-    (``"mace"`` or ``"is"``) as ``mace ik tune --seed S`` does: its preset, a 1 cm soft obstacle
-    margin, and an evaluation of prior and posterior on ``eval_samples`` samples (default 1000)."""
+def tune(prior: IkPrior, robot: Robot, scene: Optional[Scene] = None,
+         target: Optional[ArrayLike] = None,
+         evidence: Optional[Callable[[npt.NDArray[np.float32]], Scores]] = None,
+         seed: Optional[Seed] = None, objective: str = "mace", eval_samples: Optional[int] = None,
+         *, iterations: Optional[int] = None, sample_size: Optional[int] = None,
+         bsz: Optional[int] = None, quantile: Optional[float] = None, lr: Optional[float] = None,
+         grad_steps: Optional[int] = None, time_budget: Optional[float] = None,
+         stop_at_score: Optional[float] = None, first_sample_size: Optional[int] = None,
+         first_sample_max: Optional[int] = None, elite_min_ratio: Optional[float] = None,
+         keep_best: Optional[bool] = None) -> Posterior:
+    """Tunes ``prior`` (conditioned on ``target``, default the scene's) with ``objective``
+    (``"mace"`` or ``"is"``), seeded by ``seed`` (default 0), with the preset of
+    ``mace ik tune`` (``TuneConfig::panda_ik_fast``) unless knobs are given:
 
-def assets_dir() -> str:
+    - to ``scene``'s IK score (``evidence=None``), as ``mace ik tune --seed S`` does, with its
+      1 cm soft obstacle margin;
+    - to ``evidence``, a callable ``f(q) -> scores``: ``q`` float32 ``(n, dof)``, ``n`` scores
+      in [0, 1] back (see the module docstring). ``target`` is required without a scene.
+
+    Prior and posterior are then evaluated on ``eval_samples`` samples (default 1000, seed
+    ``seed + 1``) in the scene (without one, for self-collisions only), and by the evidence."""
+
+class ShapePrior:
+    """A shape prior: the point-cloud VAE (frozen) and the latent prior N(mu, diag sigma^2) it
+    samples from, whose parameters ``tune`` moves (MACE-VAE).
+
+    Picklable (by shipped name, or by the folder's absolute path).
+    """
+
+    @staticmethod
+    def load(spec: PathType = "airplanes") -> "ShapePrior":
+        """Loads a shape prior, as ``mace grasp … --prior DIR`` does: ``spec`` is a shipped
+        prior's name (``"airplanes"``: ``assets/priors/airplanes``) or a prior folder
+        (``mace grasp train --out DIR``). Anything else, or a folder that holds no point-cloud
+        VAE, raises ``ValueError``."""
+    @property
+    def dir(self) -> Path:
+        """The folder it was loaded from."""
+    @property
+    def n_points(self) -> int:
+        """Points per cloud (2048 for the shipped prior)."""
+    @property
+    def latent_dim(self) -> int:
+        """Size of the latent space (128 for the shipped prior)."""
+    def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
+        """``n`` clouds ``(n, n_points, 3)`` from the prior (latent draws decoded), seeded as
+        ``mace grasp inspect`` and ``mace complete tune`` draw their prior samples (the
+        ``prior/`` clouds of ``mace complete tune --seed S --eval-samples N`` are
+        ``sample(N, seed=S + 1)``); ``1 <= n <= 100_000``."""
+    def tune(self, evidence: Callable[[npt.NDArray[np.float32]], Scores],
+             seed: Optional[Seed] = None, objective: str = "mace", step_fraction: float = 0.5,
+             eval_samples: Optional[int] = None, *, iterations: Optional[int] = None,
+             sample_size: Optional[int] = None, bsz: Optional[int] = None,
+             quantile: Optional[float] = None, lr: Optional[float] = None,
+             grad_steps: Optional[int] = None, time_budget: Optional[float] = None,
+             stop_at_score: Optional[float] = None, first_sample_size: Optional[int] = None,
+             first_sample_max: Optional[int] = None, elite_min_ratio: Optional[float] = None,
+             keep_best: Optional[bool] = None) -> "ShapePosterior":
+        """Tunes the latent prior to ``evidence``, a callable ``f(clouds) -> scores``: clouds
+        float32 ``(n, n_points, 3)``, ``n`` scores in [0, 1] back (see the module docstring),
+        by ``objective``: ``"mace"`` (MACE-VAE with Adam, the paper's), ``"exact"`` (its
+        closed-form update, moving ``step_fraction`` in (0, 1] of the way per step) or ``"is"``
+        (importance sampling); seeded by ``seed`` (default 0), with the preset of
+        ``mace grasp tune`` (200 iterations, samples of 128 redrawn every 8 steps, quantile
+        1/16, lr 2e-3) unless knobs are given. Prior and posterior are then scored by the
+        evidence on ``eval_samples`` clouds each (default 49, seed ``seed + 1``)."""
+
+class ShapePosterior:
+    """A shape prior whose latent prior ``ShapePrior.tune`` tuned to an evidence."""
+
+    @property
+    def n_points(self) -> int: ...
+    @property
+    def latent_dim(self) -> int: ...
+    @property
+    def report(self) -> Dict[str, Any]:
+        """What tuning measured: ``prior`` (its folder), ``objective``, ``evidence``
+        (``callable``, ``calls``, ``callable_s``, ``samples``, ``prior_mean_score``,
+        ``posterior_mean_score``), ``posterior_mean`` and ``posterior_std`` (the tuned latent
+        prior, in the prior's principal axes) and ``report`` (the tuner's)."""
+    def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
+        """``n`` clouds ``(n, n_points, 3)`` from the posterior (seeded)."""
+
+def assets_dir() -> Path:
     """The folder shipped priors and scenes are read from: ``$MACE_ASSETS`` if set, else the
     ``assets/`` folder of the clone this module was built from."""

@@ -3,9 +3,10 @@
 //! line already holds).
 //!
 //! Bad input — a setting out of range, an unknown robot or scene, a file that is not what it
-//! should be or cannot be read, a prior made for another robot, a target beyond reach, a
-//! non-finite value — is a `ValueError`; anything else (the tuner, the networks, tensors) a
-//! `RuntimeError`.
+//! should be or cannot be read (a prior folder's too), a prior made for another robot, a
+//! target beyond reach, a non-finite value — is a `ValueError`; anything else (the tuner, the
+//! networks, tensors) a `RuntimeError`. (A Python evidence's own exceptions are raised as they
+//! are: see `evidence.rs`.)
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::PyErr;
@@ -36,6 +37,11 @@ fn is_bad_input(err: &mace_lab::Error) -> bool {
         E::Context { source, .. } => is_bad_input(source),
         E::Robot(r) => robot_bad_input(r),
         E::Shapes(_) => true,
+        // A prior folder whose files are missing, unreadable or not a checkpoint of that kind.
+        E::Models(m) => matches!(
+            m,
+            mace_models::Error::Checkpoint { .. } | mace_models::Error::Io { .. }
+        ),
         _ => false,
     }
 }

@@ -1,11 +1,13 @@
 //! The `mace` Python module: MACE-rs's robots, scenes, collision checks, IK priors, collision-
-//! free IK solves and MACE tuning, called exactly as the `mace` command calls the libraries (the
-//! same seed gives the same numbers).
+//! free IK solves, shape priors and MACE tuning (to a scene, or to a Python evidence callable),
+//! called exactly as the `mace` command calls the libraries (the same seed gives the same
+//! numbers).
 //!
 //! Arrays come in as anything NumPy reads as a numeric array (float or integer, any order or
-//! stride) and go out as `float32` / `bool`. Rust work runs with the GIL released. Errors are
-//! `ValueError` (bad input) or `RuntimeError` (anything else) with the command's one-line
-//! message; nothing panics across the boundary.
+//! stride) and go out as `float32` / `bool`. Rust work runs with the GIL released (a tuning
+//! run takes it back to call a Python evidence). Errors are `ValueError` (bad input) or
+//! `RuntimeError` (anything else) with the command's one-line message, and a Python evidence's
+//! own exceptions as they were raised; nothing panics across the boundary.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -14,10 +16,12 @@ mod arrays;
 mod assets;
 mod batch;
 mod errors;
+mod evidence;
 mod json;
 mod prior;
 mod robot;
 mod scene;
+mod shapes;
 mod solver;
 mod tune;
 
@@ -119,6 +123,8 @@ fn mace(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyIkPrior>()?;
     m.add_class::<PySolver>()?;
     m.add_class::<tune::PyPosterior>()?;
+    m.add_class::<shapes::PyShapePrior>()?;
+    m.add_class::<shapes::PyShapePosterior>()?;
     m.add_function(wrap_pyfunction!(solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
     m.add_function(wrap_pyfunction!(tune::tune, m)?)?;

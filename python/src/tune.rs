@@ -1,52 +1,70 @@
 //! `mace.tune`: adapt an IK prior to a scene and target with MACE (or IS), as `mace ik tune`
-//! does (same preset, tuning scope and evaluation), returning a `Posterior` to sample.
+//! does (same preset, tuning scope and evaluation), or to a Python evidence callable; returns a
+//! `Posterior` to sample.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mace_core::{Objective, TuneConfig};
-use mace_lab::ik::recipe::{LOGIT_LR_SCALE, MARGIN_PENALTY, TUNE_MARGIN};
-use mace_lab::ik::{check_reachable, tune_ik, IkTuneConfig, IkTuneRecord};
-use mace_lab::TuneOverrides;
+use mace_core::{NoObserver, Objective, TuneConfig, Tuner};
+use mace_lab::ik::recipe::{evaluate_model, LOGIT_LR_SCALE, MARGIN_PENALTY, TUNE_MARGIN};
+use mace_lab::ik::{check_reachable, tune_ik, IkPrior, IkTuneConfig, IkTuneRecord, IkTuneRun};
 use mace_models::fast::ArGmmSampler;
 use mace_models::ArGmm;
-use mace_robot::Scene;
-use pyo3::exceptions::{PyFileExistsError, PyValueError};
+use mace_robot::{KinematicChain, Scene};
+use pyo3::exceptions::{PyFileExistsError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use rand::{rngs::StdRng, SeedableRng};
+use serde::Serialize;
 
 use crate::arrays;
 use crate::errors::IntoPy;
+use crate::evidence::{EvidenceEval, Knobs, Layout, PyEvidence};
 use crate::prior::PyIkPrior;
 use crate::robot::PyRobot;
 use crate::scene::PyScene;
 
-/// A prior tuned to one scene and target.
+/// A prior tuned to one scene (or evidence) and target.
 #[pyclass(name = "Posterior", module = "mace", frozen)]
 #[derive(Debug)]
 pub(crate) struct PyPosterior {
     model: ArGmm,
     sampler: ArGmmSampler,
     record: IkTuneRecord,
+    /// Tuned to a Python evidence: its scores of the evaluation samples.
+    evidence: Option<EvidenceEval>,
     reached: Result<(), String>,
     robot: Py<PyRobot>,
 }
 
-/// Tunes `prior` for `robot` in `scene` (to `target`, default the scene's) with `objective`
-/// (`mace` or `is`) and `mace ik tune`'s defaults (preset `TuneConfig::panda_ik_fast`, 1 cm
-/// soft obstacle margin, evaluation on `eval_samples` samples with seed `seed + 1`).
+/// `report.json`: `mace ik tune`'s record, with the evidence's scores when tuned to one.
+#[derive(Serialize)]
+struct Record<'a> {
+    #[serde(flatten)]
+    record: &'a IkTuneRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a EvidenceEval>,
+}
+
+/// Tunes `prior` for `robot` to `scene` (its IK score, to `target`, default the scene's) or to
+/// `evidence` (a callable scoring configurations; the prior is conditioned on `target`, which
+/// defaults to the scene's when there is one) with `objective` (`mace` or `is`) and
+/// `mace ik tune`'s defaults (preset `TuneConfig::panda_ik_fast`, 1 cm soft obstacle margin,
+/// evaluation on `eval_samples` samples with seed `seed + 1`); `knobs` override the preset.
 #[pyfunction]
-#[pyo3(signature = (prior, robot, scene, target = None, seed = None, objective = "mace", eval_samples = None))]
+#[pyo3(signature = (prior, robot, scene = None, target = None, evidence = None, seed = None, objective = "mace", eval_samples = None, **knobs))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn tune(
     py: Python<'_>,
     prior: PyRef<'_, PyIkPrior>,
     robot: Py<PyRobot>,
-    scene: &Bound<'_, PyScene>,
+    scene: Option<&Bound<'_, PyScene>>,
     target: Option<&Bound<'_, PyAny>>,
+    evidence: Option<&Bound<'_, PyAny>>,
     seed: Option<&Bound<'_, PyAny>>,
     objective: &str,
     eval_samples: Option<&Bound<'_, PyAny>>,
+    knobs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyPosterior> {
     let objective = match objective {
         "mace" => Objective::Mace,
@@ -62,40 +80,102 @@ pub(crate) fn tune(
         Some(n) => arrays::count(n, "eval_samples")?,
         None => 1000,
     };
+    let tune = Knobs::from_kwargs(knobs)?.config(TuneConfig::panda_ik_fast(), seed)?;
+    let target = target
+        .filter(|t| !t.is_none())
+        .map(|t| arrays::vector::<3>(t, "target"))
+        .transpose()?;
     let r = robot.get();
-    let prior = prior.for_robot(py, r)?;
-    let mut scene: Scene = scene.borrow().scene();
-    if let Some(t) = target.filter(|t| !t.is_none()) {
-        scene.target = arrays::vector::<3>(t, "target")?;
-    }
-    check_reachable(&r.robot.chain, scene.target).py_err()?;
-    let config = IkTuneConfig {
-        objective,
-        tune: TuneOverrides::default().apply(TuneConfig::panda_ik_fast(), seed),
-        scope: mace_lab::ik::TuneScope::new(
-            None,
-            TUNE_MARGIN,
-            MARGIN_PENALTY,
-            false,
-            LOGIT_LR_SCALE,
-        )
-        .py_err()?,
-        eval_samples,
-        eval_seed: seed.wrapping_add(1),
-    };
-    let chain = Arc::clone(&r.robot);
-    let prior_ref = Arc::clone(&prior);
-    let run = py
-        .detach(move || {
-            tune_ik(
-                &prior_ref,
-                &chain.chain,
-                &scene,
-                &config,
-                &mut mace_core::NoObserver,
+    let evidence = evidence
+        .map(|e| {
+            PyEvidence::new(
+                e,
+                Layout::Configurations {
+                    dof: r.robot.chain.dof(),
+                },
             )
         })
-        .py_err()?;
+        .transpose()?;
+    let mut scene: Scene = match (scene, &evidence, target) {
+        (Some(s), _, _) => s.borrow().scene(),
+        (None, Some(_), Some(t)) => Scene::empty(t),
+        (None, Some(_), None) => {
+            return Err(PyValueError::new_err(
+                "target is required to tune to an evidence without a scene",
+            ))
+        }
+        (None, None, _) => {
+            return Err(PyTypeError::new_err(
+                "tune needs a scene (to tune to its IK score) or an evidence callable",
+            ))
+        }
+    };
+    if let Some(t) = target {
+        scene.target = t;
+    }
+    let prior = prior.for_robot(py, r)?;
+    check_reachable(&r.robot.chain, scene.target).py_err()?;
+    let chain = Arc::clone(&r.robot);
+    let (run, evidence) = match evidence {
+        None => {
+            let config = IkTuneConfig {
+                objective,
+                tune,
+                scope: mace_lab::ik::TuneScope::new(
+                    None,
+                    TUNE_MARGIN,
+                    MARGIN_PENALTY,
+                    false,
+                    LOGIT_LR_SCALE,
+                )
+                .py_err()?,
+                eval_samples,
+                eval_seed: seed.wrapping_add(1),
+            };
+            let prior_ref = Arc::clone(&prior);
+            let run = py
+                .detach(move || {
+                    tune_ik(
+                        &prior_ref,
+                        &chain.chain,
+                        &scene,
+                        &config,
+                        &mut mace_core::NoObserver,
+                    )
+                })
+                .py_err()?;
+            (run, None)
+        }
+        Some(evidence) => {
+            let problem = EvidenceTune {
+                prior: &prior,
+                chain: &chain.chain,
+                scene: &scene,
+                objective,
+                tune: &tune,
+                eval_samples,
+                eval_seed: seed.wrapping_add(1),
+            };
+            let run = py.detach(|| problem.run(&evidence));
+            let run = run.map_err(|e| {
+                evidence
+                    .take_error()
+                    .unwrap_or_else(|| crate::errors::lab(e))
+            })?;
+            let (calls, seconds) = evidence.spent();
+            let prior_scores = evidence.scores(py, run.prior_q.clone(), eval_samples)?;
+            let posterior_scores = evidence.scores(py, run.posterior_q.clone(), eval_samples)?;
+            let eval = EvidenceEval {
+                callable: evidence.name(py),
+                calls,
+                callable_s: seconds,
+                samples: eval_samples,
+                prior_mean_score: mace_core::stats::mean_f32(&prior_scores),
+                posterior_mean_score: mace_core::stats::mean_f32(&posterior_scores),
+            };
+            (run, Some(eval))
+        }
+    };
     let reached = run.check_reached().map_err(|e| crate::errors::one_line(&e));
     let model = run.posterior.model().clone();
     let sampler = ArGmmSampler::new(&model).map_err(|e| crate::errors::lab(e.into()))?;
@@ -103,9 +183,73 @@ pub(crate) fn tune(
         model,
         sampler,
         record: run.record,
+        evidence,
         reached,
         robot,
     })
+}
+
+/// Tuning an IK prior to a Python evidence: `tune_ik` with the evidence in place of the
+/// scene's IK score (all joints tuned, the IK commands' logit learning-rate scale), prior and
+/// posterior evaluated in the scene (without one: self-collisions only).
+struct EvidenceTune<'a> {
+    prior: &'a IkPrior,
+    chain: &'a KinematicChain,
+    scene: &'a Scene,
+    objective: Objective,
+    tune: &'a TuneConfig,
+    eval_samples: usize,
+    eval_seed: u64,
+}
+
+impl EvidenceTune<'_> {
+    fn run(&self, evidence: &PyEvidence) -> mace_lab::Result<IkTuneRun> {
+        let (scene, target) = (self.scene, self.scene.target);
+        let (n, eval_seed) = (self.eval_samples, self.eval_seed);
+        let model = &self.prior.model;
+        let (prior_eval, prior_q) = evaluate_model(
+            &model.conditioned(&target)?,
+            self.chain,
+            scene,
+            n,
+            eval_seed,
+        )?;
+        let posterior = model
+            .deep_copy()?
+            .conditioned(&target)?
+            .with_tuned_joints(self.chain.dof())
+            .with_logit_lr_scale(LOGIT_LR_SCALE)?;
+        let report = Tuner::new(self.tune.clone(), self.objective)?.run(
+            &posterior,
+            evidence,
+            &mut NoObserver,
+        )?;
+        let (posterior_eval, posterior_q) =
+            evaluate_model(&posterior, self.chain, scene, n, eval_seed)?;
+        Ok(IkTuneRun {
+            posterior,
+            record: IkTuneRecord {
+                scene: scene.name.clone(),
+                target,
+                prior: self.prior.dir.display().to_string(),
+                prior_eval,
+                posterior_eval,
+                report,
+            },
+            prior_q,
+            posterior_q,
+        })
+    }
+}
+
+impl PyPosterior {
+    /// The record as `report.json` holds it.
+    fn full_record(&self) -> Record<'_> {
+        Record {
+            record: &self.record,
+            evidence: self.evidence.as_ref(),
+        }
+    }
 }
 
 #[pymethods]
@@ -123,10 +267,11 @@ impl PyPosterior {
     }
 
     /// What tuning measured: the record `mace ik tune` writes as `report.json` (scene, target,
-    /// prior and posterior evaluations, the tuner's report).
+    /// prior and posterior evaluations in the scene, the tuner's report) and, when tuned to an
+    /// evidence, `evidence` (its mean scores of the prior's and posterior's samples).
     #[getter]
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::json::to_python(py, &self.record)
+        crate::json::to_python(py, &self.full_record())
     }
 
     /// Whether a collision-free posterior sample came within 2 cm of the target (`mace ik tune`
@@ -171,7 +316,7 @@ impl PyPosterior {
         }
         py.detach(|| -> mace_lab::Result<()> {
             mace_models::checkpoint::save_ar_gmm(&self.model, None, &dir.join("posterior"))?;
-            let text = serde_json::to_string_pretty(&self.record)
+            let text = serde_json::to_string_pretty(&self.full_record())
                 .map_err(|e| mace_lab::Error::Failed(e.to_string()))?;
             mace_core::fs::write_file(&dir.join("report.json"), text.as_bytes(), true)?;
             Ok(())
@@ -181,9 +326,21 @@ impl PyPosterior {
 
     fn __repr__(&self) -> String {
         let e = &self.record.posterior_eval;
-        format!(
-            "mace.Posterior(scene {:?}, target {:?}: mean score {:.3}, success {:.3})",
-            self.record.scene, self.record.target, e.mean_score, e.success_rate
-        )
+        match &self.evidence {
+            None => format!(
+                "mace.Posterior(scene {:?}, target {:?}: mean score {:.3}, success {:.3})",
+                self.record.scene, self.record.target, e.mean_score, e.success_rate
+            ),
+            Some(ev) => format!(
+                "mace.Posterior(evidence {}, scene {:?}, target {:?}: mean evidence score \
+                 {:.3} (prior {:.3}), collision-free {:.3})",
+                ev.callable,
+                self.record.scene,
+                self.record.target,
+                ev.posterior_mean_score,
+                ev.prior_mean_score,
+                e.success_rate
+            ),
+        }
     }
 }

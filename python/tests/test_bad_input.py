@@ -178,7 +178,7 @@ def test_bad_files_and_priors(tmp_path, panda):
     empty.mkdir()
     with pytest.raises(ValueError, match="pass robot="):
         mace.IkPrior.load(empty)
-    with pytest.raises((ValueError, RuntimeError)):
+    with pytest.raises(ValueError, match="config.json"):
         mace.IkPrior.load(empty, robot=panda)
 
 

@@ -69,6 +69,7 @@ print(mace.assets_dir())
 p = mace.IkPrior.load("panda")
 print(p.dir)
 print(mace.Scene("shelf").obstacles)
+print(mace.ShapePrior.load("airplanes").dir)
 """
 
 
@@ -79,13 +80,15 @@ def test_assets_are_found_from_any_folder(tmp_path):
     lines = p.stdout.splitlines()
     assert Path(lines[0]) == REPO / "assets"
     assert Path(lines[1]) == REPO / "assets" / "priors" / "panda-ik"
+    assert Path(lines[3]) == REPO / "assets" / "priors" / "airplanes"
 
 
 def test_mace_assets_overrides(tmp_path):
     moved = tmp_path / "moved"
     (moved / "priors").mkdir(parents=True)
     (moved / "scenes").mkdir()
-    (moved / "priors" / "panda-ik").symlink_to(REPO / "assets" / "priors" / "panda-ik")
+    for prior in ["panda-ik", "airplanes"]:
+        (moved / "priors" / prior).symlink_to(REPO / "assets" / "priors" / prior)
     for f in ["shelf.toml", "shelf.obj"]:
         (moved / "scenes" / f).symlink_to(REPO / "assets" / "scenes" / f)
     env = dict(os.environ, MACE_ASSETS=str(moved))
@@ -94,6 +97,7 @@ def test_mace_assets_overrides(tmp_path):
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert lines[:2] == [str(moved), str(moved / "priors" / "panda-ik")]
+    assert lines[3] == str(moved / "priors" / "airplanes")
     env["MACE_ASSETS"] = str(tmp_path / "nowhere")
     p = subprocess.run([sys.executable, "-c", RUN], capture_output=True, text=True, cwd=tmp_path,
                        env=env)

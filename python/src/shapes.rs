@@ -1,0 +1,325 @@
+//! `mace.ShapePrior`: a shape prior (the point-cloud VAE and the latent prior it samples from),
+//! loaded as `mace grasp … --prior DIR` loads it; its samples (drawn as `mace grasp inspect` and
+//! `mace grasp tune` draw them); and MACE-VAE tuning of its latent prior to a Python evidence
+//! scoring clouds, which gives a `mace.ShapePosterior`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mace_core::{NoObserver, TuneReport};
+use mace_lab::shapes::{
+    load_shape_prior, sample_clouds, shape_tune_config, tune_latent, LatentObjective, ShapePrior,
+};
+use mace_models::vae::TunableLatentPrior;
+use mace_shapes::PointCloud;
+use numpy::ndarray::Array3;
+use numpy::IntoPyArray;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use serde::Serialize;
+
+use crate::arrays;
+use crate::errors::IntoPy;
+use crate::evidence::{EvidenceEval, Knobs, Layout, PyEvidence};
+
+/// The shipped shape priors (in `assets/priors/NAME`).
+pub(crate) const SHIPPED: [&str; 1] = ["airplanes"];
+
+/// Most clouds one call samples (each is `points × 3` floats: 24 KB for 2048 points).
+pub(crate) const MAX_CLOUDS: usize = 100_000;
+
+/// A shape prior: the point-cloud VAE and the latent prior it samples from.
+#[pyclass(name = "ShapePrior", module = "mace", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyShapePrior {
+    prior: Arc<ShapePrior>,
+    /// The latent model at the prior (θ = the fitted latent prior), for sampling.
+    model: TunableLatentPrior,
+    /// What it was loaded from (a shipped name or an absolute folder), for pickling.
+    spec: String,
+}
+
+/// The folder of the shipped shape prior `name` (`MACE_ASSETS` overrides where the assets are).
+fn shipped_dir(name: &str) -> PathBuf {
+    crate::assets::overridden(&format!("priors/{name}"))
+        .unwrap_or_else(|| mace_lab::assets::resolve(None, &format!("assets/priors/{name}")))
+}
+
+/// A count of clouds in `1..=MAX_CLOUDS`.
+fn cloud_count(n: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
+    let n = arrays::count(n, name)?;
+    if n > MAX_CLOUDS {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be between 1 and {MAX_CLOUDS} clouds, got {n}"
+        )));
+    }
+    Ok(n)
+}
+
+/// Clouds of `points` points as a float32 `(n, points, 3)` array.
+fn clouds_array<'py>(
+    py: Python<'py>,
+    clouds: &[PointCloud],
+    points: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let flat = mace_lab::shapes::prior::flatten(clouds);
+    let a = Array3::from_shape_vec((clouds.len(), points, 3), flat)
+        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok(a.into_pyarray(py).into_any())
+}
+
+/// `n` clouds of `model` drawn with `seed` (as `mace_lab::shapes::sample_clouds`), GIL released.
+fn sample<'py>(
+    py: Python<'py>,
+    model: &TunableLatentPrior,
+    n: &Bound<'py, PyAny>,
+    seed: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let n = cloud_count(n, "n")?;
+    let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
+    let clouds = py.detach(|| sample_clouds(model, n, seed)).py_err()?;
+    clouds_array(py, &clouds, model.config().n_points)
+}
+
+/// Flat clouds `(n · points · 3)`.
+fn flat(clouds: &[PointCloud]) -> Vec<f32> {
+    mace_lab::shapes::prior::flatten(clouds)
+}
+
+#[pymethods]
+impl PyShapePrior {
+    /// Loads a shape prior: `spec` is a shipped prior's name (`airplanes`: its folder in
+    /// `assets/priors/`) or a prior folder (`mace grasp train --out DIR`: `config.json`,
+    /// `weights.safetensors` and, when fitted, `latent_prior.json`).
+    #[staticmethod]
+    #[pyo3(signature = (spec = PathBuf::from("airplanes")), text_signature = "(spec='airplanes')")]
+    fn load(py: Python<'_>, spec: PathBuf) -> PyResult<Self> {
+        let text = spec.display().to_string();
+        let (dir, stored) = if spec.is_dir() {
+            let abs = std::path::absolute(&spec).unwrap_or(spec.clone());
+            (abs.clone(), abs.display().to_string())
+        } else if SHIPPED.contains(&text.as_str()) {
+            (shipped_dir(&text), text.clone())
+        } else {
+            return Err(PyValueError::new_err(format!(
+                "no shape prior `{text}`: expected a shipped prior's name ({}) or a prior \
+                 folder (holding config.json and weights.safetensors)",
+                SHIPPED.join(", ")
+            )));
+        };
+        let (prior, model) = py
+            .detach(|| -> mace_lab::Result<_> {
+                let prior = load_shape_prior(Some(&dir))?;
+                let model = prior.model()?;
+                Ok((prior, model))
+            })
+            .py_err()?;
+        Ok(PyShapePrior {
+            prior: Arc::new(prior),
+            model,
+            spec: stored,
+        })
+    }
+
+    /// The folder it was loaded from.
+    #[getter]
+    fn dir(&self) -> PathBuf {
+        self.prior.dir.clone()
+    }
+
+    /// Points per cloud.
+    #[getter]
+    fn n_points(&self) -> usize {
+        self.prior.vae.config().n_points
+    }
+
+    /// Size of the latent space the prior samples from and tuning moves.
+    #[getter]
+    fn latent_dim(&self) -> usize {
+        self.prior.vae.config().latent_dim
+    }
+
+    /// `n` clouds sampled from the prior (the latent prior's draws decoded), seeded as
+    /// `mace grasp inspect --seed S` draws its samples: float32 `(n, n_points, 3)`.
+    #[pyo3(signature = (n, seed = None))]
+    fn sample<'py>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        seed: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        sample(py, &self.model, n, seed)
+    }
+
+    /// Tunes the latent prior to `evidence`, a callable scoring a float32 batch of clouds
+    /// `(n, n_points, 3)` with `n` scores in [0, 1], by `objective` (`mace`: MACE-VAE with Adam,
+    /// the paper's; `exact`: its closed-form update, moving `step_fraction` of the way per step;
+    /// `is`: importance sampling) with `mace grasp tune`'s preset (`shape_tune_config`) and
+    /// `seed`; `knobs` override the preset. Prior and posterior are then scored on
+    /// `eval_samples` clouds (default 49) drawn with seed `seed + 1`.
+    #[pyo3(signature = (evidence, seed = None, objective = "mace", step_fraction = 0.5, eval_samples = None, **knobs))]
+    #[allow(clippy::too_many_arguments)]
+    fn tune<'py>(
+        &self,
+        py: Python<'py>,
+        evidence: &Bound<'py, PyAny>,
+        seed: Option<&Bound<'py, PyAny>>,
+        objective: &str,
+        step_fraction: f64,
+        eval_samples: Option<&Bound<'py, PyAny>>,
+        knobs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<PyShapePosterior> {
+        let objective = match objective.parse::<LatentObjective>() {
+            Ok(LatentObjective::BestOf) | Err(_) => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown objective `{objective}`: expected mace, exact or is"
+                )))
+            }
+            Ok(o) => o,
+        };
+        if objective == LatentObjective::Exact && !(step_fraction > 0.0 && step_fraction <= 1.0) {
+            return Err(PyValueError::new_err(format!(
+                "step_fraction must be in (0, 1], got {step_fraction}"
+            )));
+        }
+        let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
+        let n_eval = match eval_samples {
+            Some(n) => cloud_count(n, "eval_samples")?,
+            None => 49,
+        };
+        let config = Knobs::from_kwargs(knobs)?.config(shape_tune_config(), seed)?;
+        let points = self.n_points();
+        let evidence = PyEvidence::new(evidence, Layout::Clouds { points })?;
+        let eval_seed = seed.wrapping_add(1);
+        let (prior, model) = (&*self.prior, &self.model);
+        let run = py.detach(|| -> mace_lab::Result<_> {
+            let prior_clouds = sample_clouds(model, n_eval, eval_seed)?;
+            let (posterior, report) = tune_latent(
+                prior,
+                &evidence,
+                objective,
+                step_fraction,
+                &config,
+                &mut NoObserver,
+            )?;
+            let clouds = sample_clouds(&posterior, n_eval, eval_seed)?;
+            Ok((posterior, report, flat(&prior_clouds), flat(&clouds)))
+        });
+        let (posterior, report, prior_clouds, clouds) = run.map_err(|e| {
+            evidence
+                .take_error()
+                .unwrap_or_else(|| crate::errors::lab(e))
+        })?;
+        let (calls, seconds) = evidence.spent();
+        let prior_scores = evidence.scores(py, prior_clouds, n_eval)?;
+        let posterior_scores = evidence.scores(py, clouds, n_eval)?;
+        let record = ShapeTuneRecord {
+            prior: self.prior.dir.display().to_string(),
+            objective,
+            evidence: EvidenceEval {
+                callable: evidence.name(py),
+                calls,
+                callable_s: seconds,
+                samples: n_eval,
+                prior_mean_score: mace_core::stats::mean_f32(&prior_scores),
+                posterior_mean_score: mace_core::stats::mean_f32(&posterior_scores),
+            },
+            posterior_mean: posterior.mean().map_err(|e| crate::errors::lab(e.into()))?,
+            posterior_std: posterior.std().map_err(|e| crate::errors::lab(e.into()))?,
+            report,
+        };
+        Ok(PyShapePosterior {
+            model: posterior,
+            record,
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "mace.ShapePrior({}: {} points, latent {})",
+            self.prior.dir.display(),
+            self.n_points(),
+            self.latent_dim()
+        )
+    }
+
+    /// Pickled as `ShapePrior.load(spec)`: a shipped name or the folder's absolute path.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let load = py.get_type::<PyShapePrior>().getattr("load")?;
+        let args = (slf.get().spec.clone(),).into_pyobject(py)?;
+        PyTuple::new(py, [load, args.into_any()])
+    }
+}
+
+/// What shape tuning measured (`ShapePosterior.report`).
+#[derive(Debug, Serialize)]
+struct ShapeTuneRecord {
+    /// The shape prior's folder.
+    prior: String,
+    /// Tuning objective.
+    objective: LatentObjective,
+    /// The evidence's scores of prior and posterior samples.
+    evidence: EvidenceEval,
+    /// θ of the tuned latent prior: μ per axis (in the prior's principal axes when it has
+    /// them, else in z).
+    posterior_mean: Vec<f32>,
+    /// θ of the tuned latent prior: σ per axis.
+    posterior_std: Vec<f32>,
+    /// The tuning run.
+    report: TuneReport,
+}
+
+/// A shape prior whose latent prior was tuned to an evidence by `ShapePrior.tune`.
+#[pyclass(name = "ShapePosterior", module = "mace", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyShapePosterior {
+    model: TunableLatentPrior,
+    record: ShapeTuneRecord,
+}
+
+#[pymethods]
+impl PyShapePosterior {
+    /// Points per cloud.
+    #[getter]
+    fn n_points(&self) -> usize {
+        self.model.config().n_points
+    }
+
+    /// Size of the latent space.
+    #[getter]
+    fn latent_dim(&self) -> usize {
+        self.model.config().latent_dim
+    }
+
+    /// What tuning measured: `prior` (folder), `objective`, `evidence` (the callable's name, its
+    /// calls and seconds during tuning, and its mean scores of prior and posterior samples),
+    /// `posterior_mean` / `posterior_std` (θ) and the tuner's `report`.
+    #[getter]
+    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::json::to_python(py, &self.record)
+    }
+
+    /// `n` clouds from the posterior (seeded): float32 `(n, n_points, 3)`.
+    #[pyo3(signature = (n, seed = None))]
+    fn sample<'py>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        seed: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        sample(py, &self.model, n, seed)
+    }
+
+    fn __repr__(&self) -> String {
+        let e = &self.record.evidence;
+        format!(
+            "mace.ShapePosterior({} tuned to {}: mean score {:.3} (prior {:.3}))",
+            Path::new(&self.record.prior).display(),
+            e.callable,
+            e.posterior_mean_score,
+            e.prior_mean_score
+        )
+    }
+}
