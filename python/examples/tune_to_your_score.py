@@ -38,3 +38,4 @@ print(f"samples that fit the preference: prior {before:.3f}, posterior {after:.3
 e = posterior.report["evidence"]
 print(f"{e['calls']} calls of my_score, {e['callable_s']:.3f} s in it; mean score {e['prior_mean_score']:.3f} -> {e['posterior_mean_score']:.3f}")
 assert after > before + 0.3, (before, after)
+print("ok")
