@@ -53,22 +53,12 @@ impl TrainConfig {
                 reason,
             })
         };
-        if self.epochs == 0 {
-            return bad("epochs", "0".into(), "at least 1");
-        }
-        if self.batch_size == 0 {
-            return bad("batch_size", "0".into(), "at least 1");
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return bad("lr", self.lr.to_string(), "positive, at most 10");
-        }
-        if !(0.0..=1.0).contains(&self.final_lr_fraction) {
-            return bad(
-                "final_lr_fraction",
-                self.final_lr_fraction.to_string(),
-                "within [0, 1]",
-            );
-        }
+        crate::train::validate_schedule(
+            self.epochs,
+            self.batch_size,
+            self.lr,
+            self.final_lr_fraction,
+        )?;
         if !(self.heldout_fraction > 0.0 && self.heldout_fraction < 1.0) {
             return bad(
                 "heldout_fraction",
@@ -209,6 +199,43 @@ pub fn train_ar_gmm(
         wall_time_s: start.elapsed().as_secs_f64(),
         history,
     })
+}
+
+/// Checks the settings every training schedule shares: at least one epoch and one item per
+/// batch, a learning rate in (0, 10], a final learning-rate fraction in [0, 1].
+///
+/// # Errors
+/// [`Error::Config`] naming the first bad field.
+pub(crate) fn validate_schedule(
+    epochs: usize,
+    batch_size: usize,
+    lr: f64,
+    final_lr_fraction: f64,
+) -> Result<()> {
+    let bad = |field, value: String, reason| {
+        Err(Error::Config {
+            field,
+            value,
+            reason,
+        })
+    };
+    if epochs == 0 {
+        return bad("epochs", "0".into(), "at least 1");
+    }
+    if batch_size == 0 {
+        return bad("batch_size", "0".into(), "at least 1");
+    }
+    if !(lr.is_finite() && lr > 0.0 && lr <= 10.0) {
+        return bad("lr", lr.to_string(), "positive, at most 10");
+    }
+    if !(0.0..=1.0).contains(&final_lr_fraction) {
+        return bad(
+            "final_lr_fraction",
+            final_lr_fraction.to_string(),
+            "within [0, 1]",
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -65,22 +65,12 @@ impl VaeTrainConfig {
                 reason,
             })
         };
-        if self.epochs == 0 {
-            return bad("epochs", "0".into(), "at least 1");
-        }
-        if self.batch_size == 0 {
-            return bad("batch_size", "0".into(), "at least 1");
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr <= 10.0) {
-            return bad("lr", self.lr.to_string(), "positive, at most 10");
-        }
-        if !(0.0..=1.0).contains(&self.final_lr_fraction) {
-            return bad(
-                "final_lr_fraction",
-                self.final_lr_fraction.to_string(),
-                "within [0, 1]",
-            );
-        }
+        crate::train::validate_schedule(
+            self.epochs,
+            self.batch_size,
+            self.lr,
+            self.final_lr_fraction,
+        )?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
             return bad("beta", self.beta.to_string(), "finite and ≥ 0");
         }
