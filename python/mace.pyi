@@ -88,9 +88,19 @@ class Robot:
     @property
     def link_names(self) -> List[str]:
         """Names of the chain's links, base first."""
+    @property
+    def tip_link(self) -> str:
+        """The tip link: the frame ``fk`` and ``fk_pose`` give (its origin is the tool centre
+        point; ``"panda_grasptarget"`` for the Panda)."""
     def fk(self, q: ArrayLike) -> npt.NDArray[np.float32]:
         """Tool-centre-point positions ``(n, 3)`` (metres, base frame) of configurations ``q``
         ``(n, dof)`` (rad); a ``(dof,)`` vector is one configuration (the result is ``(1, 3)``)."""
+    def fk_pose(self, q: ArrayLike) -> npt.NDArray[np.float32]:
+        """Tool-centre-point poses ``(n, 7)`` (base frame) of configurations ``q`` ``(n, dof)``:
+        columns 0–2 the position in metres (the same numbers as ``fk``), columns 3–6 the
+        orientation of the tip link (``tip_link``) as a unit quaternion ``x, y, z, w`` (the
+        order of ``scipy.spatial.transform.Rotation.from_quat`` and PyBullet; ``q`` and ``-q``
+        are the same rotation). A ``(dof,)`` vector is one configuration."""
     def check(self, scene: "Scene", q: ArrayLike) -> Dict[str, npt.NDArray[Any]]:
         """Collision checks of configurations ``q`` ``(n, dof)`` in ``scene`` (exact for the
         links' collision hulls, as ``mace ik check``). Returns a dict of ``(n,)`` arrays:

@@ -5,10 +5,12 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use mace_robot::{CollisionModel, Robot, Scene};
+use mace_robot::fk::{validate_batch, CHUNK};
+use mace_robot::{CollisionModel, KinematicChain, Pose, Robot, Scene};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use rand::{rngs::StdRng, SeedableRng};
+use rayon::prelude::*;
 
 use crate::arrays;
 use crate::errors::IntoPy;
@@ -62,6 +64,26 @@ fn absolute_spec(spec: &str) -> String {
         }
     }
     spec.to_string()
+}
+
+/// The tip link's pose of each configuration of the flat batch `q` `(n, dof)`: `(n, 7)` flat,
+/// position then quaternion `x, y, z, w` (the batch split over the cores as `fk`'s).
+fn tip_poses(chain: &KinematicChain, q: &[f32]) -> mace_robot::Result<Vec<f32>> {
+    let n = validate_batch(chain, q, "fk_pose")?;
+    let (links, dof) = (chain.links().len(), chain.dof().max(1));
+    let mut out = vec![0.0f32; n * 7];
+    out.par_chunks_mut(CHUNK * 7)
+        .zip(q.par_chunks(CHUNK * dof))
+        .for_each(|(o, qc)| {
+            let mut frames = vec![Pose::IDENTITY; links];
+            for (row, qq) in o.chunks_exact_mut(7).zip(qc.chunks_exact(dof)) {
+                chain.link_poses_into(qq, &mut frames);
+                let tip = &frames[chain.tip()];
+                row[..3].copy_from_slice(&tip.trans);
+                row[3..].copy_from_slice(&tip.quat_xyzw());
+            }
+        });
+    Ok(out)
 }
 
 #[pymethods]
@@ -134,6 +156,13 @@ impl PyRobot {
         arrays::floats(py, self.robot.chain.upper())
     }
 
+    /// The tip link: the frame `fk` and `fk_pose` give (its origin is the tool centre point).
+    #[getter]
+    fn tip_link(&self) -> String {
+        let chain = &self.robot.chain;
+        chain.links()[chain.tip()].name.clone()
+    }
+
     /// Names of the chain's links, base first.
     #[getter]
     fn link_names(&self) -> Vec<String> {
@@ -153,6 +182,18 @@ impl PyRobot {
         let chain = &self.robot.chain;
         let tcp = py.detach(|| chain.tcp_positions(&b.data)).py_err()?;
         arrays::matrix(py, tcp.into_flattened(), b.rows, 3)
+    }
+
+    /// Tool-centre-point poses of configurations `q` `(n, dof)` (or one `(dof,)`), base frame:
+    /// float32 `(n, 7)`, the position (metres, as `fk`) then the orientation of the tip link
+    /// as a unit quaternion `x, y, z, w` (`mace_robot::math::Pose::quat_xyzw`; `q` and `-q`
+    /// are the same rotation).
+    fn fk_pose<'py>(&self, py: Python<'py>, q: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let dof = self.robot.chain.dof();
+        let b = arrays::batch(q, "q", dof, &format!("configurations of {dof} joints"))?;
+        let chain = &self.robot.chain;
+        let poses = py.detach(|| tip_poses(chain, &b.data)).py_err()?;
+        arrays::matrix(py, poses, b.rows, 7)
     }
 
     /// Collision checks of configurations `q` `(n, dof)` in `scene`: a dict of `(n,)` arrays
