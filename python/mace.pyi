@@ -348,8 +348,20 @@ class ShapePrior:
         evidence on ``eval_samples`` clouds each (default 49, seed ``seed + 1``)."""
 
 class ShapePosterior:
-    """A shape prior whose latent prior ``ShapePrior.tune`` tuned to an evidence."""
+    """A shape prior whose latent prior ``ShapePrior.tune`` tuned to an evidence.
 
+    ``save(dir)`` writes it as a shape prior folder that the ``mace`` command reads
+    (``--prior DIR``) and ``ShapePrior.load`` / ``ShapePosterior.load`` read back, drawing the
+    same clouds for the same seed. Picklable by value (the tuned latent prior and the record;
+    the frozen VAE by the prior's name or folder, as ``ShapePrior`` pickles), e.g. to send it
+    to other processes.
+    """
+
+    @staticmethod
+    def load(dir: PathType) -> "ShapePosterior":
+        """Loads a folder ``save`` wrote (its VAE, tuned latent prior and ``report.json``); a
+        folder without ``report.json`` raises ``ValueError`` (a shape prior folder loads with
+        ``ShapePrior.load``)."""
     @property
     def n_points(self) -> int: ...
     @property
@@ -362,6 +374,14 @@ class ShapePosterior:
         prior, in the prior's principal axes) and ``report`` (the tuner's)."""
     def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
         """``n`` clouds ``(n, n_points, 3)`` from the posterior (seeded)."""
+    def save(self, dir: PathType, force: bool = False) -> None:
+        """Writes the posterior as a shape prior folder: the VAE (``config.json``,
+        ``weights.safetensors``, stored as the prior stores them), the tuned latent prior
+        (``latent_prior.json``, in the prior's principal axes) and ``report.json``.
+        ``mace grasp inspect --prior DIR`` and ``mace complete tune --prior DIR`` sample it as
+        their prior. The folder is written beside ``dir`` and renamed into place whole; a
+        ``dir`` that holds files raises ``FileExistsError`` unless ``force`` (then it is
+        replaced whole)."""
 
 def assets_dir() -> Path:
     """The folder shipped priors and scenes are read from: ``$MACE_ASSETS`` if set, else the

@@ -19,7 +19,7 @@ use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::arrays;
 
@@ -254,7 +254,7 @@ fn score_text(v: f64) -> String {
 }
 
 /// Mean score of an evidence over evaluation samples (prior and posterior).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct EvidenceEval {
     /// The callable's name.
     pub(crate) callable: String,

@@ -21,6 +21,7 @@ mod json;
 mod prior;
 mod robot;
 mod scene;
+mod shape_posterior;
 mod shapes;
 mod solver;
 mod tune;
@@ -124,7 +125,7 @@ fn mace(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySolver>()?;
     m.add_class::<tune::PyPosterior>()?;
     m.add_class::<shapes::PyShapePrior>()?;
-    m.add_class::<shapes::PyShapePosterior>()?;
+    m.add_class::<shape_posterior::PyShapePosterior>()?;
     m.add_function(wrap_pyfunction!(solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
     m.add_function(wrap_pyfunction!(tune::tune, m)?)?;

@@ -1,15 +1,17 @@
 //! `mace.ShapePrior`: a shape prior (the point-cloud VAE and the latent prior it samples from),
 //! loaded as `mace grasp … --prior DIR` loads it; its samples (drawn as `mace grasp inspect` and
 //! `mace grasp tune` draw them); and MACE-VAE tuning of its latent prior to a Python evidence
-//! scoring clouds, which gives a `mace.ShapePosterior`.
+//! scoring clouds, which gives a `mace.ShapePosterior` (`shape_posterior.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mace_core::{NoObserver, TuneReport};
+use mace_core::NoObserver;
 use mace_lab::shapes::{
     load_shape_prior, sample_clouds, shape_tune_config, tune_latent, LatentObjective, ShapePrior,
 };
+use mace_models::checkpoint::{CONFIG_FILE, CONFIG_LIMIT};
+use mace_models::vae::checkpoint::VaeCheckpointInfo;
 use mace_models::vae::TunableLatentPrior;
 use mace_shapes::PointCloud;
 use numpy::ndarray::Array3;
@@ -17,11 +19,11 @@ use numpy::IntoPyArray;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use serde::Serialize;
 
 use crate::arrays;
 use crate::errors::IntoPy;
 use crate::evidence::{EvidenceEval, Knobs, Layout, PyEvidence};
+use crate::shape_posterior::{PyShapePosterior, ShapeTuneRecord};
 
 /// The shipped shape priors (in `assets/priors/NAME`).
 pub(crate) const SHIPPED: [&str; 1] = ["airplanes"];
@@ -33,11 +35,64 @@ pub(crate) const MAX_CLOUDS: usize = 100_000;
 #[pyclass(name = "ShapePrior", module = "mace", frozen)]
 #[derive(Debug)]
 pub(crate) struct PyShapePrior {
-    prior: Arc<ShapePrior>,
+    loaded: Arc<Loaded>,
     /// The latent model at the prior (θ = the fitted latent prior), for sampling.
     model: TunableLatentPrior,
+}
+
+/// A shape prior folder as loaded: the prior, what its checkpoint records, and how to load it
+/// again.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The VAE, its folder and its fitted latent prior.
+    pub(crate) prior: ShapePrior,
+    /// Its `config.json` (the weights' element type and training record, written again when a
+    /// posterior is saved).
+    pub(crate) checkpoint: VaeCheckpointInfo,
     /// What it was loaded from (a shipped name or an absolute folder), for pickling.
-    spec: String,
+    pub(crate) spec: String,
+}
+
+impl Loaded {
+    /// Loads `spec`: a shipped prior's name or a prior folder.
+    pub(crate) fn load(py: Python<'_>, spec: &Path) -> PyResult<Arc<Loaded>> {
+        let text = spec.display().to_string();
+        let (dir, stored) = if spec.is_dir() {
+            let abs = std::path::absolute(spec).unwrap_or(spec.to_path_buf());
+            (abs.clone(), abs.display().to_string())
+        } else if SHIPPED.contains(&text.as_str()) {
+            (shipped_dir(&text), text.clone())
+        } else {
+            return Err(PyValueError::new_err(format!(
+                "no shape prior `{text}`: expected a shipped prior's name ({}) or a prior \
+                 folder (holding config.json and weights.safetensors)",
+                SHIPPED.join(", ")
+            )));
+        };
+        let (prior, checkpoint) = py
+            .detach(|| -> mace_lab::Result<_> {
+                let prior = load_shape_prior(Some(&dir))?;
+                let checkpoint = read_checkpoint_info(&prior.dir)?;
+                Ok((prior, checkpoint))
+            })
+            .py_err()?;
+        Ok(Arc::new(Loaded {
+            prior,
+            checkpoint,
+            spec: stored,
+        }))
+    }
+}
+
+/// The `config.json` of the VAE checkpoint in `dir` (just loaded: read again for the fields
+/// loading leaves out).
+fn read_checkpoint_info(dir: &Path) -> mace_lab::Result<VaeCheckpointInfo> {
+    let path = dir.join(CONFIG_FILE);
+    let text = mace_core::fs::read_text(&path, CONFIG_LIMIT)?;
+    serde_json::from_str(&text).map_err(|e| mace_lab::Error::BadFile {
+        path,
+        reason: format!("invalid JSON: {e}"),
+    })
 }
 
 /// The folder of the shipped shape prior `name` (`MACE_ASSETS` overrides where the assets are).
@@ -70,7 +125,7 @@ fn clouds_array<'py>(
 }
 
 /// `n` clouds of `model` drawn with `seed` (as `mace_lab::shapes::sample_clouds`), GIL released.
-fn sample<'py>(
+pub(crate) fn sample<'py>(
     py: Python<'py>,
     model: &TunableLatentPrior,
     n: &Bound<'py, PyAny>,
@@ -95,49 +150,27 @@ impl PyShapePrior {
     #[staticmethod]
     #[pyo3(signature = (spec = PathBuf::from("airplanes")), text_signature = "(spec='airplanes')")]
     fn load(py: Python<'_>, spec: PathBuf) -> PyResult<Self> {
-        let text = spec.display().to_string();
-        let (dir, stored) = if spec.is_dir() {
-            let abs = std::path::absolute(&spec).unwrap_or(spec.clone());
-            (abs.clone(), abs.display().to_string())
-        } else if SHIPPED.contains(&text.as_str()) {
-            (shipped_dir(&text), text.clone())
-        } else {
-            return Err(PyValueError::new_err(format!(
-                "no shape prior `{text}`: expected a shipped prior's name ({}) or a prior \
-                 folder (holding config.json and weights.safetensors)",
-                SHIPPED.join(", ")
-            )));
-        };
-        let (prior, model) = py
-            .detach(|| -> mace_lab::Result<_> {
-                let prior = load_shape_prior(Some(&dir))?;
-                let model = prior.model()?;
-                Ok((prior, model))
-            })
-            .py_err()?;
-        Ok(PyShapePrior {
-            prior: Arc::new(prior),
-            model,
-            spec: stored,
-        })
+        let loaded = Loaded::load(py, &spec)?;
+        let model = py.detach(|| loaded.prior.model()).py_err()?;
+        Ok(PyShapePrior { loaded, model })
     }
 
     /// The folder it was loaded from.
     #[getter]
     fn dir(&self) -> PathBuf {
-        self.prior.dir.clone()
+        self.loaded.prior.dir.clone()
     }
 
     /// Points per cloud.
     #[getter]
     fn n_points(&self) -> usize {
-        self.prior.vae.config().n_points
+        self.loaded.prior.vae.config().n_points
     }
 
     /// Size of the latent space the prior samples from and tuning moves.
     #[getter]
     fn latent_dim(&self) -> usize {
-        self.prior.vae.config().latent_dim
+        self.loaded.prior.vae.config().latent_dim
     }
 
     /// `n` clouds sampled from the prior (the latent prior's draws decoded), seeded as
@@ -192,7 +225,7 @@ impl PyShapePrior {
         let points = self.n_points();
         let evidence = PyEvidence::new(evidence, Layout::Clouds { points })?;
         let eval_seed = seed.wrapping_add(1);
-        let (prior, model) = (&*self.prior, &self.model);
+        let (prior, model) = (&self.loaded.prior, &self.model);
         let run = py.detach(|| -> mace_lab::Result<_> {
             let prior_clouds = sample_clouds(model, n_eval, eval_seed)?;
             let (posterior, report) = tune_latent(
@@ -215,7 +248,7 @@ impl PyShapePrior {
         let prior_scores = evidence.scores(py, prior_clouds, n_eval)?;
         let posterior_scores = evidence.scores(py, clouds, n_eval)?;
         let record = ShapeTuneRecord {
-            prior: self.prior.dir.display().to_string(),
+            prior: self.loaded.prior.dir.display().to_string(),
             objective,
             evidence: EvidenceEval {
                 callable: evidence.name(py),
@@ -229,16 +262,13 @@ impl PyShapePrior {
             posterior_std: posterior.std().map_err(|e| crate::errors::lab(e.into()))?,
             report,
         };
-        Ok(PyShapePosterior {
-            model: posterior,
-            record,
-        })
+        PyShapePosterior::new(Arc::clone(&self.loaded), posterior, record)
     }
 
     fn __repr__(&self) -> String {
         format!(
             "mace.ShapePrior({}: {} points, latent {})",
-            self.prior.dir.display(),
+            self.loaded.prior.dir.display(),
             self.n_points(),
             self.latent_dim()
         )
@@ -248,78 +278,7 @@ impl PyShapePrior {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
         let load = py.get_type::<PyShapePrior>().getattr("load")?;
-        let args = (slf.get().spec.clone(),).into_pyobject(py)?;
+        let args = (slf.get().loaded.spec.clone(),).into_pyobject(py)?;
         PyTuple::new(py, [load, args.into_any()])
-    }
-}
-
-/// What shape tuning measured (`ShapePosterior.report`).
-#[derive(Debug, Serialize)]
-struct ShapeTuneRecord {
-    /// The shape prior's folder.
-    prior: String,
-    /// Tuning objective.
-    objective: LatentObjective,
-    /// The evidence's scores of prior and posterior samples.
-    evidence: EvidenceEval,
-    /// θ of the tuned latent prior: μ per axis (in the prior's principal axes when it has
-    /// them, else in z).
-    posterior_mean: Vec<f32>,
-    /// θ of the tuned latent prior: σ per axis.
-    posterior_std: Vec<f32>,
-    /// The tuning run.
-    report: TuneReport,
-}
-
-/// A shape prior whose latent prior was tuned to an evidence by `ShapePrior.tune`.
-#[pyclass(name = "ShapePosterior", module = "mace", frozen)]
-#[derive(Debug)]
-pub(crate) struct PyShapePosterior {
-    model: TunableLatentPrior,
-    record: ShapeTuneRecord,
-}
-
-#[pymethods]
-impl PyShapePosterior {
-    /// Points per cloud.
-    #[getter]
-    fn n_points(&self) -> usize {
-        self.model.config().n_points
-    }
-
-    /// Size of the latent space.
-    #[getter]
-    fn latent_dim(&self) -> usize {
-        self.model.config().latent_dim
-    }
-
-    /// What tuning measured: `prior` (folder), `objective`, `evidence` (the callable's name, its
-    /// calls and seconds during tuning, and its mean scores of prior and posterior samples),
-    /// `posterior_mean` / `posterior_std` (θ) and the tuner's `report`.
-    #[getter]
-    fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::json::to_python(py, &self.record)
-    }
-
-    /// `n` clouds from the posterior (seeded): float32 `(n, n_points, 3)`.
-    #[pyo3(signature = (n, seed = None))]
-    fn sample<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        seed: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        sample(py, &self.model, n, seed)
-    }
-
-    fn __repr__(&self) -> String {
-        let e = &self.record.evidence;
-        format!(
-            "mace.ShapePosterior({} tuned to {}: mean score {:.3} (prior {:.3}))",
-            Path::new(&self.record.prior).display(),
-            e.callable,
-            e.posterior_mean_score,
-            e.prior_mean_score
-        )
     }
 }

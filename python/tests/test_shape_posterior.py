@@ -1,0 +1,107 @@
+"""`ShapePosterior.save` writes a shape prior folder (the VAE as the prior stores it, the tuned
+latent prior, the record) published whole; `ShapePrior.load`, `ShapePosterior.load` and the
+`mace` command read it back and draw the posterior's clouds bit for bit; posteriors pickle by
+value."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+import mace
+
+from test_shapes import read_ply, x_extent
+
+
+@pytest.fixture(scope="module")
+def airplanes():
+    return mace.ShapePrior.load()
+
+
+@pytest.fixture(scope="module")
+def posterior(airplanes):
+    wide = lambda c: 1 / (1 + np.exp(-(x_extent(c) - 0.65) / 0.05))
+    return airplanes.tune(wide, seed=0, iterations=32)
+
+
+@pytest.fixture(scope="module")
+def saved(posterior, tmp_path_factory):
+    d = tmp_path_factory.mktemp("saved") / "wide"
+    posterior.save(d)
+    return d
+
+
+def test_saved_folder_is_a_shape_prior(airplanes, posterior, saved):
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "config.json", "latent_prior.json", "report.json", "weights.safetensors"]
+    assert not [p for p in saved.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    config = json.loads((saved / "config.json").read_text())
+    shipped = json.loads((airplanes.dir / "config.json").read_text())
+    assert config["weights_dtype"] == shipped["weights_dtype"] == "f16"
+    assert config["model"] == shipped["model"]
+    assert config["training"]["data"] == shipped["training"]["data"]
+    latent = json.loads((saved / "latent_prior.json").read_text())
+    assert latent["basis"] is not None and len(latent["mean"]) == len(latent["std"]) == 128
+    assert json.loads((saved / "report.json").read_text()) == posterior.report
+    as_prior = mace.ShapePrior.load(saved)
+    assert as_prior.dir == saved
+    np.testing.assert_array_equal(as_prior.sample(4, seed=2), posterior.sample(4, seed=2))
+    assert not np.array_equal(as_prior.sample(2, seed=2), airplanes.sample(2, seed=2))
+
+
+def test_load(posterior, saved):
+    p = mace.ShapePosterior.load(saved)
+    assert p.report == posterior.report
+    assert (p.n_points, p.latent_dim) == (2048, 128)
+    np.testing.assert_array_equal(p.sample(4, seed=7), posterior.sample(4, seed=7))
+    assert "<lambda>: mean score" in repr(p)
+
+
+def test_the_cli_samples_the_saved_posterior(posterior, saved, cli, tmp_path):
+    """`mace complete tune --prior DIR --seed S --eval-samples N` draws N prior samples with
+    seed S + 1: here from the saved posterior."""
+    shape = tmp_path / "shape.npy"
+    np.save(shape, posterior.sample(1, seed=9)[0])
+    out = tmp_path / "out"
+    p = cli.run("complete", "tune", "--prior", saved, "--shape", shape, "--as-is",
+                "--view", 30, 20, "--iterations", 1, "--sample-size", 8, "--eval-samples", 3,
+                "--seed", 4, "--out", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    mine = posterior.sample(3, seed=5)
+    for i in range(3):
+        np.testing.assert_array_equal(mine[i], read_ply(out / "prior" / f"sample_{i:02d}.ply"))
+
+
+def test_save_refuses_a_used_folder_unless_forced(posterior, tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    posterior.save(d)                             # an empty folder is fine
+    with pytest.raises(FileExistsError, match="pass force=True"):
+        posterior.save(d)
+    (d / "extra.txt").write_text("kept?")
+    posterior.save(d, force=True)                 # replaced whole
+    assert not (d / "extra.txt").exists() and (d / "latent_prior.json").is_file()
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="not a folder"):
+        posterior.save(f, force=True)
+    assert f.read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "out"]
+
+
+def test_pickles_by_value(posterior, saved):
+    data = pickle.dumps(posterior)
+    assert len(data) < 100_000                    # θ and the record; the VAE by name
+    p = pickle.loads(data)
+    assert p.report == posterior.report
+    np.testing.assert_array_equal(p.sample(4, seed=11), posterior.sample(4, seed=11))
+    q = pickle.loads(pickle.dumps(mace.ShapePosterior.load(saved)))
+    np.testing.assert_array_equal(q.sample(2, seed=11), posterior.sample(2, seed=11))
+
+
+def test_bad_folders(airplanes, tmp_path):
+    with pytest.raises(ValueError, match="no shape posterior folder"):
+        mace.ShapePosterior.load(tmp_path / "missing")
+    with pytest.raises(ValueError, match="no report.json.*ShapePrior.load"):
+        mace.ShapePosterior.load(airplanes.dir)
