@@ -139,6 +139,12 @@ pub enum Error {
         /// The target that was given, metres.
         target: [f32; 3],
     },
+    /// An IK target's orientation or free axis that is not valid.
+    #[error("invalid target: {reason}")]
+    InvalidTarget {
+        /// What is wrong.
+        reason: String,
+    },
     /// A solve method name that is not `prior`, `numeric`, `hybrid` or `mace`.
     #[error("unknown solve method `{name}`: expected prior, numeric, hybrid or mace")]
     UnknownMethod {

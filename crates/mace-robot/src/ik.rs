@@ -12,7 +12,14 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 
 use crate::collision::CollisionModel;
-use crate::math::{norm, sub, Pose, Vec3};
+use crate::math::{sub, Pose, Vec3};
+use crate::target::IkTarget;
+
+/// Default rotation tolerance of pose targets: 0.1°, in rad.
+pub const DEFAULT_ROTATION_TOLERANCE: f32 = 0.1 * std::f32::consts::PI / 180.0;
+
+/// Default weight of the rotation error in the pose task, metres per radian.
+pub const DEFAULT_ROTATION_WEIGHT: f32 = 0.1;
 
 /// Options of [`IkSolver`]. Units: metres, radians, seconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +41,11 @@ pub struct IkConfig {
     /// Abandon an attempt early when it is within this distance of the target (metres) and
     /// already colliding (only with `reject_collisions`; `0` disables).
     pub early_collision_check: f32,
+    /// Stop when the tool's rotation error is within this angle too (pose targets only), rad.
+    pub rotation_tolerance: f32,
+    /// Metres per radian of rotation error in the pose task (its step and its ranking of
+    /// answers: cost = position error + weight × rotation error).
+    pub rotation_weight: f32,
 }
 
 impl Default for IkConfig {
@@ -47,6 +59,8 @@ impl Default for IkConfig {
             time_budget: Some(Duration::from_secs(1)),
             reject_collisions: true,
             early_collision_check: 0.01,
+            rotation_tolerance: DEFAULT_ROTATION_TOLERANCE,
+            rotation_weight: DEFAULT_ROTATION_WEIGHT,
         }
     }
 }
@@ -80,6 +94,8 @@ pub struct IkReport {
     pub q: Vec<f32>,
     /// Its TCP distance to the target, metres.
     pub error: f32,
+    /// Its tool rotation error, rad (0 for a position-only target).
+    pub rotation_error: f32,
     /// Whether `q` is collision-free.
     pub collision_free: bool,
     /// Iterations over all attempts.
@@ -116,6 +132,19 @@ impl IkSolver {
         seed: Option<&[f32]>,
         rng: &mut R,
     ) -> IkReport {
+        self.solve_until(&IkTarget::position(target), seed, rng, None)
+    }
+
+    /// Like [`IkSolver::solve`] for a position or pose target: with an orientation, the step
+    /// is damped least squares on the 6-D twist (rotation weighted by
+    /// [`IkConfig::rotation_weight`]; with a free axis, the rotation about it is left free) and
+    /// an answer must also be within [`IkConfig::rotation_tolerance`].
+    pub fn solve_target<R: Rng + ?Sized>(
+        &self,
+        target: &IkTarget,
+        seed: Option<&[f32]>,
+        rng: &mut R,
+    ) -> IkReport {
         self.solve_until(target, seed, rng, None)
     }
 
@@ -135,7 +164,7 @@ impl IkSolver {
             .map(|t| {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(seed_base.wrapping_add(t as u64));
                 self.solve_until(
-                    target,
+                    &IkTarget::position(target),
                     if t == 0 { seed } else { None },
                     &mut rng,
                     Some(&stop),
@@ -159,9 +188,15 @@ impl IkSolver {
         best
     }
 
+    /// Position error, rotation error and their cost (position + weight × rotation) of the
+    /// tool frame `tool`, and whether both are within the tolerances.
+    pub(crate) fn measure(&self, target: &IkTarget, tool: &Pose) -> Measure {
+        Measure::of(target, tool, &self.config)
+    }
+
     fn solve_until<R: Rng + ?Sized>(
         &self,
-        target: Vec3,
+        target: &IkTarget,
         seed: Option<&[f32]>,
         rng: &mut R,
         stop: Option<&AtomicBool>,
@@ -171,10 +206,11 @@ impl IkSolver {
         let dof = chain.dof();
         let lower = chain.lower();
         let upper = chain.upper();
+        let tip = chain.tip();
         let mut poses = vec![Pose::IDENTITY; chain.links().len()];
         let mut scratch = self.model.scratch();
-        let mut best_free: Option<(f32, Vec<f32>)> = None;
-        let mut best_any: Option<(f32, Vec<f32>)> = None;
+        let mut best_free: Option<(Measure, Vec<f32>)> = None;
+        let mut best_any: Option<(Measure, Vec<f32>)> = None;
         let mut iterations = 0;
         let mut timed_out = false;
         let mut restarts = 0;
@@ -188,18 +224,16 @@ impl IkSolver {
                     .collect(),
                 _ => chain.sample_uniform(1, rng),
             };
-            let mut err = f32::INFINITY;
             let mut checked_early = false;
             for _ in 0..self.config.max_iterations {
                 iterations += 1;
                 chain.link_poses_into(&q, &mut poses);
-                let e = sub(target, poses[chain.tip()].trans);
-                err = norm(e);
-                if err <= self.config.tolerance {
+                let m = self.measure(target, &poses[tip]);
+                if m.within {
                     break;
                 }
                 if self.config.reject_collisions
-                    && err <= self.config.early_collision_check
+                    && m.cost <= self.config.early_collision_check
                     && !checked_early
                 {
                     checked_early = true;
@@ -207,23 +241,23 @@ impl IkSolver {
                         break;
                     }
                 }
-                self.step(&mut q, &poses, e, &lower, &upper);
+                self.step(&mut q, &poses, target, &lower, &upper);
                 if iterations % 16 == 0 && self.over_budget(start) {
                     timed_out = true;
                     break;
                 }
             }
             chain.link_poses_into(&q, &mut poses);
-            err = norm(sub(target, poses[chain.tip()].trans)).min(err.max(0.0));
+            let m = self.measure(target, &poses[tip]);
             let free =
                 !self.config.reject_collisions || !self.model.collides_with(&poses, &mut scratch);
-            if best_any.as_ref().is_none_or(|(b, _)| err < *b) {
-                best_any = Some((err, q.clone()));
+            if best_any.as_ref().is_none_or(|(b, _)| m.cost < b.cost) {
+                best_any = Some((m, q.clone()));
             }
-            if free && best_free.as_ref().is_none_or(|(b, _)| err < *b) {
-                best_free = Some((err, q.clone()));
+            if free && best_free.as_ref().is_none_or(|(b, _)| m.cost < b.cost) {
+                best_free = Some((m, q.clone()));
             }
-            if free && err <= self.config.tolerance {
+            if free && m.within {
                 if let Some(stop) = stop {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -237,13 +271,13 @@ impl IkSolver {
                 break;
             }
         }
-        let (status, (error, q)) = match best_free {
-            Some((e, q)) if e <= self.config.tolerance => (IkStatus::Converged, (e, q)),
+        let (status, (m, q)) = match best_free {
+            Some(b) if b.0.within => (IkStatus::Converged, b),
             Some(b) if timed_out => (IkStatus::TimeBudget, b),
             Some(b) => (IkStatus::MaxIterations, b),
             None => (
                 IkStatus::Failed,
-                best_any.unwrap_or((f32::INFINITY, vec![0.0; dof])),
+                best_any.unwrap_or((Measure::NONE, vec![0.0; dof])),
             ),
         };
         chain.link_poses_into(&q, &mut poses);
@@ -251,7 +285,8 @@ impl IkSolver {
         IkReport {
             status,
             q,
-            error,
+            error: m.position,
+            rotation_error: m.rotation,
             collision_free,
             iterations,
             restarts,
@@ -263,8 +298,62 @@ impl IkSolver {
         self.config.time_budget.is_some_and(|b| start.elapsed() > b)
     }
 
+    /// One damped-least-squares step towards `target`.
+    fn step(&self, q: &mut [f32], poses: &[Pose], target: &IkTarget, lower: &[f32], upper: &[f32]) {
+        if target.has_orientation() {
+            self.pose_step(q, poses, target, lower, upper);
+        } else {
+            let e = sub(target.position, poses[self.model.chain().tip()].trans);
+            self.position_step(q, poses, e, lower, upper);
+        }
+    }
+
+    /// One damped-least-squares step on the weighted 6-D twist of a pose target.
+    fn pose_step(
+        &self,
+        q: &mut [f32],
+        poses: &[Pose],
+        target: &IkTarget,
+        lower: &[f32],
+        upper: &[f32],
+    ) {
+        use nalgebra::{Matrix6, Vector6};
+        let chain = self.model.chain();
+        let mut columns = vec![[0.0f64; 6]; chain.dof()];
+        let e = pose_task(
+            chain,
+            poses,
+            target,
+            self.config.rotation_weight,
+            &mut columns,
+        );
+        let col = |j: usize| Vector6::from(columns[j]);
+        let jjt: Matrix6<f64> = (0..columns.len())
+            .map(|j| col(j) * col(j).transpose())
+            .sum();
+        let l2 = self.config.damping * self.config.damping;
+        let Some(chol) = (jjt + Matrix6::identity() * l2).cholesky() else {
+            return;
+        };
+        let y = chol.solve(&Vector6::from(e));
+        let dq: Vec<f64> = (0..columns.len()).map(|j| col(j).dot(&y)).collect();
+        self.apply_step(q, dq, lower, upper);
+    }
+
+    /// Adds `dq` to `q`, scaled down to [`IkConfig::max_step`] and clamped to the limits.
+    fn apply_step(&self, q: &mut [f32], mut dq: Vec<f64>, lower: &[f32], upper: &[f32]) {
+        let largest = dq.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if largest > self.config.max_step as f64 {
+            let s = self.config.max_step as f64 / largest;
+            dq.iter_mut().for_each(|v| *v *= s);
+        }
+        for (j, d) in dq.iter().enumerate() {
+            q[j] = (q[j] + *d as f32).clamp(lower[j], upper[j]);
+        }
+    }
+
     /// One damped-least-squares step on the position error `e`.
-    fn step(&self, q: &mut [f32], poses: &[Pose], e: Vec3, lower: &[f32], upper: &[f32]) {
+    fn position_step(&self, q: &mut [f32], poses: &[Pose], e: Vec3, lower: &[f32], upper: &[f32]) {
         let chain = self.model.chain();
         let dof = chain.dof();
         let tcp = poses[chain.tip()].trans;
@@ -310,19 +399,103 @@ impl IkSolver {
         let Some(y) = a.cholesky().map(|c| c.solve(&rhs)) else {
             return;
         };
-        let mut dq: Vec<f64> = jac
+        let dq: Vec<f64> = jac
             .iter()
             .map(|c| c[0] * y[0] + c[1] * y[1] + c[2] * y[2])
             .collect();
-        let largest = dq.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        if largest > self.config.max_step as f64 {
-            let s = self.config.max_step as f64 / largest;
-            dq.iter_mut().for_each(|v| *v *= s);
-        }
-        for j in 0..dof {
-            q[j] = (q[j] + dq[j] as f32).clamp(lower[j], upper[j]);
+        self.apply_step(q, dq, lower, upper);
+    }
+}
+
+/// How close a tool frame is to a target: see [`IkSolver::measure`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Measure {
+    /// Position error, metres.
+    pub position: f32,
+    /// Rotation error, rad.
+    pub rotation: f32,
+    /// Position error + weight × rotation error, metres.
+    pub cost: f32,
+    /// Both within their tolerances.
+    pub within: bool,
+}
+
+impl Measure {
+    /// How close `tool` is to `target` with the tolerances and weight of `config` (its
+    /// `tolerance` is the position tolerance).
+    pub(crate) fn of(target: &IkTarget, tool: &Pose, config: &IkConfig) -> Measure {
+        let (position, rotation) = target.errors(tool);
+        Measure {
+            position,
+            rotation,
+            cost: position + config.rotation_weight * rotation,
+            within: position <= config.tolerance && rotation <= config.rotation_tolerance,
         }
     }
+
+    /// Nothing reached.
+    pub(crate) const NONE: Measure = Measure {
+        position: f32::INFINITY,
+        rotation: f32::INFINITY,
+        cost: f32::INFINITY,
+        within: false,
+    };
+}
+
+/// The pose task of `target` at the link frames `poses`: writes column `j` of its Jacobian,
+/// `[∂p/∂q_j; w ∂θ/∂q_j]` (metres per rad; the angular part projected off the free axis, if
+/// any), into `columns[j]`, and returns the weighted error `[e_pos; w e_rot]` (metres).
+pub(crate) fn pose_task(
+    chain: &crate::KinematicChain,
+    poses: &[Pose],
+    target: &IkTarget,
+    weight: f32,
+    columns: &mut [[f64; 6]],
+) -> [f64; 6] {
+    let tool = &poses[chain.tip()];
+    let mut lin = vec![[0.0f32; 3]; chain.dof()];
+    chain.point_jacobian(poses, chain.tip(), tool.trans, &mut lin);
+    let w = weight as f64;
+    let free = target.free_axis_world(tool).map(|a| a.map(f64::from));
+    columns.iter_mut().for_each(|c| *c = [0.0; 6]);
+    for (j, l) in lin.iter().enumerate() {
+        columns[j][..3].copy_from_slice(&l.map(f64::from));
+    }
+    for (li, link) in chain.links().iter().enumerate() {
+        if let crate::chain::JointKind::Revolute { axis, dof: j } = link.kind {
+            if !is_ancestor(chain, li, chain.tip()) {
+                continue;
+            }
+            let r = &poses[li].rot;
+            let mut a: [f64; 3] = std::array::from_fn(|i| {
+                (r[i][0] * axis[0] + r[i][1] * axis[1] + r[i][2] * axis[2]) as f64
+            });
+            if let Some(u) = free {
+                let along = a[0] * u[0] + a[1] * u[1] + a[2] * u[2];
+                a = std::array::from_fn(|i| a[i] - along * u[i]);
+            }
+            for i in 0..3 {
+                columns[j][3 + i] = w * a[i];
+            }
+        }
+    }
+    let mut e = target.twist(tool);
+    for v in &mut e[3..] {
+        *v *= w;
+    }
+    e
+}
+
+/// Whether link `a` is `b` or lies on the path from the base to `b`.
+fn is_ancestor(chain: &crate::KinematicChain, a: usize, b: usize) -> bool {
+    let mut cur = Some(b);
+    while let Some(l) = cur {
+        if l == a {
+            return true;
+        }
+        cur = chain.links()[l].parent;
+    }
+    false
 }
 
 #[cfg(test)]

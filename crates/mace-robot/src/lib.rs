@@ -35,6 +35,7 @@ pub mod robot;
 pub mod scene;
 pub mod serial;
 pub mod solve;
+pub mod target;
 pub mod urdf;
 
 pub use chain::{ChainLink, JointKind, JointSpec, KinematicChain, LinkShape};
@@ -52,3 +53,4 @@ pub use math::Pose;
 pub use robot::{Robot, RobotStamp};
 pub use scene::{Scene, SceneBox, SceneShape};
 pub use serial::SerialJoint;
+pub use target::{IkTarget, ToolAxis};

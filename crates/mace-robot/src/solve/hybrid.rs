@@ -8,8 +8,9 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 use crate::error::Result;
-use crate::ik::IkStatus;
-use crate::math::{norm, sub, Vec3};
+use crate::ik::{pose_task, IkStatus};
+use crate::math::{sub, Vec3};
+use crate::target::IkTarget;
 
 use super::config::{REPAIR_MARGIN, REPAIR_MAX_STEP};
 use super::work::{merge, Candidate, Work};
@@ -35,6 +36,21 @@ impl Solver {
     where
         F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + Send + ?Sized,
     {
+        let mut by_position =
+            |t: &IkTarget, n: usize, rng: &mut StdRng| sampler(t.position, n, rng);
+        self.hybrid(&IkTarget::position(target), &mut by_position, rng)
+    }
+
+    /// [`Solver::solve_hybrid`] for a position or pose target.
+    pub(super) fn hybrid<F>(
+        &self,
+        target: &IkTarget,
+        sampler: &mut F,
+        rng: &mut StdRng,
+    ) -> Result<SolveReport>
+    where
+        F: FnMut(&IkTarget, usize, &mut StdRng) -> Vec<f32> + Send + ?Sized,
+    {
         self.check(target)?;
         let start = Instant::now();
         let stop = AtomicBool::new(false);
@@ -59,14 +75,14 @@ impl Solver {
     /// Prior batches, each refining its best collision-free samples; stops at `stop`.
     fn refine_stream<F>(
         &self,
-        target: Vec3,
+        target: &IkTarget,
         sampler: &mut F,
         rng: &mut StdRng,
         stop: &AtomicBool,
         start: Instant,
     ) -> Result<Work>
     where
-        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
+        F: FnMut(&IkTarget, usize, &mut StdRng) -> Vec<f32> + ?Sized,
     {
         let mut w = self.work_from(start);
         let refine = self.ik_solver(0, None);
@@ -78,7 +94,7 @@ impl Solver {
             }
             let q = self.draw(target, self.config.hybrid_batch_size, sampler, rng, &mut w)?;
             let mut refined = 0;
-            for (err, i) in self.ranked(target, &q, &mut w) {
+            for (m, i) in self.ranked(target, &q, &mut w) {
                 if refined >= self.config.refine_candidates || halt(&w) {
                     break;
                 }
@@ -87,8 +103,8 @@ impl Solver {
                     if self.config.repair_iterations > 0 {
                         refined += 1;
                         w.attempts += 1;
-                        if let Some((e, fixed)) = self.repair(target, row, &mut w) {
-                            if self.consider(&fixed, e, IkStatus::Converged, &mut w) {
+                        if let Some(fixed) = self.repair(target, row, &mut w) {
+                            if self.consider(target, &fixed, IkStatus::Converged, &mut w) {
                                 w.solved = true;
                                 break 'batches;
                             }
@@ -96,27 +112,24 @@ impl Solver {
                     }
                     continue;
                 }
-                if w.best_free.as_ref().is_none_or(|c| err < c.error) {
-                    w.best_free = Some(Candidate {
-                        error: err,
-                        q: row.to_vec(),
-                    });
+                if w.best_free.as_ref().is_none_or(|c| m.cost < c.m.cost) {
+                    w.best_free = Some(Candidate { m, q: row.to_vec() });
                 }
-                if err <= self.config.tolerance {
+                if m.within {
                     w.solved = true;
                     break 'batches;
                 }
                 refined += 1;
                 w.attempts += 1;
-                let r = refine.solve(target, Some(row), rng);
+                let r = refine.solve_target(target, Some(row), rng);
                 w.iterations += r.iterations;
-                if self.consider(&r.q, r.error, r.status, &mut w) {
+                if self.consider(target, &r.q, r.status, &mut w) {
                     w.solved = true;
                     break 'batches;
                 }
                 if self.config.repair_iterations > 0 {
-                    if let Some((e, fixed)) = self.repair(target, row, &mut w) {
-                        if self.consider(&fixed, e, IkStatus::Converged, &mut w) {
+                    if let Some(fixed) = self.repair(target, row, &mut w) {
+                        if self.consider(target, &fixed, IkStatus::Converged, &mut w) {
                             w.solved = true;
                             break 'batches;
                         }
@@ -134,10 +147,15 @@ impl Solver {
     /// plus a step in the Jacobian's null space that raises the smallest signed distance
     /// (self, obstacles, ground) to the clearance plus [`REPAIR_MARGIN`] (Gauss–Newton on the
     /// distance). Both Jacobians are analytic: the TCP's, and the closest contact's
-    /// ([`CollisionModel::closest_contact`], [`crate::Contact::gradient`]). Returns the TCP error
-    /// (metres) and the configuration once it is within the tolerance and keeps the clearance.
-    fn repair(&self, target: Vec3, q0: &[f32], w: &mut Work) -> Option<(f32, Vec<f32>)> {
+    /// ([`CollisionModel::closest_contact`], [`crate::Contact::gradient`]). Returns the
+    /// configuration once it is within the tolerances and keeps the clearance. A pose target's
+    /// task is the 6-D twist (its null space is smaller: one dimension on a 7-joint arm).
+    fn repair(&self, target: &IkTarget, q0: &[f32], w: &mut Work) -> Option<Vec<f32>> {
+        if target.has_orientation() {
+            return self.repair_pose(target, q0, w);
+        }
         use nalgebra::{Matrix3, Vector3};
+        let target = target.position;
         let chain = self.model.chain();
         let dof = chain.dof();
         if q0.len() != dof {
@@ -158,9 +176,9 @@ impl Solver {
             let d = contact.map_or(cutoff, |c| c.distance);
             let p = w.poses[chain.tip()].trans;
             let e = sub(target, p);
-            let err = norm(e);
+            let err = crate::math::norm(e);
             if d >= self.config.clearance && d > 0.0 && err <= self.config.tolerance {
-                return Some((err, q));
+                return Some(q);
             }
             chain.point_jacobian(&w.poses, chain.tip(), p, &mut columns);
             // J (3 × dof) by its columns: J Jᵀ = Σ c cᵀ, Jᵀ y = (c · y)_j, J g = Σ c g_j.
@@ -177,6 +195,68 @@ impl Solver {
                     .collect();
                 // Project the distance gradient onto the null space of the TCP task.
                 let jg: Vector3<f64> = (0..dof).map(|j| col(j) * g[j]).sum();
+                let z = chol.solve(&jg);
+                let g_null: Vec<f64> = (0..dof).map(|j| g[j] - col(j).dot(&z)).collect();
+                let n2: f64 = g_null.iter().map(|x| x * x).sum();
+                if n2 > 1e-12 {
+                    let step = (goal - d) as f64 / n2;
+                    for (dqj, gj) in dq.iter_mut().zip(&g_null) {
+                        *dqj += gj * step;
+                    }
+                }
+            }
+            let largest = dq.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let shrink = if largest > REPAIR_MAX_STEP {
+                REPAIR_MAX_STEP / largest
+            } else {
+                1.0
+            };
+            for j in 0..dof {
+                q[j] = (q[j] + (dq[j] * shrink) as f32).clamp(lower[j], upper[j]);
+            }
+        }
+        None
+    }
+
+    /// [`Solver::repair`] on the pose task: the same steps with the weighted 6-D twist and its
+    /// Jacobian ([`pose_task`]) in place of the TCP position's.
+    fn repair_pose(&self, target: &IkTarget, q0: &[f32], w: &mut Work) -> Option<Vec<f32>> {
+        use nalgebra::{Matrix6, Vector6};
+        let chain = self.model.chain();
+        let dof = chain.dof();
+        if q0.len() != dof {
+            return None;
+        }
+        let lower = chain.lower();
+        let upper = chain.upper();
+        let goal = self.config.clearance + REPAIR_MARGIN;
+        let cutoff = goal + REPAIR_MARGIN;
+        let l2 = self.config.ik.damping * self.config.ik.damping;
+        let weight = self.config.ik.rotation_weight;
+        let mut q = q0.to_vec();
+        let mut columns = vec![[0.0f64; 6]; dof];
+        for _ in 0..self.config.repair_iterations {
+            w.iterations += 1;
+            chain.link_poses_into(&q, &mut w.poses);
+            let contact = self.model.closest_contact(&w.poses, &mut w.scratch, cutoff);
+            let d = contact.map_or(cutoff, |c| c.distance);
+            let m = self.measure(target, &w.poses[chain.tip()]);
+            if d >= self.config.clearance && d > 0.0 && m.within {
+                return Some(q);
+            }
+            let e = pose_task(chain, &w.poses, target, weight, &mut columns);
+            let col = |j: usize| Vector6::from(columns[j]);
+            let jjt: Matrix6<f64> = (0..dof).map(|j| col(j) * col(j).transpose()).sum();
+            let chol = (jjt + Matrix6::identity() * l2).cholesky()?;
+            let y = chol.solve(&Vector6::from(e));
+            let mut dq: Vec<f64> = (0..dof).map(|j| col(j).dot(&y)).collect();
+            if let Some(c) = contact.filter(|c| c.distance < goal) {
+                let g: Vec<f64> = c
+                    .gradient(chain, &w.poses)
+                    .iter()
+                    .map(|&x| x.into())
+                    .collect();
+                let jg: Vector6<f64> = (0..dof).map(|j| col(j) * g[j]).sum();
                 let z = chol.solve(&jg);
                 let g_null: Vec<f64> = (0..dof).map(|j| g[j] - col(j).dot(&z)).collect();
                 let n2: f64 = g_null.iter().map(|x| x * x).sum();

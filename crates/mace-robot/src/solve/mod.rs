@@ -1,9 +1,12 @@
-//! Collision-free IK solve methods for one TCP position target: `prior` (best of batches of
+//! Collision-free IK solve methods for one TCP target (a position, or a pose: see
+//! [`IkTarget`]): `prior` (best of batches of
 //! samples from a generative prior), `numeric` (damped least squares with random restarts, the
 //! [`IkSolver`]) and `hybrid` (the best prior samples refined by the numeric IK).
 //!
 //! The prior is any sampler closure `FnMut(target, n, &mut StdRng) -> Vec<f32>` returning `n`
-//! configurations `(n, dof)` row-major (rad), so this crate does not depend on the models crate.
+//! configurations `(n, dof)` row-major (rad), so this crate does not depend on the models crate
+//! (`target` is the position for [`Solver::solve`], the [`IkTarget`] for
+//! [`Solver::solve_target`]).
 //! Every answer is checked against the [`CollisionModel`] (self, scene boxes, ground: the
 //! reference's mesh hulls, exactly) and, with a [`SolveConfig::clearance`] > 0, also against a
 //! safety margin on the signed distances ([`CollisionModel::distances_below`]). All solves are
@@ -31,6 +34,8 @@
 mod config;
 mod hybrid;
 mod numeric;
+#[cfg(test)]
+mod pose_tests;
 mod prior;
 mod report;
 #[cfg(test)]
@@ -42,6 +47,7 @@ use rand::rngs::StdRng;
 use crate::collision::CollisionModel;
 use crate::error::Result;
 use crate::math::Vec3;
+use crate::target::IkTarget;
 
 pub use config::{Method, SolveConfig};
 pub use report::{SolveReport, SolveStatus};
@@ -85,11 +91,33 @@ impl Solver {
     where
         F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + Send + ?Sized,
     {
+        let mut by_position =
+            |t: &IkTarget, n: usize, rng: &mut StdRng| sampler(t.position, n, rng);
+        self.solve_target(method, &IkTarget::position(target), &mut by_position, rng)
+    }
+
+    /// Like [`Solver::solve`] for a position or pose target; `sampler(target, n, rng)` gets the
+    /// whole target (a pose prior conditions on the orientation too). A pose answer must also
+    /// be within the rotation tolerance ([`crate::IkConfig::rotation_tolerance`]
+    /// of [`SolveConfig::ik`]).
+    ///
+    /// # Errors
+    /// As [`Solver::solve`].
+    pub fn solve_target<F>(
+        &self,
+        method: Method,
+        target: &IkTarget,
+        sampler: &mut F,
+        rng: &mut StdRng,
+    ) -> Result<SolveReport>
+    where
+        F: FnMut(&IkTarget, usize, &mut StdRng) -> Vec<f32> + Send + ?Sized,
+    {
         match method {
-            Method::Prior => self.solve_prior(target, sampler, rng),
+            Method::Prior => self.best_of_batches(Method::Prior, target, sampler, rng),
             Method::Mace => self.best_of_batches(Method::Mace, target, sampler, rng),
-            Method::Numeric => self.solve_numeric(target, rng),
-            Method::Hybrid => self.solve_hybrid(target, sampler, rng),
+            Method::Numeric => self.numeric(target, rng),
+            Method::Hybrid => self.hybrid(target, sampler, rng),
         }
     }
 }

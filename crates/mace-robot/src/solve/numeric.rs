@@ -8,6 +8,7 @@ use rand::{RngCore, SeedableRng};
 
 use crate::error::Result;
 use crate::math::Vec3;
+use crate::target::IkTarget;
 
 use super::config::RESTART_CHUNK;
 use super::work::{merge, Work};
@@ -21,6 +22,11 @@ impl Solver {
     /// # Errors
     /// As [`Solver::solve`].
     pub fn solve_numeric(&self, target: Vec3, rng: &mut StdRng) -> Result<SolveReport> {
+        self.numeric(&IkTarget::position(target), rng)
+    }
+
+    /// [`Solver::solve_numeric`] for a position or pose target.
+    pub(super) fn numeric(&self, target: &IkTarget, rng: &mut StdRng) -> Result<SolveReport> {
         self.check(target)?;
         let start = Instant::now();
         let stop = AtomicBool::new(false);
@@ -44,7 +50,7 @@ impl Solver {
     /// Random-restart numeric IK until solved, `stop` or the budget.
     pub(super) fn restart_stream(
         &self,
-        target: Vec3,
+        target: &IkTarget,
         rng: &mut StdRng,
         stop: &AtomicBool,
         start: Instant,
@@ -61,10 +67,10 @@ impl Solver {
             left_restarts -= chunk;
             let r = self
                 .ik_solver(chunk - 1, Some(left))
-                .solve(target, None, rng);
+                .solve_target(target, None, rng);
             w.iterations += r.iterations;
             w.attempts += r.restarts + 1;
-            if self.consider(&r.q, r.error, r.status, &mut w) {
+            if self.consider(target, &r.q, r.status, &mut w) {
                 w.solved = true;
                 stop.store(true, Ordering::Relaxed);
                 break;

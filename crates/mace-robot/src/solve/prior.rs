@@ -7,6 +7,7 @@ use rand::rngs::StdRng;
 
 use crate::error::Result;
 use crate::math::Vec3;
+use crate::target::IkTarget;
 
 use super::work::Candidate;
 use super::{Method, SolveReport, Solver};
@@ -27,19 +28,28 @@ impl Solver {
     where
         F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
     {
-        self.best_of_batches(Method::Prior, target, sampler, rng)
+        let mut by_position =
+            |t: &IkTarget, n: usize, rng: &mut StdRng| sampler(t.position, n, rng);
+        self.best_of_batches(
+            Method::Prior,
+            &IkTarget::position(target),
+            &mut by_position,
+            rng,
+        )
     }
 
-    /// The best-of-batches search of [`Method::Prior`] and [`Method::Mace`], reported as `method`.
+    /// The best-of-batches search of [`Method::Prior`] and [`Method::Mace`], reported as
+    /// `method`. Samples rank by cost (position error + rotation weight × rotation error,
+    /// metres), which [`SolveConfig::prior_stop`] and [`SolveConfig::prior_accept`] bound.
     pub(super) fn best_of_batches<F>(
         &self,
         method: Method,
-        target: Vec3,
+        target: &IkTarget,
         sampler: &mut F,
         rng: &mut StdRng,
     ) -> Result<SolveReport>
     where
-        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
+        F: FnMut(&IkTarget, usize, &mut StdRng) -> Vec<f32> + ?Sized,
     {
         self.check(target)?;
         let mut w = self.work_from(Instant::now());
@@ -53,22 +63,19 @@ impl Solver {
             // at once on all cores rather than one candidate at a time (a batch with a
             // non-finite value falls back to the one-by-one check, which skips such rows).
             let collides = self.model.collides_batch(&q).ok();
-            for (err, i) in self.ranked(target, &q, &mut w) {
-                if w.best_free.as_ref().is_some_and(|c| err >= c.error) {
+            for (m, i) in self.ranked(target, &q, &mut w) {
+                if w.best_free.as_ref().is_some_and(|c| m.cost >= c.m.cost) {
                     break;
                 }
                 let row = &q[i * dof..(i + 1) * dof];
                 if collides.as_ref().is_none_or(|c| !c[i]) && self.acceptable(row, &mut w) {
-                    w.best_free = Some(Candidate {
-                        error: err,
-                        q: row.to_vec(),
-                    });
+                    w.best_free = Some(Candidate { m, q: row.to_vec() });
                     break;
                 }
             }
             if w.best_free
                 .as_ref()
-                .is_some_and(|c| c.error <= self.config.prior_stop)
+                .is_some_and(|c| c.m.cost <= self.config.prior_stop)
             {
                 break;
             }
@@ -76,7 +83,7 @@ impl Solver {
         w.solved = w
             .best_free
             .as_ref()
-            .is_some_and(|c| c.error <= self.config.prior_accept);
+            .is_some_and(|c| c.m.cost <= self.config.prior_accept);
         Ok(self.finish(method, target, w))
     }
 }

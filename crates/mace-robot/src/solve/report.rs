@@ -26,8 +26,15 @@ pub struct SolveReport {
     pub q: Vec<f32>,
     /// Its TCP position, metres, base frame.
     pub tcp: Vec3,
+    /// Its TCP orientation, unit quaternion `(x, y, z, w)`, base frame.
+    #[serde(default)]
+    pub tcp_quaternion: [f32; 4],
     /// Its TCP distance to the target, metres.
     pub error: f32,
+    /// Its tool rotation error, degrees (pose targets only; with a free axis, the angle of
+    /// that axis from where it should point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_error_deg: Option<f32>,
     /// Whether `q` is free of self, obstacle and ground collision in the capsule model.
     pub collision_free: bool,
     /// Which kinds of contact `q` has.

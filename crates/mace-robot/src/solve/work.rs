@@ -7,15 +7,16 @@ use rand::rngs::StdRng;
 
 use crate::collision::{Distances, Scratch};
 use crate::error::{Error, Result};
-use crate::ik::{IkConfig, IkSolver, IkStatus};
-use crate::math::{norm, sub, Pose, Vec3};
+use crate::ik::{IkConfig, IkSolver, IkStatus, Measure};
+use crate::math::Pose;
+use crate::target::IkTarget;
 
 use super::{Method, SolveReport, SolveStatus, Solver};
 
-/// A candidate answer: TCP error (metres) and configuration.
+/// A candidate answer: how close it is, and the configuration.
 #[derive(Debug, Clone)]
 pub(super) struct Candidate {
-    pub(super) error: f32,
+    pub(super) m: Measure,
     pub(super) q: Vec<f32>,
 }
 
@@ -35,7 +36,7 @@ pub(super) struct Work {
 /// Combines two streams of one solve: the better answers, summed counts.
 pub(super) fn merge(mut a: Work, b: Work) -> Work {
     let better = |x: Option<Candidate>, y: Option<Candidate>| match (x, y) {
-        (Some(x), Some(y)) => Some(if y.error < x.error { y } else { x }),
+        (Some(x), Some(y)) => Some(if y.m.cost < x.m.cost { y } else { x }),
         (x, y) => x.or(y),
     };
     a.samples += b.samples;
@@ -59,11 +60,25 @@ impl Solver {
         self.model.chain().dof()
     }
 
-    pub(super) fn check(&self, target: Vec3) -> Result<()> {
-        if !target.iter().all(|v| v.is_finite()) {
-            return Err(Error::NonFiniteTarget { target });
+    pub(super) fn check(&self, target: &IkTarget) -> Result<()> {
+        if !target.position.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFiniteTarget {
+                target: target.position,
+            });
         }
         self.config.validate()
+    }
+
+    /// How close the tool frame `tool` is to `target` with this solver's tolerances.
+    pub(super) fn measure(&self, target: &IkTarget, tool: &Pose) -> Measure {
+        Measure::of(
+            target,
+            tool,
+            &IkConfig {
+                tolerance: self.config.tolerance,
+                ..self.config.ik.clone()
+            },
+        )
     }
 
     pub(super) fn work_from(&self, start: Instant) -> Work {
@@ -104,14 +119,14 @@ impl Solver {
     /// Calls the sampler and checks the batch's length.
     pub(super) fn draw<F>(
         &self,
-        target: Vec3,
+        target: &IkTarget,
         n: usize,
         sampler: &mut F,
         rng: &mut StdRng,
         w: &mut Work,
     ) -> Result<Vec<f32>>
     where
-        F: FnMut(Vec3, usize, &mut StdRng) -> Vec<f32> + ?Sized,
+        F: FnMut(&IkTarget, usize, &mut StdRng) -> Vec<f32> + ?Sized,
     {
         let q = sampler(target, n, rng);
         let dof = self.dof();
@@ -126,26 +141,31 @@ impl Solver {
         Ok(q)
     }
 
-    /// TCP errors of a batch, ascending, as `(error, row)`; rows with non-finite values are
-    /// dropped. Also records the lowest-error sample as the best effort.
-    pub(super) fn ranked(&self, target: Vec3, q: &[f32], w: &mut Work) -> Vec<(f32, usize)> {
+    /// How close each row of a batch comes, by ascending cost, as `(measure, row)`; rows with
+    /// non-finite values are dropped. Also records the lowest-cost sample as the best effort.
+    pub(super) fn ranked(
+        &self,
+        target: &IkTarget,
+        q: &[f32],
+        w: &mut Work,
+    ) -> Vec<(Measure, usize)> {
         let chain = self.model.chain();
         let dof = chain.dof();
         let tip = chain.tip();
-        let mut out: Vec<(f32, usize)> = q
+        let mut out: Vec<(Measure, usize)> = q
             .chunks_exact(dof)
             .enumerate()
             .filter(|(_, row)| row.iter().all(|v| v.is_finite()))
             .map(|(i, row)| {
                 chain.link_poses_into(row, &mut w.poses);
-                (norm(sub(target, w.poses[tip].trans)), i)
+                (self.measure(target, &w.poses[tip]), i)
             })
             .collect();
-        out.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some(&(e, i)) = out.first() {
-            if w.best_any.as_ref().is_none_or(|c| e < c.error) {
+        out.sort_by(|a, b| a.0.cost.total_cmp(&b.0.cost));
+        if let Some(&(m, i)) = out.first() {
+            if w.best_any.as_ref().is_none_or(|c| m.cost < c.m.cost) {
                 w.best_any = Some(Candidate {
-                    error: e,
+                    m,
                     q: q[i * dof..(i + 1) * dof].to_vec(),
                 });
             }
@@ -168,29 +188,35 @@ impl Solver {
     }
 
     /// Records a numeric IK result; true if it solves the problem.
-    pub(super) fn consider(&self, q: &[f32], error: f32, status: IkStatus, w: &mut Work) -> bool {
-        if q.len() != self.dof() || !error.is_finite() {
+    pub(super) fn consider(
+        &self,
+        target: &IkTarget,
+        q: &[f32],
+        status: IkStatus,
+        w: &mut Work,
+    ) -> bool {
+        if q.len() != self.dof() || !q.iter().all(|v| v.is_finite()) {
             return false;
         }
-        if w.best_any.as_ref().is_none_or(|c| error < c.error) {
-            w.best_any = Some(Candidate {
-                error,
-                q: q.to_vec(),
-            });
+        let chain = self.model.chain();
+        chain.link_poses_into(q, &mut w.poses);
+        let m = self.measure(target, &w.poses[chain.tip()]);
+        if !m.cost.is_finite() {
+            return false;
+        }
+        if w.best_any.as_ref().is_none_or(|c| m.cost < c.m.cost) {
+            w.best_any = Some(Candidate { m, q: q.to_vec() });
         }
         if status == IkStatus::Failed || !self.acceptable(q, w) {
             return false;
         }
-        if w.best_free.as_ref().is_none_or(|c| error < c.error) {
-            w.best_free = Some(Candidate {
-                error,
-                q: q.to_vec(),
-            });
+        if w.best_free.as_ref().is_none_or(|c| m.cost < c.m.cost) {
+            w.best_free = Some(Candidate { m, q: q.to_vec() });
         }
-        error <= self.config.tolerance
+        m.within
     }
 
-    pub(super) fn finish(&self, method: Method, target: Vec3, mut w: Work) -> SolveReport {
+    pub(super) fn finish(&self, method: Method, target: &IkTarget, mut w: Work) -> SolveReport {
         let solved = w.solved;
         let chain = self.model.chain();
         let best = w
@@ -198,7 +224,7 @@ impl Solver {
             .take()
             .or_else(|| w.best_any.take())
             .unwrap_or_else(|| Candidate {
-                error: f32::INFINITY,
+                m: Measure::NONE,
                 q: chain
                     .lower()
                     .iter()
@@ -207,7 +233,8 @@ impl Solver {
                     .collect(),
             });
         chain.link_poses_into(&best.q, &mut w.poses);
-        let tcp = w.poses[chain.tip()].trans;
+        let tool = w.poses[chain.tip()];
+        let (error, rotation) = target.errors(&tool);
         let flags = self.model.check_with(&w.poses, &mut w.scratch);
         let distances = self.model.distances_with(&w.poses, &mut w.scratch);
         let clearance_ok = !flags.any()
@@ -220,8 +247,10 @@ impl Solver {
             } else {
                 SolveStatus::NotFound
             },
-            error: norm(sub(target, tcp)),
-            tcp,
+            error,
+            rotation_error_deg: target.has_orientation().then(|| rotation.to_degrees()),
+            tcp: tool.trans,
+            tcp_quaternion: tool.quat_xyzw(),
             q: best.q,
             collision_free: !flags.any(),
             flags,
