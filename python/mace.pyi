@@ -284,7 +284,7 @@ def tune(prior: IkPrior, robot: Robot, scene: Optional[Scene] = None,
          target: Optional[ArrayLike] = None,
          evidence: Optional[Callable[[npt.NDArray[np.float32]], Scores]] = None,
          seed: Optional[Seed] = None, objective: str = "mace", eval_samples: Optional[int] = None,
-         *, iterations: Optional[int] = None, sample_size: Optional[int] = None,
+         eval_seed: Optional[Seed] = None, *, iterations: Optional[int] = None, sample_size: Optional[int] = None,
          bsz: Optional[int] = None, quantile: Optional[float] = None, lr: Optional[float] = None,
          grad_steps: Optional[int] = None, time_budget: Optional[float] = None,
          stop_at_score: Optional[float] = None, first_sample_size: Optional[int] = None,
@@ -299,8 +299,21 @@ def tune(prior: IkPrior, robot: Robot, scene: Optional[Scene] = None,
     - to ``evidence``, a callable ``f(q) -> scores``: ``q`` float32 ``(n, dof)``, ``n`` scores
       in [0, 1] back (see the module docstring). ``target`` is required without a scene.
 
-    Prior and posterior are then evaluated on ``eval_samples`` samples (default 1000, seed
-    ``seed + 1``) in the scene (without one, for self-collisions only), and by the evidence."""
+    Prior and posterior are then evaluated on ``eval_samples`` samples (default 1000) drawn
+    with ``eval_seed`` (default ``seed + 1``) in the scene (without one, for self-collisions
+    only), and by the evidence.
+
+    Row ``i`` of ``mace bench ik-table1 --seed S`` is ``tune(prior, robot, Scene("wall"),
+    target=table1_targets(n, S)[i], seed=S, eval_seed=S + 1000 + i)`` with ``objective``
+    ``"mace"`` and ``"is"`` (``report["prior_eval"]``, ``report["posterior_eval"]``)."""
+
+def table1_targets(n: int = 10, seed: Seed = 0, robot: Optional[Robot] = None) -> npt.NDArray[np.float32]:
+    """The ``n`` targets ``(n, 3)`` (metres, base frame) of the paper's Table 1 for ``seed``, as
+    ``mace bench ik-table1 --targets N --seed S`` draws them: uniform behind the wall
+    (x in [0.42, 0.60], y in [-0.30, 0.30], z in [0.53, 0.70]), each kept when numeric IK finds
+    a collision-free solution in the ``wall`` scene within 10 s (``robot``: default the Panda).
+    The first ``k`` targets of any ``n >= k`` are the same. See ``tune`` for the rows, and
+    ``examples/ray_table1.py``."""
 
 class ShapePrior:
     """A shape prior: the point-cloud VAE (frozen) and the latent prior N(mu, diag sigma^2) it

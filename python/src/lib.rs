@@ -24,6 +24,7 @@ mod scene;
 mod shape_posterior;
 mod shapes;
 mod solver;
+mod table1;
 mod tune;
 
 use prior::PyIkPrior;
@@ -129,6 +130,7 @@ fn mace(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve, m)?)?;
     m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
     m.add_function(wrap_pyfunction!(tune::tune, m)?)?;
+    m.add_function(wrap_pyfunction!(table1::table1_targets, m)?)?;
     m.add_function(wrap_pyfunction!(assets_dir, m)?)?;
     m.add("ASSETS_ENV", assets::ENV)?;
     Ok(())

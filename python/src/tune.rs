@@ -50,9 +50,10 @@ struct Record<'a> {
 /// `evidence` (a callable scoring configurations; the prior is conditioned on `target`, which
 /// defaults to the scene's when there is one) with `objective` (`mace` or `is`) and
 /// `mace ik tune`'s defaults (preset `TuneConfig::panda_ik_fast`, 1 cm soft obstacle margin,
-/// evaluation on `eval_samples` samples with seed `seed + 1`); `knobs` override the preset.
+/// evaluation on `eval_samples` samples with seed `eval_seed`, default `seed + 1`); `knobs`
+/// override the preset.
 #[pyfunction]
-#[pyo3(signature = (prior, robot, scene = None, target = None, evidence = None, seed = None, objective = "mace", eval_samples = None, **knobs))]
+#[pyo3(signature = (prior, robot, scene = None, target = None, evidence = None, seed = None, objective = "mace", eval_samples = None, eval_seed = None, **knobs))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn tune(
     py: Python<'_>,
@@ -64,6 +65,7 @@ pub(crate) fn tune(
     seed: Option<&Bound<'_, PyAny>>,
     objective: &str,
     eval_samples: Option<&Bound<'_, PyAny>>,
+    eval_seed: Option<&Bound<'_, PyAny>>,
     knobs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyPosterior> {
     let objective = match objective {
@@ -76,6 +78,10 @@ pub(crate) fn tune(
         }
     };
     let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
+    let eval_seed = eval_seed
+        .map(arrays::seed)
+        .transpose()?
+        .unwrap_or(seed.wrapping_add(1));
     let eval_samples = match eval_samples {
         Some(n) => arrays::count(n, "eval_samples")?,
         None => 1000,
@@ -130,7 +136,7 @@ pub(crate) fn tune(
                 )
                 .py_err()?,
                 eval_samples,
-                eval_seed: seed.wrapping_add(1),
+                eval_seed,
             };
             let prior_ref = Arc::clone(&prior);
             let run = py
@@ -154,7 +160,7 @@ pub(crate) fn tune(
                 objective,
                 tune: &tune,
                 eval_samples,
-                eval_seed: seed.wrapping_add(1),
+                eval_seed,
             };
             let run = py.detach(|| problem.run(&evidence));
             let run = run.map_err(|e| {
