@@ -29,6 +29,20 @@ def _cli_required():
     return os.environ.get("MACE_REQUIRE_CLI") == "1" or bool(os.environ.get("CI"))
 
 
+def optional_module(name):
+    """Whether the optional module `name` (Ray, PyBullet) can be imported; the reason to skip
+    a test that needs it, or a failure in CI (`MACE_REQUIRE_CLI=1` or `CI`), which installs
+    them and must not pass by skipping."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is not None:
+        return True, None
+    reason = f"{name} is not installed in this environment (pip install {name})"
+    if _cli_required():
+        pytest.fail(reason)
+    return False, reason
+
+
 class Cli:
     """Runs the `mace` binary."""
 

@@ -9,7 +9,7 @@ import pytest
 
 import mace
 
-from conftest import REPO
+from conftest import REPO, optional_module
 
 ROBOTS = ["panda", "iiwa14", "xarm6"]
 
@@ -98,7 +98,11 @@ def test_the_panda_at_zero(panda):
 
 
 def test_matches_pybullet(panda):
-    p = pytest.importorskip("pybullet", reason="PyBullet is not installed in this environment")
+    present, reason = optional_module("pybullet")
+    if not present:
+        pytest.skip(reason)
+    import pybullet as p
+
     client = p.connect(p.DIRECT)
     try:
         body = p.loadURDF(str(REPO / "assets" / "robots" / "panda.urdf"), useFixedBase=True,
