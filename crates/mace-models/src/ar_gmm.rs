@@ -8,7 +8,8 @@
 //! - samples are drawn ancestrally, coordinate by coordinate, and clipped to the limits
 //!   (by the gradient-free fast path in [`crate::fast`]).
 //!
-//! For IK: x = 7 joint angles (radians), c = 3-D target TCP position (metres).
+//! For IK: x = 7 joint angles (radians), c = 3-D target TCP position (metres), or for a pose
+//! prior the TCP position and the first two columns of its rotation (9 numbers).
 
 use candle_core::{DType, Device, Module, Tensor, Var, D};
 use candle_nn::{VarBuilder, VarMap};
@@ -16,7 +17,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::fast::ArGmmSampler;
-use crate::features::{ChainFeatures, FEATURES_PER_JOINT};
+use crate::features::ChainFeatures;
 use crate::mlp::Mlp;
 use crate::{Error, Result};
 
@@ -44,7 +45,9 @@ pub struct ArGmmConfig {
     /// Means may reach `range_slack` × the half-range around the range's centre.
     pub range_slack: f32,
     /// Kinematic features of a serial chain (see [`crate::features`]); requires a 3-D context
-    /// (the target position, metres). `None`: the networks see only context and previous values.
+    /// (the target position, metres), or with [`ChainFeatures::pose`] a 9-D pose context
+    /// ([`crate::features::pose_context`]). `None`: the networks see only context and previous
+    /// values.
     #[serde(default)]
     pub chain: Option<ChainFeatures>,
     /// What the model was made for (a robot's name, joints and kinematics fingerprint, as the
@@ -57,11 +60,10 @@ impl ArGmmConfig {
     /// Width of the input of coordinate `j`'s network: context, the `j` previous coordinates
     /// and, with a chain, its kinematic features.
     pub fn input_width(&self, j: usize) -> usize {
-        let features = if self.chain.is_some() {
-            FEATURES_PER_JOINT
-        } else {
-            0
-        };
+        let features = self
+            .chain
+            .as_ref()
+            .map_or(0, ChainFeatures::features_per_joint);
         self.context_dim + j + features
     }
 
@@ -154,11 +156,11 @@ impl ArGmmConfig {
             );
         }
         if let Some(chain) = &self.chain {
-            if chain.len() != d || self.context_dim != 3 {
+            if chain.len() != d || self.context_dim != chain.context_dim() {
                 return bad(
                     "chain",
                     format!("{} joints, context {}", chain.len(), self.context_dim),
-                    "one joint per coordinate and a 3-D target context",
+                    "one joint per coordinate and a 3-D target (9-D with a pose) context",
                 );
             }
         }
@@ -397,7 +399,7 @@ impl ArGmm {
         let features = match &self.config.chain {
             None => None,
             Some(chain) => {
-                let f = FEATURES_PER_JOINT;
+                let f = chain.features_per_joint();
                 let xs = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
                 let cs = context
                     .to_dtype(DType::F32)?
@@ -674,4 +676,4 @@ fn log_sum_exp(x: &Tensor) -> candle_core::Result<Tensor> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -15,7 +15,6 @@
 use rayon::prelude::*;
 
 use crate::fast::{leaky_relu_in_place, linear_forward, softplus};
-use crate::features::FEATURES_PER_JOINT;
 use crate::mlp::LEAKY_SLOPE;
 use crate::{ArGmm, Result};
 
@@ -64,7 +63,7 @@ impl TrainRows {
         let features = match &cfg.chain {
             None => Vec::new(),
             Some(chain) => {
-                let per = d * FEATURES_PER_JOINT;
+                let per = d * chain.features_per_joint();
                 let mut out = vec![0f32; n * per];
                 out.par_chunks_mut(per).enumerate().for_each(|(i, f)| {
                     chain.all_features(&x[i * d..(i + 1) * d], &context[i * c..(i + 1) * c], f);
@@ -387,7 +386,7 @@ impl JointTrainer {
         // Input rows: [context_n, x_n[..j], features_j].
         let input = &mut self.acts[0];
         input.resize(bsz * width, 0.0);
-        let f = FEATURES_PER_JOINT;
+        let f = cfg.chain.as_ref().map_or(0, |c| c.features_per_joint());
         for (r, &i) in batch.iter().enumerate() {
             let i = i as usize;
             let row = &mut input[r * width..(r + 1) * width];

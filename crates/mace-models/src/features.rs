@@ -8,6 +8,15 @@
 //! joint axis and along the axis, the distance from the axis, and the cosine and sine of its
 //! azimuth about the axis ([`FEATURES_PER_JOINT`] = 6 numbers, metres or unitless).
 //!
+//! A pose prior conditions on the tool's full pose: the context is [`POSE_CONTEXT_DIM`] = 9
+//! numbers, the position then the first two columns of the tool's rotation matrix (the 6-D
+//! rotation representation of Zhou et al.; build it with [`pose_context`]). Its chain then
+//! knows the tool's frame in the last joint's moving frame ([`ChainFeatures::pose`]) and every
+//! joint also sees ([`POSE_FEATURES_PER_JOINT`] numbers in all):
+//! - the wrist point, the origin of the last joint's frame, which the pose alone fixes
+//!   (target position minus R times the tool's offset from that origin), like the target;
+//! - the tool's x and y axes and the last joint's axis, in the joint's (u, v, a) basis.
+//!
 //! The chain is described by plain numbers (stored in the model's `config.json`), so a
 //! checkpoint does not depend on a robot description being present.
 
@@ -15,6 +24,47 @@ use serde::{Deserialize, Serialize};
 
 /// Features per joint: (p·u, p·v, p·a, r, cos φ, sin φ).
 pub const FEATURES_PER_JOINT: usize = 6;
+
+/// Features per joint of a pose-conditioned chain: those of the target position and of the
+/// wrist point (6 each), then three unit vectors in the joint's (u, v, a) basis (3 each).
+pub const POSE_FEATURES_PER_JOINT: usize = 2 * FEATURES_PER_JOINT + 9;
+
+/// Context of a pose prior: position (3) and the first two columns of the rotation (6).
+pub const POSE_CONTEXT_DIM: usize = 9;
+
+/// The context of a pose prior for a tool at `position` (metres, base frame) with rotation
+/// `rotation` (base ← tool, row-major): `[x, y, z, r00, r10, r20, r01, r11, r21]`, the position
+/// then the first two columns of the rotation.
+pub fn pose_context(position: [f32; 3], rotation: &[[f32; 3]; 3]) -> [f32; POSE_CONTEXT_DIM] {
+    let r = rotation;
+    [
+        position[0],
+        position[1],
+        position[2],
+        r[0][0],
+        r[1][0],
+        r[2][0],
+        r[0][1],
+        r[1][1],
+        r[2][1],
+    ]
+}
+
+/// The rotation (row-major) whose first two columns are the Gram–Schmidt orthonormalisation of
+/// the two 3-vectors `columns[..3]` and `columns[3..6]` (the third is their cross product):
+/// the inverse of [`pose_context`]'s rotation part. Degenerate input gives non-finite values.
+pub fn rotation_from_6d(columns: &[f32]) -> [[f32; 3]; 3] {
+    let unit = |v: [f32; 3]| {
+        let n = dot(v, v).sqrt();
+        v.map(|x| x / n)
+    };
+    let b1 = unit([columns[0], columns[1], columns[2]]);
+    let c2 = [columns[3], columns[4], columns[5]];
+    let k = dot(b1, c2);
+    let b2 = unit(std::array::from_fn(|i| c2[i] - k * b1[i]));
+    let b3 = cross(b1, b2);
+    std::array::from_fn(|i| [b1[i], b2[i], b3[i]])
+}
 
 /// A movable joint: its frame relative to the previous movable joint's moving frame (the base
 /// frame for the first joint), and its motion.
@@ -35,6 +85,20 @@ pub struct JointFrame {
 pub struct ChainFeatures {
     /// One entry per modelled coordinate.
     pub joints: Vec<JointFrame>,
+    /// For a pose prior (a [`POSE_CONTEXT_DIM`]-number context): the tool's frame in the last
+    /// joint's moving frame; the joints then see [`POSE_FEATURES_PER_JOINT`] features.
+    /// `None`: a position prior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pose: Option<ToolFrame>,
+}
+
+/// The tool's frame in the last joint's moving frame (fixed links between them composed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolFrame {
+    /// Rotation, row-major.
+    pub rotation: [[f32; 3]; 3],
+    /// Origin, metres.
+    pub translation: [f32; 3],
 }
 
 /// A rigid frame `x ↦ R x + t` (world ← frame).
@@ -74,6 +138,24 @@ impl ChainFeatures {
         self.joints.is_empty()
     }
 
+    /// Features per joint: [`FEATURES_PER_JOINT`], or [`POSE_FEATURES_PER_JOINT`] with a pose.
+    pub fn features_per_joint(&self) -> usize {
+        if self.pose.is_some() {
+            POSE_FEATURES_PER_JOINT
+        } else {
+            FEATURES_PER_JOINT
+        }
+    }
+
+    /// Context values the features read: 3 (a position), or [`POSE_CONTEXT_DIM`] with a pose.
+    pub fn context_dim(&self) -> usize {
+        if self.pose.is_some() {
+            POSE_CONTEXT_DIM
+        } else {
+            3
+        }
+    }
+
     /// The frame of joint 0 (before its motion), world ← joint.
     pub fn start(&self) -> Frame {
         let j = &self.joints[0];
@@ -99,35 +181,71 @@ impl ChainFeatures {
         }
     }
 
-    /// Writes the [`FEATURES_PER_JOINT`] features of joint `j` with frame `frame` for `target`
-    /// (world frame, metres) into `out`.
+    /// Writes the [`Self::features_per_joint`] features of joint `j` with frame `frame` for
+    /// the context `target` (world frame: a position in metres, or a pose context) into `out`.
     pub fn joint_features(&self, j: usize, frame: &Frame, target: &[f32], out: &mut [f32]) {
-        let d = [
-            target[0] - frame.trans[0],
-            target[1] - frame.trans[1],
-            target[2] - frame.trans[2],
-        ];
-        // p = Rᵀ d: the target in the joint frame.
-        let p: [f32; 3] = std::array::from_fn(|c| (0..3).map(|r| frame.rot[r][c] * d[r]).sum());
         let (u, v) = orthonormal_pair(self.joints[j].axis);
         let a = self.joints[j].axis;
-        let dot = |x: [f32; 3], y: [f32; 3]| x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
-        let (pu, pv, pa) = (dot(p, u), dot(p, v), dot(p, a));
-        let r = (pu * pu + pv * pv).sqrt();
-        let inv = 1.0 / (r + 1e-6);
-        out[..FEATURES_PER_JOINT].copy_from_slice(&[pu, pv, pa, r, pu * inv, pv * inv]);
+        // p = Rᵀ d: a world direction in the joint frame, then in its (u, v, a) basis.
+        let local = |d: [f32; 3]| {
+            let p: [f32; 3] = std::array::from_fn(|c| (0..3).map(|r| frame.rot[r][c] * d[r]).sum());
+            [dot(p, u), dot(p, v), dot(p, a)]
+        };
+        let point = |w: [f32; 3], out: &mut [f32]| {
+            let [pu, pv, pa] = local(std::array::from_fn(|i| w[i] - frame.trans[i]));
+            let r = (pu * pu + pv * pv).sqrt();
+            let inv = 1.0 / (r + 1e-6);
+            out[..FEATURES_PER_JOINT].copy_from_slice(&[pu, pv, pa, r, pu * inv, pv * inv]);
+        };
+        let position = [target[0], target[1], target[2]];
+        point(position, out);
+        let Some(tool) = &self.pose else {
+            return;
+        };
+        let f = FEATURES_PER_JOINT;
+        let rot = rotation_from_6d(&target[3..POSE_CONTEXT_DIM]);
+        // The last joint's frame is the tool's times the inverse of the tool frame: its origin
+        // is position − R·R_toolᵀ·t_tool, its axis R·R_toolᵀ·axis.
+        let last = self.joints.last().expect("a chain has joints");
+        let in_tool = |v: [f32; 3]| -> [f32; 3] {
+            let w: [f32; 3] =
+                std::array::from_fn(|c| (0..3).map(|r| tool.rotation[r][c] * v[r]).sum());
+            std::array::from_fn(|i| dot(rot[i], w))
+        };
+        let offset = in_tool(tool.translation);
+        point(
+            std::array::from_fn(|i| position[i] - offset[i]),
+            &mut out[f..],
+        );
+        let column = |c: usize| [rot[0][c], rot[1][c], rot[2][c]];
+        let vectors = [column(0), column(1), in_tool(last.axis)];
+        for (i, w) in vectors.into_iter().enumerate() {
+            out[2 * f + 3 * i..2 * f + 3 * i + 3].copy_from_slice(&local(w));
+        }
     }
 
     /// Features of every joint for one configuration `q` (length D) and `target`: `out` holds
-    /// D × [`FEATURES_PER_JOINT`] values, joint-major. Joint j's features use only `q[..j]`.
+    /// D × [`Self::features_per_joint`] values, joint-major. Joint j's features use only `q[..j]`.
     pub fn all_features(&self, q: &[f32], target: &[f32], out: &mut [f32]) {
-        let f = FEATURES_PER_JOINT;
+        let f = self.features_per_joint();
         let mut frame = self.start();
         for j in 0..self.joints.len() {
             self.joint_features(j, &frame, target, &mut out[j * f..(j + 1) * f]);
             frame = self.advance(j, &frame, q[j]);
         }
     }
+}
+
+fn dot(x: [f32; 3], y: [f32; 3]) -> f32 {
+    x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
+}
+
+fn cross(x: [f32; 3], y: [f32; 3]) -> [f32; 3] {
+    [
+        x[1] * y[2] - x[2] * y[1],
+        x[2] * y[0] - x[0] * y[2],
+        x[0] * y[1] - x[1] * y[0],
+    ]
 }
 
 /// Rotation matrix of `angle` about the unit `axis` (Rodrigues).
@@ -184,6 +302,7 @@ mod tests {
                     prismatic: false,
                 },
             ],
+            pose: None,
         }
     }
 
@@ -203,5 +322,43 @@ mod tests {
         let j1 = &out[6..];
         assert!((j1[0] - 1.0).abs() < 1e-5 && j1[1].abs() < 1e-5, "{j1:?}");
         assert!((j1[4] - 1.0).abs() < 1e-4);
+    }
+
+    /// The wrist point and the last joint's axis the features read from a pose are where the
+    /// chain's last joint is: seen from that joint (before its motion), the wrist is at its
+    /// origin and the axis is its own; `rotation_from_6d` inverts `pose_context`.
+    #[test]
+    fn pose_features_find_the_last_joint() {
+        let mut c = planar2();
+        c.joints[1].axis = [0.0, 0.6, 0.8];
+        let tool = ToolFrame {
+            rotation: axis_angle([0.6, 0.0, 0.8], 0.9),
+            translation: [0.1, -0.2, 0.3],
+        };
+        c.pose = Some(tool.clone());
+        let q = [0.4f32, -1.1];
+        let mut frame = c.start();
+        frame = c.advance(0, &frame, q[0]);
+        let before_last = frame;
+        let tip = c
+            .advance(1, &frame, q[1])
+            .mul(&tool.rotation, &tool.translation);
+        let context = pose_context(tip.trans, &tip.rot);
+        let back = rotation_from_6d(&context[3..]);
+        for i in 0..3 {
+            for j in 0..3 {
+                assert!((back[i][j] - tip.rot[i][j]).abs() < 1e-5, "{back:?}");
+            }
+        }
+        let f = POSE_FEATURES_PER_JOINT;
+        let mut out = vec![0.0; 2 * f];
+        c.all_features(&q, &context, &mut out);
+        let last = &out[f..];
+        assert!(last[6..10].iter().all(|v| v.abs() < 1e-5), "wrist {last:?}");
+        let axis = &last[18..21];
+        assert!(axis[0].abs() < 1e-5 && axis[1].abs() < 1e-5 && (axis[2] - 1.0).abs() < 1e-5);
+        let mut one = [0.0; POSE_FEATURES_PER_JOINT];
+        c.joint_features(1, &before_last, &context, &mut one);
+        assert_eq!(one, last);
     }
 }

@@ -171,6 +171,7 @@ fn chain_config() -> ArGmmConfig {
         hidden: vec![16, 16],
         chain: Some(ChainFeatures {
             joints: vec![joint([0.0; 3]), joint([0.5, 0.0, 0.0])],
+            pose: None,
         }),
         ..tiny_config()
     }
@@ -179,6 +180,57 @@ fn chain_config() -> ArGmmConfig {
 #[test]
 fn fast_path_matches_autograd_path_with_kinematic_features() {
     assert_fast_matches_autograd(&ArGmm::new(chain_config(), 2).unwrap(), &[0.3, 0.4, 0.1]);
+}
+
+/// [`chain_config`] conditioned on a pose (9-D context): a tilted second joint and a tool
+/// frame rotated and offset from it, so every pose feature is exercised.
+pub(crate) fn pose_config() -> ArGmmConfig {
+    use crate::features::{ToolFrame, POSE_CONTEXT_DIM};
+    let mut cfg = chain_config();
+    let chain = cfg.chain.as_mut().unwrap();
+    chain.joints[1].axis = [0.0, 0.6, 0.8];
+    chain.pose = Some(ToolFrame {
+        rotation: [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        translation: [0.1, 0.0, 0.2],
+    });
+    ArGmmConfig {
+        context_dim: POSE_CONTEXT_DIM,
+        context_mean: vec![0.1; POSE_CONTEXT_DIM],
+        context_std: vec![0.7; POSE_CONTEXT_DIM],
+        ..cfg
+    }
+}
+
+/// A pose context: position and a rotation about a tilted axis.
+pub(crate) fn a_pose() -> [f32; 9] {
+    let (s, c) = 0.7f32.sin_cos();
+    let rotation = [
+        [c, -s, 0.0],
+        [s * 0.8, c * 0.8, -0.6],
+        [s * 0.6, c * 0.6, 0.8],
+    ];
+    crate::features::pose_context([0.3, 0.4, 0.1], &rotation)
+}
+
+#[test]
+fn fast_path_matches_autograd_path_with_pose_features() {
+    let m = ArGmm::new(pose_config(), 2).unwrap();
+    assert_eq!(m.config().input_width(1), 9 + 1 + 21);
+    assert_fast_matches_autograd(&m, &a_pose());
+}
+
+#[test]
+fn a_pose_chain_needs_a_pose_context() {
+    let cfg = ArGmmConfig {
+        context_dim: 3,
+        context_mean: vec![0.0; 3],
+        context_std: vec![1.0; 3],
+        ..pose_config()
+    };
+    assert!(matches!(
+        ArGmm::new(cfg, 0),
+        Err(Error::Config { field: "chain", .. })
+    ));
 }
 
 #[test]

@@ -27,6 +27,7 @@ fn config(chain: bool) -> ArGmmConfig {
         range_slack: 1.1,
         chain: chain.then(|| ChainFeatures {
             joints: vec![joint([0.0; 3]), joint([0.5, 0.0, 0.0])],
+            pose: None,
         }),
         made_for: None,
     }
@@ -47,12 +48,57 @@ fn data(n: usize) -> (Vec<f32>, Vec<f32>) {
     (x, c)
 }
 
-/// The hand-written gradients equal candle's autograd on the same batch and weights.
+/// The pose-conditioned chain of the `ar_gmm` tests (9-D context, pose features).
+fn pose_config() -> ArGmmConfig {
+    crate::ar_gmm::tests::pose_config()
+}
+
+/// `n` rows for [`pose_config`]: values within the limits and pose contexts of random
+/// rotations (unit quaternions) and positions.
+fn pose_data(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let (x, _) = data(n);
+    let mut rng = StdRng::seed_from_u64(9);
+    let c = (0..n)
+        .flat_map(|_| {
+            let q: [f32; 4] = std::array::from_fn(|_| rng.random_range(-1.0..1.0));
+            let n = q.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let [w, x, y, z] = q.map(|v| v / n);
+            let rot = [
+                [
+                    1.0 - 2.0 * (y * y + z * z),
+                    2.0 * (x * y - w * z),
+                    2.0 * (x * z + w * y),
+                ],
+                [
+                    2.0 * (x * y + w * z),
+                    1.0 - 2.0 * (x * x + z * z),
+                    2.0 * (y * z - w * x),
+                ],
+                [
+                    2.0 * (x * z - w * y),
+                    2.0 * (y * z + w * x),
+                    1.0 - 2.0 * (x * x + y * y),
+                ],
+            ];
+            let p = std::array::from_fn(|_| rng.random_range(-0.5..0.5));
+            crate::features::pose_context(p, &rot)
+        })
+        .collect();
+    (x, c)
+}
+
+/// The hand-written gradients equal candle's autograd on the same batch and weights: without
+/// features, with position features and with pose features.
 #[test]
 fn gradients_match_autograd() {
-    for chain in [false, true] {
-        let model = ArGmm::new(config(chain), 3).unwrap();
-        let (x, c) = data(64);
+    let cases = [
+        (config(false), data(64)),
+        (config(true), data(64)),
+        (pose_config(), pose_data(64)),
+    ];
+    for (chain, (cfg, (x, c))) in cases.into_iter().enumerate() {
+        let cdim = cfg.context_dim;
+        let model = ArGmm::new(cfg, 3).unwrap();
         let rows = TrainRows::new(&model, &x, &c).unwrap();
         let mut trainer = FastTrainer::new(&model).unwrap();
         let batch: Vec<u32> = (0..64).collect();
@@ -61,7 +107,7 @@ fn gradients_match_autograd() {
             loss += jt.forward_backward(&model, &rows, &batch, None, true);
         }
         let xt = Tensor::from_vec(x, (64, 2), &Device::Cpu).unwrap();
-        let ct = Tensor::from_vec(c, (64, 3), &Device::Cpu).unwrap();
+        let ct = Tensor::from_vec(c, (64, cdim), &Device::Cpu).unwrap();
         let l = model
             .log_prob(&xt, &ct)
             .unwrap()
@@ -88,7 +134,7 @@ fn gradients_match_autograd() {
                 for (a, b) in layer.gw.iter().zip(&gw).chain(layer.gb.iter().zip(&gb)) {
                     assert!(
                         (a - b).abs() < 1e-4 + 1e-3 * b.abs(),
-                        "chain {chain}: {a} vs {b}"
+                        "case {chain}: {a} vs {b}"
                     );
                 }
             }
@@ -96,21 +142,19 @@ fn gradients_match_autograd() {
     }
 }
 
-/// One tuner step through `FastAdam` moves the weights exactly as candle's autograd Adam.
+/// One tuner step through `FastAdam` moves the weights exactly as candle's autograd Adam, for
+/// a position and a pose prior.
 #[test]
 fn fast_adam_matches_autograd_adam() {
+    fast_adam_matches_autograd_adam_for(config(true), &[0.2, 0.1, 0.3]);
+    fast_adam_matches_autograd_adam_for(pose_config(), &crate::ar_gmm::tests::a_pose());
+}
+
+fn fast_adam_matches_autograd_adam_for(config: ArGmmConfig, context: &[f32]) {
     use mace_core::{GenerativeModel, ModelOptimizer};
-    let base = ArGmm::new(config(true), 6).unwrap();
-    let a = base
-        .deep_copy()
-        .unwrap()
-        .conditioned(&[0.2, 0.1, 0.3])
-        .unwrap();
-    let b = base
-        .deep_copy()
-        .unwrap()
-        .conditioned(&[0.2, 0.1, 0.3])
-        .unwrap();
+    let base = ArGmm::new(config, 6).unwrap();
+    let a = base.deep_copy().unwrap().conditioned(context).unwrap();
+    let b = base.deep_copy().unwrap().conditioned(context).unwrap();
     let x = a.sample(40, &mut StdRng::seed_from_u64(1)).unwrap();
     let w: Vec<f32> = (0..40).map(|i| (i % 5) as f32 / 80.0).collect();
     let mut fast = a.optimizer(1e-2).unwrap();
