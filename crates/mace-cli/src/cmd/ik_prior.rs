@@ -61,6 +61,9 @@ pub(crate) struct TrainArgs {
     /// conditioning on the base-frame target).
     #[arg(long)]
     no_features: bool,
+    /// Condition on the tool's pose (position and orientation) instead of its position only.
+    #[arg(long)]
+    pose: bool,
     /// Fraction of the data held out.
     #[arg(long, default_value_t = IkTrainConfig::default().heldout, allow_negative_numbers = true)]
     heldout: f64,
@@ -143,6 +146,7 @@ pub(crate) fn train(args: TrainArgs, force: bool) -> anyhow::Result<()> {
         components: args.components,
         min_std: args.min_std,
         features: !args.no_features,
+        pose: args.pose,
         heldout: args.heldout,
         seed: args.seed,
     };
@@ -189,6 +193,7 @@ pub(crate) fn train(args: TrainArgs, force: bool) -> anyhow::Result<()> {
     let bar = bar("epochs", config.epochs, args.quiet);
     let record = train_prior(
         &model,
+        &robot,
         &data,
         &data_name,
         &config,

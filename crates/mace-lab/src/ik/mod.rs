@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod demo;
+pub mod pose_eval;
 pub mod prior;
 pub mod recipe;
 pub mod scene_bench;
@@ -13,7 +14,14 @@ pub mod tune;
 
 pub use batch::{read_targets, solve_batch, BatchSolve, BatchStatus, BatchSummary};
 pub use demo::{run_ik_demo, IkDemo, IkDemoRecord};
-pub use prior::{check_reachable, load_prior, parse_target, IkPrior, IkTrainConfig};
+pub use pose_eval::{
+    evaluate_pose_prior, rotation_angle_deg, PoseEvalReport, PoseTargetEval, POSE_TOLERANCE_DEG,
+    POSE_TOLERANCE_M,
+};
+pub use prior::{
+    check_reachable, load_pose_prior, load_prior, parse_target, pose_contexts, shipped_pose_prior,
+    shipped_prior, tool_frame, IkPrior, IkTrainConfig,
+};
 pub use recipe::{evaluate_model, scene_with_target, target_warnings, tune_scene, TuneScope};
 pub use scene_bench::{run_scene_bench, SceneBench, SceneBenchConfig};
 pub use table1::{run_table1, Table1, Table1Config};

@@ -1,15 +1,21 @@
 //! The IK prior: loading a trained one (the shipped Panda prior by default), and training one
 //! on a dataset of configurations with the recipe the shipped prior was made with.
+//!
+//! A position prior conditions on the tool's position (3 numbers); a pose prior
+//! ([`IkTrainConfig::pose`], [`load_pose_prior`]) on its position and orientation (9 numbers,
+//! [`mace_models::features::pose_context`]). Each loader refuses the other kind.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use mace_models::checkpoint::{load_ar_gmm, CheckpointInfo};
 use mace_models::fast::ArGmmSampler;
-use mace_models::features::{ChainFeatures, JointFrame};
+use mace_models::features::{pose_context, ChainFeatures, JointFrame, ToolFrame, POSE_CONTEXT_DIM};
 use mace_models::train::{train_ar_gmm, EpochStats, TrainConfig, TrainingRecord};
 use mace_models::{ArGmm, ArGmmConfig};
-use mace_robot::{Dataset, KinematicChain, Robot, RobotStamp};
+use mace_robot::math::Pose;
+use mace_robot::{Dataset, JointKind, KinematicChain, Robot, RobotStamp};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{fail, Context, Error, Result};
@@ -29,32 +35,84 @@ pub struct IkPrior {
     pub load_seconds: f64,
 }
 
+impl IkPrior {
+    /// Whether it is a pose prior (conditioned on the tool's position and orientation, a
+    /// 9-number context) rather than a position prior (3 numbers).
+    pub fn is_pose(&self) -> bool {
+        self.model.config().context_dim == POSE_CONTEXT_DIM
+    }
+}
+
 /// The folder of `robot`'s shipped prior, relative to the repository root.
 pub fn shipped_prior(robot: &Robot) -> String {
     format!("assets/priors/{}-ik", robot.name)
 }
 
-/// Loads the prior in `dir` (`None` = `robot`'s shipped prior) and prepares its sampler.
+/// The folder of `robot`'s shipped pose prior, relative to the repository root.
+pub fn shipped_pose_prior(robot: &Robot) -> String {
+    format!("assets/priors/{}-ik-pose", robot.name)
+}
+
+/// Loads the position prior in `dir` (`None` = `robot`'s shipped prior) and prepares its
+/// sampler.
 ///
 /// # Errors
-/// If the folder holds no IK prior (for a robot without a shipped prior: how to train one), or
-/// a prior made for another robot: another kinematics fingerprint, other joints, or (for a
-/// prior without a record) other joint names or limits.
+/// If the folder holds no IK prior (for a robot without a shipped prior: how to train one), a
+/// pose prior, or a prior made for another robot: another kinematics fingerprint, other
+/// joints, or (for a prior without a record) other joint names or limits.
 pub fn load_prior(dir: Option<&Path>, robot: &Robot) -> Result<IkPrior> {
+    load_kind(dir, robot, false)
+}
+
+/// Loads the pose prior in `dir` (`None` = `robot`'s shipped pose prior,
+/// [`shipped_pose_prior`]) and prepares its sampler.
+///
+/// # Errors
+/// As [`load_prior`], and if the folder holds a position prior.
+pub fn load_pose_prior(dir: Option<&Path>, robot: &Robot) -> Result<IkPrior> {
+    load_kind(dir, robot, true)
+}
+
+fn load_kind(dir: Option<&Path>, robot: &Robot, pose: bool) -> Result<IkPrior> {
     let start = Instant::now();
-    let dir = crate::assets::resolve(dir, &shipped_prior(robot));
+    let shipped = if pose {
+        shipped_pose_prior(robot)
+    } else {
+        shipped_prior(robot)
+    };
+    let dir = crate::assets::resolve(dir, &shipped);
     let config = dir.join(mace_models::checkpoint::CONFIG_FILE);
+    let (kind, flag) = if pose {
+        ("IK pose prior", " --pose")
+    } else {
+        ("IK prior", "")
+    };
     if !dir.exists() {
         fail!(
-            "no IK prior for robot `{}`: {} does not exist (train one: `mace ik train --robot {} \
-             --out DIR`, then pass --prior DIR)",
+            "no {kind} for robot `{}`: {} does not exist (train one: `mace ik train{flag} \
+             --robot {} --out DIR`, then pass --prior DIR)",
             robot.name,
             config.display(),
             robot.source.trim_start_matches("built-in ")
         );
     }
-    let (model, info) = load_ar_gmm(&dir)
-        .with_context(|| format!("loading the IK prior from {}", dir.display()))?;
+    let (model, info) =
+        load_ar_gmm(&dir).with_context(|| format!("loading the {kind} from {}", dir.display()))?;
+    let context = model.config().context_dim;
+    if pose && context != POSE_CONTEXT_DIM {
+        fail!(
+            "{} holds a prior conditioned on the tool position only ({context} context values), \
+             not a pose prior (train one with `mace ik train --pose`)",
+            dir.display()
+        );
+    }
+    if !pose && context != 3 {
+        fail!(
+            "{} holds a pose prior ({context} context values: position and orientation), not a \
+             position prior: load it as a pose prior",
+            dir.display()
+        );
+    }
     check_made_for(model.config(), robot, &dir)?;
     let sampler = ArGmmSampler::new(&model)
         .with_context(|| format!("preparing the sampler of {}", dir.display()))?;
@@ -148,6 +206,10 @@ pub struct IkTrainConfig {
     /// Feed each joint's network the target as seen from that joint's frame (ours; the paper
     /// conditions on the base-frame target only).
     pub features: bool,
+    /// Condition on the tool's pose (position and the first two columns of its rotation, from
+    /// forward kinematics of the data) instead of its position only.
+    #[serde(default)]
+    pub pose: bool,
     /// Fraction of the data held out.
     pub heldout: f64,
     /// Seed of initialisation, split and shuffles.
@@ -164,6 +226,7 @@ impl Default for IkTrainConfig {
             components: 10,
             min_std: 0.0025,
             features: true,
+            pose: false,
             heldout: 0.02,
             seed: 0,
         }
@@ -238,8 +301,9 @@ impl IkTrainConfig {
     }
 }
 
-/// The kinematic features of `chain` in the model's terms.
-fn chain_features(chain: &KinematicChain) -> Result<ChainFeatures> {
+/// The kinematic features of `chain` in the model's terms (with `pose`, those of a pose
+/// prior: the tool's frame in the last joint's).
+fn chain_features(chain: &KinematicChain, pose: bool) -> Result<ChainFeatures> {
     let Some(joints) = chain.serial_joints() else {
         fail!("the robot is not a serial chain: kinematic features need one (use --no-features)");
     };
@@ -253,28 +317,83 @@ fn chain_features(chain: &KinematicChain) -> Result<ChainFeatures> {
                 prismatic: j.prismatic,
             })
             .collect(),
+        pose: if pose { Some(tool_frame(chain)?) } else { None },
     })
 }
 
-/// Per-dimension mean and standard deviation of `(N, 3)` rows.
-fn context_stats(rows: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    let n = (rows.len() / 3).max(1) as f64;
-    let mean: Vec<f64> = (0..3)
+/// The tool's frame (the chain's tip) in the last movable joint's moving frame: the fixed
+/// links between them composed.
+///
+/// # Errors
+/// If no movable joint lies between the base and the tip.
+pub fn tool_frame(chain: &KinematicChain) -> Result<ToolFrame> {
+    let links = chain.links();
+    let mut offset = Pose::IDENTITY;
+    let mut link = chain.tip();
+    while links[link].kind == JointKind::Fixed {
+        offset = links[link].origin.mul(&offset);
+        match links[link].parent {
+            Some(parent) => link = parent,
+            None => fail!("the chain has no movable joint between its base and its tip"),
+        }
+    }
+    Ok(ToolFrame {
+        rotation: offset.rot,
+        translation: offset.trans,
+    })
+}
+
+/// The tool pose of one configuration `q`: its tip link's frame, base frame (`poses`: scratch
+/// of one pose per link).
+pub fn tool_pose(chain: &KinematicChain, q: &[f32], poses: &mut [Pose]) -> Pose {
+    chain.link_poses_into(q, poses);
+    poses[chain.tip()]
+}
+
+/// The pose contexts of configurations `q` (row-major `(n, dof)`): `(n, 9)` row-major, each
+/// the tip's position and the first two columns of its rotation ([`pose_context`]).
+///
+/// # Errors
+/// If `q` is not a whole number of finite configurations.
+pub fn pose_contexts(chain: &KinematicChain, q: &[f32]) -> Result<Vec<f32>> {
+    const CHUNK: usize = 512;
+    let n = mace_robot::fk::validate_batch(chain, q, "pose_contexts")?;
+    let dof = chain.dof().max(1);
+    let mut out = vec![0.0f32; n * POSE_CONTEXT_DIM];
+    out.par_chunks_mut(CHUNK * POSE_CONTEXT_DIM)
+        .zip(q.par_chunks(CHUNK * dof))
+        .for_each(|(o, qc)| {
+            let mut poses = vec![Pose::IDENTITY; chain.links().len()];
+            for (row, qq) in o
+                .chunks_exact_mut(POSE_CONTEXT_DIM)
+                .zip(qc.chunks_exact(dof))
+            {
+                let tool = tool_pose(chain, qq, &mut poses);
+                row.copy_from_slice(&pose_context(tool.trans, &tool.rot));
+            }
+        });
+    Ok(out)
+}
+
+/// Per-dimension mean and standard deviation of `(N, c)` rows.
+fn context_stats(rows: &[f32], c: usize) -> (Vec<f32>, Vec<f32>) {
+    let n = (rows.len() / c).max(1) as f64;
+    let mean: Vec<f64> = (0..c)
         .map(|d| {
             rows.iter()
                 .skip(d)
-                .step_by(3)
+                .step_by(c)
                 .map(|v| *v as f64)
                 .sum::<f64>()
                 / n
         })
         .collect();
-    let std = (0..3)
+    let std = (0..c)
         .map(|d| {
             (rows
                 .iter()
                 .skip(d)
-                .step_by(3)
+                .step_by(c)
                 .map(|v| (*v as f64 - mean[d]).powi(2))
                 .sum::<f64>()
                 / n)
@@ -283,6 +402,23 @@ fn context_stats(rows: &[f32]) -> (Vec<f32>, Vec<f32>) {
         })
         .collect();
     (mean.into_iter().map(|m| m as f32).collect(), std)
+}
+
+/// The contexts a prior trained by `config` reads for `data`: the TCP positions, or with
+/// [`IkTrainConfig::pose`] the pose contexts of the configurations (forward kinematics).
+///
+/// # Errors
+/// Forward-kinematics errors (non-finite values in the data).
+pub fn training_contexts(
+    robot: &Robot,
+    data: &Dataset,
+    config: &IkTrainConfig,
+) -> Result<Vec<f32>> {
+    if config.pose {
+        pose_contexts(&robot.chain, &data.q)
+    } else {
+        Ok(data.tcp.clone())
+    }
 }
 
 /// A fresh, untrained prior for `robot` sized by `config`, normalised to `data`'s targets; it
@@ -310,12 +446,26 @@ pub fn new_prior(robot: &Robot, data: &Dataset, config: &IkTrainConfig) -> Resul
             chain.dof()
         );
     }
-    let (mean, std) = context_stats(&data.tcp);
+    let context_dim = if config.pose { POSE_CONTEXT_DIM } else { 3 };
+    let (mean, std) = if config.pose {
+        // Statistics of a subset: 2 M forward kinematics for 9 means would be waste.
+        let step = (data.len() / 100_000).max(1);
+        let q: Vec<f32> = data
+            .q
+            .chunks_exact(data.dof.max(1))
+            .step_by(step)
+            .flatten()
+            .copied()
+            .collect();
+        context_stats(&pose_contexts(chain, &q)?, context_dim)
+    } else {
+        context_stats(&data.tcp, 3)
+    };
     let model_config = ArGmmConfig {
         names: chain.joints().iter().map(|j| j.name.clone()).collect(),
         lower: chain.lower(),
         upper: chain.upper(),
-        context_dim: 3,
+        context_dim,
         context_mean: mean,
         context_std: std,
         hidden: config.hidden.clone(),
@@ -323,7 +473,7 @@ pub fn new_prior(robot: &Robot, data: &Dataset, config: &IkTrainConfig) -> Resul
         min_std: config.min_std,
         range_slack: 1.1,
         chain: if config.features {
-            Some(chain_features(chain)?)
+            Some(chain_features(chain, config.pose)?)
         } else {
             None
         },
@@ -335,23 +485,34 @@ pub fn new_prior(robot: &Robot, data: &Dataset, config: &IkTrainConfig) -> Resul
     Ok(ArGmm::new(model_config, config.seed)?)
 }
 
-/// Trains `model` (from [`new_prior`]) on `data`; `on_epoch(stats, improved)` runs after each
-/// epoch (e.g. to save a checkpoint at each improvement).
+/// Trains `model` (from [`new_prior`]) on `data` of `robot`; `on_epoch(stats, improved)` runs
+/// after each epoch (e.g. to save a checkpoint at each improvement).
 ///
 /// # Errors
-/// From training, or from `on_epoch`.
+/// From training, or from `on_epoch`; if `model` is not of the kind `config` trains (position
+/// or pose).
 pub fn train_prior(
     model: &ArGmm,
+    robot: &Robot,
     data: &Dataset,
     data_name: &str,
     config: &IkTrainConfig,
     on_epoch: &mut dyn FnMut(&EpochStats, bool) -> mace_models::Result<()>,
 ) -> Result<TrainingRecord> {
     config.validate()?;
+    let expected = if config.pose { POSE_CONTEXT_DIM } else { 3 };
+    if model.config().context_dim != expected {
+        fail!(
+            "the model reads {} context values, training with pose = {} makes {expected}",
+            model.config().context_dim,
+            config.pose
+        );
+    }
+    let contexts = training_contexts(robot, data, config)?;
     Ok(train_ar_gmm(
         model,
         &data.q,
-        &data.tcp,
+        &contexts,
         &config.train_config(),
         data_name,
         on_epoch,
