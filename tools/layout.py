@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the workspace's layout rules and exits non-zero on a breach:
 - no source file over 700 lines (split past ~700: one concept per file);
-- the `mace` binary's sources at most 4,500 lines (it is a thin shell over the libraries);
+- the `mace` binary's sources at most 5,000 lines (it is a thin shell over the libraries);
 - no import cycle between the files of a crate (`use crate::…` / `super::…` edges; a module's
   own `pub use` re-exports do not count).
 
@@ -13,7 +13,7 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates")
 MAX_FILE_LINES = 700
-MAX_CLI_LINES = 4500
+MAX_CLI_LINES = 5000
 
 
 def modpath(root, f):

@@ -247,3 +247,59 @@ pub(crate) struct JsonArg {
     #[arg(long, value_name = "OUT", num_args = 0..=1, default_missing_value = "-")]
     pub(crate) json: Option<PathBuf>,
 }
+
+/// The orientation of a pose target and the tolerances of an answer.
+#[derive(Debug, Args)]
+pub(crate) struct PoseArgs {
+    /// Tool orientation as a unit quaternion QX QY QZ QW (base frame; default: the scene's
+    /// `target_orientation`, else position only).
+    #[arg(long, value_names = ["QX", "QY", "QZ", "QW"], num_args = 1..=4, value_delimiter = ',', allow_negative_numbers = true)]
+    pub(crate) orientation: Option<Vec<f64>>,
+    /// Tool orientation as roll, pitch, yaw in rad (URDF convention Rz·Ry·Rx).
+    #[arg(long, value_names = ["R", "P", "Y"], num_args = 1..=3, value_delimiter = ',', allow_negative_numbers = true)]
+    pub(crate) rpy: Option<Vec<f64>>,
+    /// The orientation is free about this tool axis (`x`, `y` or `z`: a symmetric gripper
+    /// spinning about its approach axis).
+    #[arg(long, value_name = "AXIS")]
+    pub(crate) free_axis: Option<String>,
+    /// Position tolerance of an answer, metres.
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 1e-4,
+        allow_negative_numbers = true
+    )]
+    pub(crate) pos_tol: f32,
+    /// Rotation tolerance of an answer, degrees (pose targets).
+    #[arg(
+        long,
+        value_name = "DEG",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
+    pub(crate) rot_tol: f32,
+}
+
+impl PoseArgs {
+    /// The target at `position` (the scene's orientation, if any, when none is given).
+    pub(crate) fn target(
+        &self,
+        position: [f32; 3],
+        scene: &mace_robot::Scene,
+    ) -> anyhow::Result<mace_robot::IkTarget> {
+        mace_lab::ik::pose::check_tolerances(self.pos_tol, self.rot_tol)?;
+        Ok(mace_lab::ik::ik_target(
+            position,
+            self.orientation.as_deref(),
+            self.rpy.as_deref(),
+            self.free_axis.as_deref(),
+            scene.target_orientation,
+        )?)
+    }
+
+    /// `config` with these tolerances.
+    pub(crate) fn apply(&self, config: &mut mace_robot::solve::SolveConfig) {
+        config.tolerance = self.pos_tol;
+        config.ik.rotation_tolerance = self.rot_tol.to_radians();
+    }
+}

@@ -70,6 +70,7 @@ fn cloud_10k() -> Scene {
             file: "generated".into(),
         }],
         target: [0.5, 0.0, 0.5],
+        target_orientation: None,
         ground: true,
     }
 }

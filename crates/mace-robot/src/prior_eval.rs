@@ -284,42 +284,52 @@ pub struct SceneSampleEval {
     pub median_error_success: Option<f32>,
     /// Smallest TCP error of the collision-free ones, metres.
     pub min_error_success: Option<f32>,
+    /// Pose targets: median tool rotation error of the collision-free ones, degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_rotation_error_deg_success: Option<f32>,
     /// Mean pairwise joint distance of the collision-free ones (at most 300), rad.
     pub diversity: Option<f32>,
 }
 
-/// Scores configurations `q` `(n, dof)` in `scene` against `target`.
+/// Scores configurations `q` `(n, dof)` in `scene` against `target` (the IK score,
+/// [`crate::IkScore::for_target`]).
 ///
 /// # Errors
 /// As [`CollisionModel::check_with_tcp_batch`].
 pub fn evaluate_in_scene(
     chain: &KinematicChain,
     scene: &Scene,
-    target: &[f32; 3],
+    target: &crate::IkTarget,
     q: &[f32],
 ) -> Result<SceneSampleEval> {
     let dof = chain.dof();
     let model = CollisionModel::new(chain, scene);
-    let checked = model.check_with_tcp_batch(q)?;
+    let checked = model.check_with_tool_batch(q)?;
     let n = checked.len();
+    let ik_score = crate::IkScore::for_target(target);
     let mut score = 0.0f64;
     let mut errors = Vec::new();
+    let mut rotations = Vec::new();
     let mut free: Vec<&[f32]> = Vec::new();
-    for ((flags, tcp), row) in checked.iter().zip(q.chunks_exact(dof)) {
+    for ((flags, tool), row) in checked.iter().zip(q.chunks_exact(dof)) {
         if !flags.any() {
-            let e = distance(tcp, target);
-            score += (-e as f64).exp();
+            let (e, r) = target.errors(tool);
+            score += ik_score.score_one(flags, tool, false) as f64;
             errors.push(e);
+            rotations.push(r.to_degrees());
             free.push(row);
         }
     }
     errors.sort_by(f32::total_cmp);
+    rotations.sort_by(f32::total_cmp);
     Ok(SceneSampleEval {
         samples: n,
         mean_score: (score / n.max(1) as f64) as f32,
         success_rate: free.len() as f32 / n.max(1) as f32,
         median_error_success: (!errors.is_empty()).then(|| median(&errors)),
         min_error_success: errors.first().copied(),
+        median_rotation_error_deg_success: (target.has_orientation() && !rotations.is_empty())
+            .then(|| median(&rotations)),
         diversity: mean_pairwise_distance(&free),
     })
 }

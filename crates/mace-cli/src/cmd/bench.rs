@@ -13,6 +13,9 @@ pub(crate) enum BenchCommand {
     /// IK for any robot in a cluttered scene: targets whose known answers pass near the
     /// obstacles, solved by prior, numeric or hybrid; time, accuracy, collision of each answer.
     IkScene(super::bench_scene::SceneBenchArgs),
+    /// Pose targets (position and orientation): random reachable poses in free space and in
+    /// the box, solved by prior, numeric, hybrid and MACE; TRAC-IK's published figures beside.
+    IkPose(super::bench_pose::PoseBenchArgs),
     /// Fig. 1 (grasp): prior vs MACE-VAE vs IS vs CVAE on held-out shapes, in and out of
     /// distribution: score, diversity and tuning time.
     GraspFig1(super::bench_shapes::Fig1Args),
@@ -27,6 +30,7 @@ pub(crate) fn run(command: BenchCommand, force: bool) -> anyhow::Result<()> {
         BenchCommand::IkTable1(args) => super::bench_ik::table1(args, force),
         BenchCommand::IkTable2(args) => super::bench_ik::table2(args, force),
         BenchCommand::IkScene(args) => super::bench_scene::scene(args, force),
+        BenchCommand::IkPose(args) => super::bench_pose::pose(args, force),
         BenchCommand::GraspFig1(args) => super::bench_shapes::fig1(args, force),
         BenchCommand::Completion(args) => super::bench_shapes::completion(args, force),
     }

@@ -36,9 +36,14 @@ pub(crate) struct Table1Args {
     knobs: TuneKnobs,
     #[command(flatten)]
     scope: IkScopeArgs,
-    /// Prior folder (default: the shipped prior).
+    /// Prior folder (default: the shipped prior; with `--pose`, the shipped pose prior if the
+    /// robot has one).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
+    /// Pose targets: each target also asks for the tool orientation of the IK answer that
+    /// admitted it; the score counts the rotation error.
+    #[arg(long)]
+    pose: bool,
     #[command(flatten)]
     json: JsonArg,
     /// Output folder: `table.md`, `table1.json`, and per target `target_XX.png` (prior | MACE |
@@ -57,8 +62,13 @@ pub(crate) fn table1(args: Table1Args, force: bool) -> anyhow::Result<()> {
         .as_deref()
         .map(|d| ResultsDir::new(d, force))
         .transpose()?;
-    let prior = load_prior(args.prior.as_deref(), &robot)?;
+    let prior = if args.pose {
+        mace_lab::ik::pose::load_any_prior(args.prior.as_deref(), &robot)?
+    } else {
+        load_prior(args.prior.as_deref(), &robot)?
+    };
     let config = Table1Config {
+        pose: args.pose,
         targets: args.targets,
         samples: args.samples,
         seed: args.seed,

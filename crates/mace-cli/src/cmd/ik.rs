@@ -270,7 +270,7 @@ fn check(args: CheckArgs, force: bool) -> anyhow::Result<()> {
     let dof = chain.dof();
     let scene = mace_lab::ik::scene_with_target(&args.scene, None)?;
     let model = CollisionModel::new(chain, &scene);
-    let score = IkScore::new(scene.target);
+    let score = IkScore::for_target(&scene.ik_target());
     let (q, seed) = match (&args.configs, args.random) {
         (Some(path), _) => (read_configs(path, dof, None)?, None),
         (None, Some(0)) => bail!("--random 0: at least one configuration is needed (empty batch)"),
@@ -282,7 +282,7 @@ fn check(args: CheckArgs, force: bool) -> anyhow::Result<()> {
     };
     let n = q.len() / dof;
     let start = Instant::now();
-    let results = model.check_with_tcp_batch(&q)?;
+    let results = model.check_with_tool_batch(&q)?;
     let seconds = start.elapsed().as_secs_f64();
     let frac = |f: &dyn Fn(&mace_robot::CollisionFlags) -> bool| {
         results.iter().filter(|(c, _)| f(c)).count() as f64 / n as f64
@@ -290,14 +290,14 @@ fn check(args: CheckArgs, force: bool) -> anyhow::Result<()> {
     let rows: Vec<CheckRow> = results
         .iter()
         .enumerate()
-        .map(|(i, (f, tcp))| CheckRow {
+        .map(|(i, (f, tool))| CheckRow {
             index: i,
             collides: f.any(),
             self_collision: f.self_collision,
             obstacle_collision: f.obstacle_collision,
             ground_collision: f.ground_collision,
-            tcp: *tcp,
-            score: score.score_one(f, *tcp, false),
+            tcp: tool.trans,
+            score: score.score_one(f, tool, false),
             out_of_limits: out_of_limits(chain, &q[i * dof..(i + 1) * dof]),
         })
         .collect();

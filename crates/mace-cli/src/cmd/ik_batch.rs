@@ -77,6 +77,10 @@ pub(crate) fn solve_targets(args: SolveArgs, force: bool) -> anyhow::Result<()> 
              `mace ik tune` and solve with its posterior"
         );
     }
+    if args.pose.orientation.is_some() || args.pose.rpy.is_some() || args.pose.free_axis.is_some() {
+        bail!("--orientation, --rpy and --free-axis are for --target: a targets file holds each target's orientation");
+    }
+    mace_lab::ik::pose::check_tolerances(args.pose.pos_tol, args.pose.rot_tol)?;
     let targets = read_targets(file)?;
     let robot = args.robot.load()?;
     let scene = scene_with_target(&args.scene, None)?;
@@ -88,10 +92,15 @@ pub(crate) fn solve_targets(args: SolveArgs, force: bool) -> anyhow::Result<()> 
         config.batch_size = n;
         config.hybrid_batch_size = n;
     }
-    let prior = if args.method.needs_prior() {
-        Some(load_prior(args.prior.as_deref(), &robot)?)
-    } else {
-        None
+    args.pose.apply(&mut config);
+    let pose = targets.iter().any(|t| t.has_orientation());
+    let prior = match (args.method.needs_prior(), pose) {
+        (false, _) => None,
+        (true, false) => Some(load_prior(args.prior.as_deref(), &robot)?),
+        (true, true) => Some(mace_lab::ik::pose::load_any_prior(
+            args.prior.as_deref(),
+            &robot,
+        )?),
     };
     let solver = Solver::new(CollisionModel::new(&robot.chain, &scene), config);
     let setup_s = start.elapsed().as_secs_f64();

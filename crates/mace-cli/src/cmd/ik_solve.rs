@@ -13,7 +13,7 @@ use mace_robot::solve::{Method, SolveReport, Solver};
 use mace_robot::CollisionModel;
 use serde::Serialize;
 
-use crate::args::{IkScopeArgs, JsonArg, RobotArgs, TuneKnobs};
+use crate::args::{IkScopeArgs, JsonArg, PoseArgs, RobotArgs, TuneKnobs};
 use crate::output::emit_json;
 use crate::say;
 
@@ -28,6 +28,8 @@ pub(crate) struct SolveArgs {
     /// Target X Y Z in metres, base frame (also `X,Y,Z`; default: the scene's target).
     #[arg(long, value_names = ["X", "Y", "Z"], num_args = 1..=3, value_delimiter = ',', allow_negative_numbers = true)]
     pub(crate) target: Option<Vec<f32>>,
+    #[command(flatten, next_help_heading = "Pose targets")]
+    pub(crate) pose: PoseArgs,
     /// Solve method: `prior` (best of prior sample batches), `numeric` (DLS IK with random
     /// restarts), `hybrid` (prior samples refined by the numeric IK) or `mace` (tune the prior to
     /// the problem with MACE, then best of posterior sample batches; the time includes tuning).
@@ -57,7 +59,8 @@ pub(crate) struct SolveArgs {
     /// not bit-reproducible). `hybrid`: run random restarts beside the prior refinement.
     #[arg(long)]
     pub(crate) parallel: bool,
-    /// Prior folder for `prior`, `hybrid` and `mace` (default: the robot's shipped prior, assets/priors/ROBOT-ik).
+    /// Prior folder for `prior`, `hybrid` and `mace` (default: the robot's shipped prior,
+    /// assets/priors/ROBOT-ik; for a pose target its pose prior ROBOT-ik-pose if it has one).
     #[arg(long, value_name = "DIR")]
     pub(crate) prior: Option<PathBuf>,
     /// How `--method mace` tunes the prior before sampling it (defaults: `mace ik tune`'s, with
@@ -93,6 +96,14 @@ struct SolveOutput {
     robot: String,
     scene: String,
     target: [f32; 3],
+    /// The tool orientation asked for, quaternion (x, y, z, w); absent for a position target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_orientation: Option<[f32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    free_axis: Option<mace_robot::ToolAxis>,
+    pos_tol_m: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rot_tol_deg: Option<f32>,
     method: Method,
     seed: u64,
     budget_s: f64,
@@ -115,10 +126,11 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
     let robot = args.robot.load()?;
     let chain = &robot.chain;
     let scene = scene_with_target(&args.scene, None)?;
-    let target = match &args.target {
+    let position = match &args.target {
         Some(t) => parse_target(t)?,
         None => scene.target,
     };
+    let target = args.pose.target(position, &scene)?;
     if args.trials == 0 {
         bail!("--trials must be at least 1");
     }
@@ -132,14 +144,18 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
         config.batch_size = n;
         config.hybrid_batch_size = n;
     }
-    check_reachable(chain, target)?;
-    for w in target_warnings(&scene, target) {
+    args.pose.apply(&mut config);
+    check_reachable(chain, position)?;
+    for w in target_warnings(&scene, position) {
         eprintln!("warning: {w}");
     }
-    let prior = if args.method.needs_prior() {
-        Some(load_prior(args.prior.as_deref(), &robot)?)
-    } else {
-        None
+    let prior = match (args.method.needs_prior(), target.has_orientation()) {
+        (false, _) => None,
+        (true, false) => Some(load_prior(args.prior.as_deref(), &robot)?),
+        (true, true) => Some(mace_lab::ik::pose::load_any_prior(
+            args.prior.as_deref(),
+            &robot,
+        )?),
     };
     let solver = Solver::new(CollisionModel::new(chain, &scene), config);
     let mace = MaceTuning {
@@ -153,7 +169,7 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
     let trials = run_trials(
         &solver,
         args.method,
-        target,
+        &target,
         prior.as_ref(),
         Some(&mace),
         args.trials,
@@ -163,7 +179,11 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
     let out = SolveOutput {
         robot: robot.name.clone(),
         scene: scene.name.clone(),
-        target,
+        target: position,
+        target_orientation: target.orientation.map(|o| o.quaternion),
+        free_axis: target.orientation.and_then(|o| o.free_axis),
+        pos_tol_m: args.pose.pos_tol,
+        rot_tol_deg: target.has_orientation().then_some(args.pose.rot_tol),
         method: args.method,
         seed: args.seed,
         budget_s: args.budget,
@@ -190,8 +210,10 @@ pub(crate) fn solve(args: SolveArgs, force: bool) -> anyhow::Result<()> {
             .map(|r| r.error)
             .fold(f32::INFINITY, f32::min);
         bail!(
-            "no collision-free solution within the tolerance for target {target:?} in scene `{}` \
+            "no collision-free solution within the tolerance for target {position:?}{} in scene `{}` \
              ({} method, {} trial(s), {} s budget each; best TCP error {best:.3e} m{})",
+            out.target_orientation
+                .map_or(String::new(), |q| format!(" with orientation {q:?}")),
             out.scene,
             s.method,
             s.trials,
@@ -225,9 +247,11 @@ fn print_solves(out: &SolveOutput, prior: Option<&mace_lab::ik::IkPrior>) {
     for (i, r) in out.reports.iter().enumerate() {
         let q: Vec<String> = r.q.iter().map(|v| format!("{v:.4}")).collect();
         say!(
-            "trial {i}: {:?}, error {:.3e} m, collision-free {}{}, {:.2} ms, {} samples, {} IK iterations, q [{}]",
+            "trial {i}: {:?}, error {:.3e} m{}, collision-free {}{}, {:.2} ms, {} samples, {} IK iterations, q [{}]",
             r.status,
             r.error,
+            r.rotation_error_deg
+                .map_or(String::new(), |d| format!(" and {d:.3}°")),
             r.collision_free,
             if r.collision_free {
                 format!(

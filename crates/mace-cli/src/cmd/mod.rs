@@ -3,6 +3,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod bench_ik;
+pub(crate) mod bench_pose;
 pub(crate) mod bench_scene;
 pub(crate) mod bench_shapes;
 pub(crate) mod complete;

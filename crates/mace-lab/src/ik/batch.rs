@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use mace_core::stats::Summary;
 use mace_robot::solve::{Method, SolveStatus, Solver};
+use mace_robot::{IkTarget, ToolAxis};
 use rand::{rngs::StdRng, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -40,14 +41,26 @@ pub struct BatchSolve {
     pub index: usize,
     /// The target, metres, base frame.
     pub target: [f32; 3],
+    /// Pose targets: the tool orientation asked for, quaternion (x, y, z, w).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_orientation: Option<[f32; 4]>,
+    /// Pose targets: the tool axis the orientation is free about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_axis: Option<ToolAxis>,
     /// How the solve ended.
     pub status: BatchStatus,
     /// The configuration, rad (the best effort when not solved; empty when unreachable).
     pub q: Vec<f32>,
     /// Its TCP position, metres.
     pub tcp: [f32; 3],
+    /// Its TCP orientation, quaternion (x, y, z, w).
+    #[serde(default)]
+    pub tcp_quaternion: [f32; 4],
     /// Its TCP distance to the target, metres.
     pub error_m: f32,
+    /// Pose targets: its tool rotation error, degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_error_deg: Option<f32>,
     /// Free of self, obstacle and ground collision.
     pub collision_free: bool,
     /// Its smallest signed distance to obstacles, ground and between links, metres.
@@ -95,18 +108,18 @@ pub struct BatchSummary {
     pub seed: u64,
 }
 
-/// Solves every target with `method`; target `i` with seed `seed + i`, spread over the rayon
-/// pool. Targets beyond the arm's reach are reported [`BatchStatus::Unreachable`], not solved.
+/// Solves every target (positions `[x, y, z]` or [`IkTarget`]s) with `method`; target `i` with
+/// seed `seed + i`, spread over the rayon pool. Targets beyond the arm's reach are reported [`BatchStatus::Unreachable`], not solved.
 /// `progress` advances once per chunk of targets.
 ///
 /// # Errors
 /// [`Error::Invalid`] for no targets or more than [`MAX_TARGETS`]; a method that needs the prior
 /// without one; [`Method::Mace`] (tune with `mace ik tune`, then solve with its posterior); a
 /// solve that fails (bad samples, a non-finite target).
-pub fn solve_batch(
+pub fn solve_batch<T: Into<IkTarget> + Copy + Sync>(
     solver: &Solver,
     method: Method,
-    targets: &[[f32; 3]],
+    targets: &[T],
     prior: Option<&IkPrior>,
     seed: u64,
     progress: &mut dyn Progress,
@@ -127,6 +140,11 @@ pub fn solve_batch(
     if method.needs_prior() && prior.is_none() {
         fail!("method {method} needs the IK prior");
     }
+    if let Some(p) = prior {
+        if let Some(t) = targets.first() {
+            super::pose::context_for(&p.model, &(*t).into())?;
+        }
+    }
     let chain = solver.model().chain();
     let (centre, radius) = chain.reach_sphere();
     let reachable = |t: &[f32; 3]| {
@@ -137,15 +155,22 @@ pub fn solve_batch(
             <= radius
     };
     let solve_one = |index: usize| -> Result<BatchSolve> {
-        let target = targets[index];
+        let goal: IkTarget = targets[index].into();
+        let target = goal.position;
+        let target_orientation = goal.orientation.map(|o| o.quaternion);
+        let free_axis = goal.orientation.and_then(|o| o.free_axis);
         if !reachable(&target) {
             return Ok(BatchSolve {
                 index,
                 target,
+                target_orientation,
+                free_axis,
                 status: BatchStatus::Unreachable,
                 q: Vec::new(),
                 tcp: [0.0; 3],
+                tcp_quaternion: [0.0, 0.0, 0.0, 1.0],
                 error_m: f32::INFINITY,
+                rotation_error_deg: None,
                 collision_free: false,
                 min_distance_m: 0.0,
                 seconds: 0.0,
@@ -153,23 +178,27 @@ pub fn solve_batch(
                 iterations: 0,
             });
         }
-        let mut sampler = |t: [f32; 3], n: usize, rng: &mut StdRng| match prior {
-            Some(p) => p.sampler.sample(&t, n, rng),
+        let mut sampler = |t: &IkTarget, n: usize, rng: &mut StdRng| match prior {
+            Some(p) => super::pose::sample_for(p, t, n, rng).unwrap_or_default(),
             None => Vec::new(),
         };
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(index as u64));
-        let r = solver.solve(method, target, &mut sampler, &mut rng)?;
+        let r = solver.solve_target(method, &goal, &mut sampler, &mut rng)?;
         let d = &r.distances;
         Ok(BatchSolve {
             index,
             target,
+            target_orientation,
+            free_axis,
             status: match r.status {
                 SolveStatus::Solved => BatchStatus::Solved,
                 SolveStatus::NotFound => BatchStatus::NotFound,
             },
             q: r.q,
             tcp: r.tcp,
+            tcp_quaternion: r.tcp_quaternion,
             error_m: r.error,
+            rotation_error_deg: r.rotation_error_deg,
             collision_free: r.collision_free,
             min_distance_m: d
                 .obstacle_distance
@@ -181,7 +210,7 @@ pub fn solve_batch(
         })
     };
     // An untimed warm-up solve starts the thread pool and warms the caches.
-    if let Some(first) = (0..targets.len()).find(|&i| reachable(&targets[i])) {
+    if let Some(first) = (0..targets.len()).find(|&i| reachable(&targets[i].into().position)) {
         solve_one(first)?;
     }
     let threads = rayon::current_num_threads();
@@ -265,14 +294,18 @@ fn summarise(
     }
 }
 
-/// Reads position targets from a file, by its extension: `.npy` an `(n, 3)` float array;
-/// `.jsonl` one target per line; `.json` an array. A target in JSON is `[x, y, z]` or an
-/// object with `"position": [x, y, z]` (or `"target"`). Metres, base frame.
+/// Reads position or pose targets from a file, by its extension: `.npy` an `(n, 3)` float
+/// array of positions or `(n, 7)` of poses (position, quaternion x, y, z, w); `.jsonl` one
+/// target per line; `.json` an array. A target in JSON is `[x, y, z]`,
+/// `[x, y, z, qx, qy, qz, qw]` or an object with `"position": [x, y, z]` (or `"target"`) and
+/// optionally `"orientation": [qx, qy, qz, qw]` and `"free_axis": "x" | "y" | "z"`. Metres,
+/// base frame.
 ///
 /// # Errors
 /// [`Error::BadFile`] naming the file and the target (its line for JSON lines) that is not
-/// three finite numbers; more than [`MAX_TARGETS`]; none.
-pub fn read_targets(path: &Path) -> Result<Vec<[f32; 3]>> {
+/// three finite numbers, or whose orientation is not a unit quaternion; more than
+/// [`MAX_TARGETS`]; none.
+pub fn read_targets(path: &Path) -> Result<Vec<IkTarget>> {
     let bad = |reason: String| Error::BadFile {
         path: path.to_path_buf(),
         reason,
@@ -283,24 +316,25 @@ pub fn read_targets(path: &Path) -> Result<Vec<[f32; 3]>> {
         .unwrap_or_default();
     let targets = match ext.as_str() {
         "npy" => {
-            let bytes = mace_core::fs::read_file(path, (MAX_TARGETS as u64) * 3 * 8 + 4096)?;
+            let bytes = mace_core::fs::read_file(path, (MAX_TARGETS as u64) * 7 * 8 + 4096)?;
             let a =
-                mace_core::npy::decode_f32(&bytes, &path.display().to_string(), MAX_TARGETS * 3)
+                mace_core::npy::decode_f32(&bytes, &path.display().to_string(), MAX_TARGETS * 7)
                     .map_err(|e| Error::Failed(e.to_string()))?;
-            if !matches!(a.shape.as_slice(), [_, 3]) {
-                return Err(bad(format!(
-                    "an array of shape {:?}; targets are (n, 3)",
-                    a.shape
-                )));
-            }
-            let mut out = Vec::with_capacity(a.data.len() / 3);
-            for (i, p) in a.data.chunks_exact(3).enumerate() {
-                if !p.iter().all(|x| x.is_finite()) {
+            let cols = match a.shape.as_slice() {
+                [_, c @ (3 | 7)] => *c,
+                _ => {
                     return Err(bad(format!(
-                        "target {i} = {p:?} is not three finite numbers"
-                    )));
+                        "an array of shape {:?}; targets are (n, 3) positions or (n, 7) poses",
+                        a.shape
+                    )))
                 }
-                out.push([p[0], p[1], p[2]]);
+            };
+            let mut out = Vec::with_capacity(a.data.len() / cols);
+            for (i, p) in a.data.chunks_exact(cols).enumerate() {
+                let v: Vec<serde_json::Value> = p.iter().map(|&x| f64::from(x).into()).collect();
+                let t = target_of(&serde_json::Value::Array(v))
+                    .map_err(|r| bad(format!("target {i}: {r}")))?;
+                out.push(t);
             }
             out
         }
@@ -406,28 +440,64 @@ pub fn encode_targets(targets: &[[f32; 3]], ext: &str, meta: &TargetsMeta) -> Re
     }
 }
 
-/// A target from JSON: `[x, y, z]` or `{"position": [x, y, z]}` (or `"target"`).
-fn target_of(v: &serde_json::Value) -> std::result::Result<[f32; 3], String> {
-    let xyz = match v {
-        serde_json::Value::Object(o) => o
-            .get("position")
-            .or_else(|| o.get("target"))
-            .ok_or_else(|| "an object without `position`".to_string())?,
-        other => other,
+/// A target from JSON: `[x, y, z]`, `[x, y, z, qx, qy, qz, qw]` or `{"position": [x, y, z]}`
+/// (or `"target"`) with optional `"orientation"` and `"free_axis"`.
+fn target_of(v: &serde_json::Value) -> std::result::Result<IkTarget, String> {
+    let numbers = |v: &serde_json::Value, what: &str| -> std::result::Result<Vec<f64>, String> {
+        let a = v.as_array().ok_or_else(|| format!("{v} is not {what}"))?;
+        a.iter()
+            .map(|x| x.as_f64().filter(|x| x.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(|| format!("{v} is not {what} of finite numbers"))
     };
-    let a = xyz
-        .as_array()
-        .filter(|a| a.len() == 3)
-        .ok_or_else(|| format!("{xyz} is not [x, y, z]"))?;
-    let mut t = [0f32; 3];
-    for (k, x) in a.iter().enumerate() {
-        t[k] = x
-            .as_f64()
-            .map(|x| x as f32)
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| format!("{xyz} is not three finite numbers"))?;
+    let (position, orientation, free_axis) = match v {
+        serde_json::Value::Object(o) => {
+            let p = o
+                .get("position")
+                .or_else(|| o.get("target"))
+                .ok_or_else(|| "an object without `position`".to_string())?;
+            let q = o
+                .get("orientation")
+                .map(|q| numbers(q, "[qx, qy, qz, qw]"))
+                .transpose()?;
+            let axis = match o.get("free_axis") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(a) => Some(
+                    a.as_str()
+                        .ok_or_else(|| format!("free_axis {a} is not \"x\", \"y\" or \"z\""))?
+                        .parse::<ToolAxis>()
+                        .map_err(|e| e.to_string())?,
+                ),
+            };
+            (numbers(p, "[x, y, z]")?, q, axis)
+        }
+        other => {
+            let all = numbers(other, "[x, y, z] or [x, y, z, qx, qy, qz, qw]")?;
+            match all.len() {
+                7 => (all[..3].to_vec(), Some(all[3..].to_vec()), None),
+                _ => (all, None, None),
+            }
+        }
+    };
+    let [x, y, z] = position[..] else {
+        return Err(format!("{position:?} is not [x, y, z]"));
+    };
+    let p = [x as f32, y as f32, z as f32];
+    if !p.iter().all(|v| v.is_finite()) {
+        return Err(format!(
+            "{position:?} is not three finite numbers (as 32-bit floats)"
+        ));
     }
-    Ok(t)
+    match orientation {
+        None if free_axis.is_some() => Err("a free_axis without an orientation".into()),
+        None => Ok(IkTarget::position(p)),
+        Some(q) => {
+            let [a, b, c, d] = q[..] else {
+                return Err(format!("orientation {q:?} is not [qx, qy, qz, qw]"));
+            };
+            IkTarget::pose(p, [a, b, c, d], free_axis).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// The answers as JSON lines, one object per target.
@@ -441,19 +511,40 @@ pub fn solves_to_json_lines(solves: &[BatchSolve]) -> Result<String> {
 }
 
 /// The answers as NPY: a `float32` array `(n, dof + 2)`, per row the joint values (rad), the
-/// TCP error (metres) and 1 if solved else 0 (unreachable rows: zeros, error −1).
+/// TCP error (metres) and 1 if solved else 0 (unreachable rows: zeros, error −1). With pose
+/// targets, `(n, dof + 3)`: the rotation error (degrees; −1 when unreachable) before the flag.
 pub fn solves_to_npy(solves: &[BatchSolve], dof: usize) -> Vec<u8> {
-    let cols = dof + 2;
+    let pose = solves.iter().any(|r| r.target_orientation.is_some());
+    let cols = dof + 2 + usize::from(pose);
     let mut data = Vec::with_capacity(solves.len() * cols);
     for r in solves {
         if r.q.len() == dof {
             data.extend_from_slice(&r.q);
             data.push(r.error_m);
+            if pose {
+                data.push(r.rotation_error_deg.unwrap_or(0.0));
+            }
         } else {
             data.extend(std::iter::repeat_n(0.0, dof));
             data.push(-1.0);
+            if pose {
+                data.push(-1.0);
+            }
         }
         data.push(f32::from(u8::from(r.status == BatchStatus::Solved)));
     }
     mace_core::npy::encode_f32(&data, &[solves.len(), cols])
+}
+
+/// The poses of `targets` as rows `[x, y, z, qx, qy, qz, qw]` (position-only targets: the
+/// identity quaternion is not written; use positions).
+pub fn pose_rows(targets: &[IkTarget]) -> Vec<[f32; 7]> {
+    targets
+        .iter()
+        .map(|t| {
+            let q = t.orientation.map_or([0.0, 0.0, 0.0, 1.0], |o| o.quaternion);
+            let p = t.position;
+            [p[0], p[1], p[2], q[0], q[1], q[2], q[3]]
+        })
+        .collect()
 }

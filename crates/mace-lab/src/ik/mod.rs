@@ -3,6 +3,8 @@
 
 pub mod batch;
 pub mod demo;
+pub mod pose;
+pub mod pose_bench;
 pub mod pose_eval;
 pub mod prior;
 pub mod recipe;
@@ -14,6 +16,8 @@ pub mod tune;
 
 pub use batch::{read_targets, solve_batch, BatchSolve, BatchStatus, BatchSummary};
 pub use demo::{run_ik_demo, IkDemo, IkDemoRecord};
+pub use pose::{context_for, ik_target, sample_for};
+pub use pose_bench::{run_pose_bench, PoseBench, PoseBenchConfig};
 pub use pose_eval::{
     evaluate_pose_prior, rotation_angle_deg, PoseEvalReport, PoseTargetEval, POSE_TOLERANCE_DEG,
     POSE_TOLERANCE_M,

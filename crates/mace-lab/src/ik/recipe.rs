@@ -143,7 +143,9 @@ pub fn tune_scene(
             &format!("between 1 and the robot's {dof} joints"),
         ));
     }
-    let posterior = prior.deep_copy()?.conditioned(&scene.target)?;
+    let posterior = prior
+        .deep_copy()?
+        .conditioned(&super::pose::context_for(prior, &scene.ik_target())?)?;
     let posterior = posterior
         .with_tuned_joints(scope.tuned_joints.unwrap_or(dof))
         .with_logit_lr_scale(scope.logit_lr_scale)?;
@@ -179,7 +181,7 @@ pub fn evaluate_model(
         .sample(n, &mut StdRng::seed_from_u64(seed))?
         .flatten_all()?
         .to_vec1::<f32>()?;
-    let eval = evaluate_in_scene(chain, scene, &scene.target, &q)?;
+    let eval = evaluate_in_scene(chain, scene, &scene.ik_target(), &q)?;
     Ok((eval, q))
 }
 

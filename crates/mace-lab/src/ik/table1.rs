@@ -32,6 +32,11 @@ pub struct Table1Config {
     pub tune: TuneConfig,
     /// What the tuner sees beyond them.
     pub scope: TuneScope,
+    /// Pose targets: each target also asks for the tool orientation of the collision-free IK
+    /// answer that admitted it, and the score counts the rotation error (see
+    /// [`mace_robot::IkScore`]).
+    #[serde(default)]
+    pub pose: bool,
 }
 
 /// One target's row.
@@ -39,6 +44,9 @@ pub struct Table1Config {
 pub struct TargetRow {
     /// The target, metres, base frame.
     pub target: [f32; 3],
+    /// Pose targets: the tool orientation asked for, quaternion (x, y, z, w).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<[f32; 4]>,
     /// The prior's samples.
     pub prior: SceneSampleEval,
     /// The MACE posterior's samples.
@@ -131,13 +139,22 @@ pub fn run_table1(
             ));
             continue;
         }
+        let target_orientation = if config.pose {
+            let poses = chain.forward_kinematics(&solved.q)?;
+            mace_robot::IkTarget::from_tool_pose(&poses[chain.tip()]).orientation
+        } else {
+            None
+        };
         let scene = Scene {
             target,
+            target_orientation,
             ..wall.clone()
         };
         let eval_seed = config.seed.wrapping_add(1000 + rows.len() as u64);
         let (prior_eval, prior_q) = evaluate_model(
-            &prior.model.conditioned(&target)?,
+            &prior
+                .model
+                .conditioned(&super::pose::context_for(&prior.model, &scene.ik_target())?)?,
             chain,
             &scene,
             config.samples,
@@ -165,6 +182,7 @@ pub fn run_table1(
         let (is_eval, is_q) = evaluate_model(&is, chain, &scene, config.samples, eval_seed)?;
         let row = TargetRow {
             target,
+            orientation: target_orientation.map(|o| o.quaternion),
             prior: prior_eval,
             mace: mace_eval,
             is: is_eval,
@@ -255,6 +273,17 @@ impl Table1 {
             stat(&|r| r.is_tuning_s),
             div(&|r| r.is.diversity)
         );
+        if t.rows.iter().any(|r| r.orientation.is_some()) {
+            let rot = |f: &dyn Fn(&TargetRow) -> Option<f32>| div(f);
+            let _ = writeln!(
+                md,
+                "\nPose targets (orientation of an IK answer; score exp(−(d + {} m/rad · θ))): median rotation error of the collision-free samples, mean over targets: prior {}°, MACE {}°, IS {}°.",
+                mace_robot::evidence::SCORE_ROTATION_WEIGHT,
+                rot(&|r| r.prior.median_rotation_error_deg_success),
+                rot(&|r| r.mace.median_rotation_error_deg_success),
+                rot(&|r| r.is.median_rotation_error_deg_success),
+            );
+        }
         let c = &t.config;
         let _ = writeln!(
             md,

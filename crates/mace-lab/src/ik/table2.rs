@@ -160,7 +160,7 @@ pub fn run_table2(
         let trials = run_trials(
             &solver,
             method,
-            scene.target,
+            &scene.ik_target(),
             Some(prior),
             Some(&mace),
             config.trials,

@@ -6,7 +6,7 @@ use std::time::Instant;
 use mace_core::stats::{mean, Summary};
 use mace_core::TuneConfig;
 use mace_robot::solve::{Method, SolveConfig, SolveReport, SolveStatus, Solver};
-use mace_robot::Scene;
+use mace_robot::{IkTarget, Scene};
 use rand::{rngs::StdRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,7 @@ pub struct Trials {
 pub fn run_trials(
     solver: &Solver,
     method: Method,
-    target: [f32; 3],
+    target: &IkTarget,
     prior: Option<&IkPrior>,
     mace: Option<&MaceTuning<'_>>,
     trials: usize,
@@ -146,11 +146,14 @@ pub fn run_trials(
             costs.push(cost);
             return Ok(report);
         }
-        let mut sampler = |t: [f32; 3], n: usize, rng: &mut StdRng| match prior {
-            Some(p) => p.sampler.sample(&t, n, rng),
+        if let Some(p) = prior {
+            super::pose::context_for(&p.model, target)?;
+        }
+        let mut sampler = |t: &IkTarget, n: usize, rng: &mut StdRng| match prior {
+            Some(p) => super::pose::sample_for(p, t, n, rng).unwrap_or_default(),
             None => Vec::new(),
         };
-        Ok(solver.solve(method, target, &mut sampler, rng)?)
+        Ok(solver.solve_target(method, target, &mut sampler, rng)?)
     };
     let warm = Instant::now();
     one(&mut StdRng::seed_from_u64(u64::MAX))?;
@@ -169,16 +172,20 @@ pub fn run_trials(
 /// One `mace` solve: tunes a copy of the prior to `target` in the scene (seeded from `rng`), then
 /// takes the best collision-free sample of posterior batches. The report's `seconds` covers the
 /// sampling only; the returned cost says what tuning took.
-fn solve_with_mace(
+///
+/// # Errors
+/// From tuning or the solve.
+pub fn solve_with_mace(
     solver: &Solver,
     prior: &IkPrior,
     mace: &MaceTuning<'_>,
-    target: [f32; 3],
+    target: &IkTarget,
     rng: &mut StdRng,
 ) -> Result<(SolveReport, TuningCost)> {
     let start = Instant::now();
     let scene = Scene {
-        target,
+        target: target.position,
+        target_orientation: target.orientation,
         ..mace.scene.clone()
     };
     let config = TuneConfig {
@@ -206,8 +213,9 @@ fn solve_with_mace(
             .find(|i| i.resampled)
             .map_or(0.0, |i| i.score_mean),
     };
-    let mut draw = |t: [f32; 3], n: usize, rng: &mut StdRng| sampler.sample(&t, n, rng);
-    let r = solver.solve(Method::Mace, target, &mut draw, rng)?;
+    let context = super::pose::context_for(&prior.model, target)?;
+    let mut draw = |_: &IkTarget, n: usize, rng: &mut StdRng| sampler.sample(&context, n, rng);
+    let r = solver.solve_target(Method::Mace, target, &mut draw, rng)?;
     Ok((r, cost))
 }
 

@@ -90,7 +90,9 @@ pub fn tune_ik(
     observer: &mut dyn TuneObserver,
 ) -> Result<IkTuneRun> {
     let (prior_eval, prior_q) = evaluate_model(
-        &prior.model.conditioned(&scene.target)?,
+        &prior
+            .model
+            .conditioned(&super::pose::context_for(&prior.model, &scene.ik_target())?)?,
         chain,
         scene,
         config.eval_samples,

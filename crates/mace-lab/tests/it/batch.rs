@@ -75,7 +75,8 @@ fn a_batch_solves_reachable_targets_alike_on_one_or_two_threads() {
 fn bad_batches_are_refused() {
     let (robot, solver) = box_solver();
     let prior = load_prior(None, &robot).unwrap();
-    let e = solve_batch(&solver, Method::Hybrid, &[], Some(&prior), 0, &mut Silent).unwrap_err();
+    let none: &[[f32; 3]] = &[];
+    let e = solve_batch(&solver, Method::Hybrid, none, Some(&prior), 0, &mut Silent).unwrap_err();
     assert!(e.to_string().contains("--targets"), "{e}");
     let e = solve_batch(
         &solver,
@@ -123,8 +124,13 @@ fn target_files_in_every_format_read_alike() {
             &mace_core::npy::encode_f32(targets.as_flattened(), &[2, 3]),
         ),
     ];
+    let positions = |f: &std::path::Path| -> Vec<[f32; 3]> {
+        let t = read_targets(f).unwrap();
+        assert!(t.iter().all(|t| t.orientation.is_none()));
+        t.iter().map(|t| t.position).collect()
+    };
     for f in &files {
-        assert_eq!(read_targets(f).unwrap(), targets, "{}", f.display());
+        assert_eq!(positions(f), targets, "{}", f.display());
     }
     for (name, bytes, says) in [
         ("e.json", &b"[[0.5, 0, NaN]]"[..], "e.json"),
@@ -138,9 +144,76 @@ fn target_files_in_every_format_read_alike() {
             &mace_core::npy::encode_f32(&[0.0; 4], &[2, 2]),
             "(n, 3)",
         ),
+        (
+            "l.json",
+            b"[[0.5, 0, 0.5, 0, 0, 0, 2]]",
+            "not a unit quaternion",
+        ),
+        (
+            "m.json",
+            br#"[{"position": [0.5, 0, 0.5], "free_axis": "z"}]"#,
+            "without an orientation",
+        ),
+        (
+            "n.jsonl",
+            b"{\"position\": [0.5, 0, 0.5], \"orientation\": [0, 0, 0, 1], \"free_axis\": \"w\"}\n",
+            "line 1",
+        ),
     ] {
         let e = read_targets(&write(name, bytes)).unwrap_err().to_string();
         assert!(e.contains(says) && !e.contains('\n'), "{name}: {e}");
+    }
+}
+
+#[test]
+fn pose_target_files_read_alike_and_solve() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tool frames of two collision-free configurations in the box scene.
+    let chain = mace_robot::KinematicChain::panda();
+    let qs = [
+        [0.0f32, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785],
+        [0.3, -0.3, 0.2, -2.0, 0.1, 1.9, 0.5],
+    ];
+    let rows: Vec<[f32; 7]> = qs
+        .iter()
+        .map(|q| {
+            let poses = chain.forward_kinematics(q).unwrap();
+            let tool = poses[chain.tip()];
+            let (p, r) = (tool.trans, tool.quat_xyzw());
+            [p[0], p[1], p[2], r[0], r[1], r[2], r[3]]
+        })
+        .collect();
+    let npy = dir.path().join("p.npy");
+    std::fs::write(
+        &npy,
+        mace_core::npy::encode_f32(rows.as_flattened(), &[2, 7]),
+    )
+    .unwrap();
+    let json = dir.path().join("p.json");
+    let objects: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::json!({"position": &r[..3], "orientation": &r[3..], "free_axis": "z"}))
+        .collect();
+    std::fs::write(&json, serde_json::to_vec(&objects).unwrap()).unwrap();
+    let a = read_targets(&npy).unwrap();
+    let b = read_targets(&json).unwrap();
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.position, y.position);
+        let (qa, qb) = (x.orientation.unwrap(), y.orientation.unwrap());
+        assert!((0..4).all(|k| (qa.quaternion[k] - qb.quaternion[k]).abs() < 1e-6));
+        assert_eq!(qb.free_axis, Some(mace_robot::ToolAxis::Z));
+    }
+    let scene = mace_robot::Scene::by_name("box").unwrap();
+    let solver = Solver::new(
+        CollisionModel::new(&chain, &scene),
+        solve_config(1.0, 0.0, 1e-3).unwrap(),
+    );
+    let (solves, summary) =
+        solve_batch(&solver, Method::Numeric, &a, None, 0, &mut Silent).unwrap();
+    assert_eq!(summary.solved, 2, "{solves:?}");
+    for s in &solves {
+        assert!(s.error_m <= 1e-4 && s.rotation_error_deg.unwrap() <= 0.1);
+        assert!(s.target_orientation.is_some());
     }
 }
 
@@ -159,7 +232,12 @@ fn written_target_files_read_back() {
     for ext in ["json", "jsonl", "npy"] {
         let p = dir.path().join(format!("t.{ext}"));
         std::fs::write(&p, encode_targets(&targets, ext, &meta).unwrap()).unwrap();
-        assert_eq!(read_targets(&p).unwrap(), targets, "{ext}");
+        let back: Vec<[f32; 3]> = read_targets(&p)
+            .unwrap()
+            .iter()
+            .map(|t| t.position)
+            .collect();
+        assert_eq!(back, targets, "{ext}");
     }
     assert!(encode_targets(&targets, "csv", &meta).is_err());
 }

@@ -26,6 +26,7 @@ fn table1_at_two_targets_puts_mace_above_the_prior() {
         seed: 0,
         tune: short_tuning(),
         scope: TuneScope::new(None, 0.01, 0.1, false, 10.0).unwrap(),
+        pose: false,
     };
     let table = run_table1(&prior, &chain, &config, &mut Silent).unwrap();
     assert_eq!(table.rows.len(), 2);

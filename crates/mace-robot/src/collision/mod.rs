@@ -635,10 +635,19 @@ impl CollisionModel {
     /// # Errors
     /// As [`validate_batch`].
     pub fn check_with_tcp_batch(&self, q: &[f32]) -> Result<Vec<(CollisionFlags, Vec3)>> {
+        let r = self.check_with_tool_batch(q)?;
+        Ok(r.into_iter().map(|(f, tool)| (f, tool.trans)).collect())
+    }
+
+    /// Like [`CollisionModel::check_with_tcp_batch`], with the tip's whole frame (base frame).
+    ///
+    /// # Errors
+    /// As [`validate_batch`].
+    pub fn check_with_tool_batch(&self, q: &[f32]) -> Result<Vec<(CollisionFlags, Pose)>> {
         let tip = self.chain.tip();
-        self.batch(q, "check_with_tcp_batch", move |m, s| {
+        self.batch(q, "check_with_tool_batch", move |m, s| {
             let poses = std::mem::take(&mut s.poses);
-            let r = (m.check_with(&poses, s), poses[tip].trans);
+            let r = (m.check_with(&poses, s), poses[tip]);
             s.poses = poses;
             r
         })

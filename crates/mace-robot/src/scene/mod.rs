@@ -6,6 +6,8 @@
 //! ```toml
 //! name = "cell"
 //! target = [0.43, 0.0, 0.56]     # metres, robot base frame
+//! # target_orientation = [1, 0, 0, 0]   # optional: the tool's quaternion (x, y, z, w) …
+//! # target_free_axis = "z"              # … free about this tool axis (optional)
 //! ground = true                  # the plane z = 0 is an obstacle (default true)
 //!
 //! [[boxes]]
@@ -100,6 +102,8 @@ pub struct Scene {
     pub shapes: Vec<SceneShape>,
     /// IK target for the tool centre point, metres.
     pub target: Vec3,
+    /// Orientation of the tool at the target (`None`: position only).
+    pub target_orientation: Option<crate::target::TargetOrientation>,
     /// Whether the ground plane `z = 0` is an obstacle (for every link but the base).
     pub ground: bool,
 }
@@ -112,7 +116,16 @@ impl Scene {
             boxes: Vec::new(),
             shapes: Vec::new(),
             target,
+            target_orientation: None,
             ground: false,
+        }
+    }
+
+    /// The scene's IK target: its position and, if it has one, its orientation.
+    pub fn ik_target(&self) -> crate::IkTarget {
+        crate::IkTarget {
+            position: self.target,
+            orientation: self.target_orientation,
         }
     }
 

@@ -25,6 +25,8 @@ const MAX_MESH_BYTES: u64 = 512 << 20;
 struct SceneToml {
     name: Option<String>,
     target: Vec<f64>,
+    target_orientation: Option<Vec<f64>>,
+    target_free_axis: Option<String>,
     #[serde(default = "yes")]
     ground: bool,
     #[serde(default)]
@@ -197,6 +199,27 @@ pub(super) fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Scen
     let raw: SceneToml =
         toml::from_str(text).map_err(|e| c.err(crate::error::toml_error_line(&e, text)))?;
     let target = c.vec3("target", &raw.target)?;
+    let target_orientation = match (&raw.target_orientation, &raw.target_free_axis) {
+        (None, None) => None,
+        (None, Some(a)) => {
+            return Err(c.err(format!(
+                "`target_free_axis` = \"{a}\" needs a `target_orientation` to be free about"
+            )))
+        }
+        (Some(q), free) => {
+            let q = c.array::<4>("target_orientation", q)?;
+            let free = match free {
+                Some(a) => Some(
+                    a.parse::<crate::ToolAxis>()
+                        .map_err(|e| c.err(format!("`target_free_axis`: {e}")))?,
+                ),
+                None => None,
+            };
+            crate::IkTarget::pose(target, q, free)
+                .map_err(|e| c.err(format!("`target_orientation`: {e}")))?
+                .orientation
+        }
+    };
     let mut boxes = Vec::with_capacity(raw.boxes.len());
     for (i, b) in raw.boxes.iter().enumerate() {
         let f = format!("boxes[{i}]");
@@ -316,6 +339,7 @@ pub(super) fn parse(text: &str, origin: &str, dir: Option<&Path>) -> Result<Scen
         boxes,
         shapes,
         target,
+        target_orientation,
         ground: raw.ground,
     })
 }
@@ -395,6 +419,13 @@ mod tests {
         assert_eq!(kinds, ["sphere", "capsule", "cylinder"]);
         for (text, want) in [
             ("target=[0,0,0,1]\n", "`target` must have 3 numbers, got 4"),
+            ("target=[0,0,0]\ntarget_orientation=[0,0,0]\n", "target_orientation"),
+            ("target=[0,0,0]\ntarget_orientation=[0,0,0,2]\n", "not a unit quaternion"),
+            ("target=[0,0,0]\ntarget_free_axis=\"z\"\n", "needs a `target_orientation`"),
+            (
+                "target=[0,0,0]\ntarget_orientation=[0,0,0,1]\ntarget_free_axis=\"w\"\n",
+                "not one of x, y, z",
+            ),
             ("target=[0,0,0]\n[[boxes]]\ncenter=[0,0]\nsize=[1,1,1]\n", "boxes[0].center"),
             ("target=[0,0,0]\n[[boxes]]\ncenter=[0,0,0]\nsize=[1e39,1,1]\n", "boxes[0].size"),
             ("target=[0,0,0]\n[[spheres]]\ncenter=[0,0,0]\nradius=0\n", "spheres[0].radius"),
