@@ -266,9 +266,17 @@ class Posterior:
         """``n`` configurations ``(n, dof)`` from the posterior for its target (seeded)."""
     def save(self, dir: PathType, force: bool = False) -> None:
         """Writes ``DIR/posterior/`` and ``DIR/report.json`` as ``mace ik tune --out DIR``
-        (without pictures); ``mace ik sample --posterior DIR`` then samples it (tuned without a
-        scene, or in a scene built in Python, pass it ``--scene``), and
-        ``IkPrior.load(DIR / "posterior")`` loads it. ``DIR`` must not exist unless ``force``."""
+        (without pictures); ``mace ik sample --posterior DIR`` then samples it and checks the
+        samples in its scene, and ``IkPrior.load(DIR / "posterior")`` loads it.
+
+        ``report.json`` names the scene as ``--scene`` takes it: a shipped scene's name, a
+        scene file's absolute path, or, tuned without a scene, the absolute path of the empty
+        scene (no obstacles, no ground) written beside it as ``DIR/scene.toml``. A scene
+        changed in Python (obstacles added, ground switched) has no such name: saving raises a
+        ``UserWarning``, and the command needs ``--scene`` with a file of that scene.
+
+        The folder is written beside ``DIR`` and renamed into place whole; a ``DIR`` that holds
+        files raises ``FileExistsError`` unless ``force`` (then it is replaced whole)."""
 
 def solve(robot: Robot, scene: Scene, target: Optional[ArrayLike] = None, method: str = "hybrid",
           seed: Optional[Seed] = None, prior: Optional[IkPrior] = None, budget: float = 1.0,

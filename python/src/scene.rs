@@ -26,6 +26,8 @@ pub(crate) struct PyScene {
     scene: Scene,
     /// What it was loaded from (`None`: built from `Scene.empty`).
     spec: Option<String>,
+    /// The ground flag as loaded from `spec`.
+    ground_as_loaded: bool,
     /// The obstacles added since, as `(method, kwargs)` to replay when unpickling.
     ops: Vec<Py<PyAny>>,
 }
@@ -34,6 +36,15 @@ impl PyScene {
     /// A copy of the scene (obstacle clouds and meshes are shared, not copied).
     pub(crate) fn scene(&self) -> Scene {
         self.scene.clone()
+    }
+
+    /// How the `mace` command names this scene (`--scene SPEC`: a shipped name or a scene
+    /// file's absolute path), if it names exactly these obstacles and ground: `None` for a
+    /// scene built from `Scene.empty` or changed since it was loaded (obstacles added, ground
+    /// turned on or off).
+    pub(crate) fn command_spec(&self) -> Option<String> {
+        let unchanged = self.ops.is_empty() && self.scene.ground == self.ground_as_loaded;
+        self.spec.clone().filter(|_| unchanged)
     }
 
     /// Records an added obstacle for pickling.
@@ -171,6 +182,7 @@ impl PyScene {
             spec.to_string()
         };
         Ok(PyScene {
+            ground_as_loaded: scene.ground,
             scene,
             spec: Some(spec),
             ops: Vec::new(),
@@ -190,6 +202,7 @@ impl PyScene {
         scene.ground = ground;
         scene.name = name.to_string();
         Ok(PyScene {
+            ground_as_loaded: ground,
             scene,
             spec: None,
             ops: Vec::new(),

@@ -2,9 +2,11 @@
 //! does (same preset, tuning scope and evaluation), or to a Python evidence callable; returns a
 //! `Posterior` to sample.
 
+use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use mace_core::fs::{FileError, OutputDir};
 use mace_core::{NoObserver, Objective, TuneConfig, Tuner};
 use mace_lab::ik::recipe::{evaluate_model, LOGIT_LR_SCALE, MARGIN_PENALTY, TUNE_MARGIN};
 use mace_lab::ik::{check_reachable, tune_ik, IkPrior, IkTuneConfig, IkTuneRecord, IkTuneRun};
@@ -35,6 +37,33 @@ pub(crate) struct PyPosterior {
     evidence: Option<EvidenceEval>,
     reached: Result<(), String>,
     robot: Py<PyRobot>,
+    /// How the `mace` command finds the scene it was tuned in.
+    command_scene: CommandScene,
+}
+
+/// How `mace ik sample --posterior DIR` finds the scene a posterior was tuned in (the
+/// `scene` of `DIR/report.json`, read as its `--scene`).
+#[derive(Debug, Clone)]
+enum CommandScene {
+    /// By a shipped name or a scene file's absolute path.
+    Spec(String),
+    /// Tuned without a scene: `save` writes the empty scene beside the weights.
+    Empty,
+    /// A scene changed in Python (obstacles added, ground switched): nothing names it.
+    Changed,
+}
+
+/// The file `Posterior.save` writes for a posterior tuned without a scene.
+const EMPTY_SCENE_FILE: &str = "scene.toml";
+
+/// The scene file of a posterior tuned without a scene: no obstacles, no ground.
+fn empty_scene_toml(target: [f32; 3]) -> String {
+    format!(
+        "# The scene of a posterior tuned without one: no obstacles and no ground, so that\n\
+         # `mace ik sample --posterior` checks self-collisions only, as tuning evaluated it.\n\
+         name = \"empty\"\ntarget = [{:?}, {:?}, {:?}]\nground = false\n",
+        target[0], target[1], target[2]
+    )
 }
 
 /// `report.json`: `mace ik tune`'s record, with the evidence's scores when tuned to one.
@@ -92,6 +121,13 @@ pub(crate) fn tune(
         .map(|t| arrays::vector::<3>(t, "target"))
         .transpose()?;
     let r = robot.get();
+    let command_scene = match scene {
+        Some(s) => s
+            .borrow()
+            .command_spec()
+            .map_or(CommandScene::Changed, CommandScene::Spec),
+        None => CommandScene::Empty,
+    };
     let evidence = evidence
         .map(|e| {
             PyEvidence::new(
@@ -192,6 +228,7 @@ pub(crate) fn tune(
         evidence,
         reached,
         robot,
+        command_scene,
     })
 }
 
@@ -311,20 +348,60 @@ impl PyPosterior {
 
     /// Writes the posterior as `mace ik tune --out DIR` does (without pictures):
     /// `DIR/posterior/` (load it with `mace.IkPrior.load`) and `DIR/report.json`, so that
-    /// `mace ik sample --posterior DIR` samples it. `DIR` must not exist unless `force`.
+    /// `mace ik sample --posterior DIR` samples it and checks the samples in its scene
+    /// (`report.json`'s `scene`: a shipped scene's name, a scene file's absolute path, or for a
+    /// posterior tuned without a scene the absolute path of the empty scene written beside it,
+    /// `DIR/scene.toml`; a scene changed in Python has no name, which a `UserWarning` says).
+    /// The folder is written beside `DIR` and renamed into place whole; a `DIR` that holds
+    /// files is refused (`FileExistsError`) unless `force`.
     #[pyo3(signature = (dir, force = false))]
     fn save(&self, py: Python<'_>, dir: PathBuf, force: bool) -> PyResult<()> {
-        if dir.exists() && !force {
-            return Err(PyFileExistsError::new_err(format!(
+        let out = OutputDir::new(&dir, force).map_err(|e| match e {
+            FileError::Exists { .. } => PyFileExistsError::new_err(format!(
                 "{} exists: pass force=True to replace what it holds",
                 dir.display()
-            )));
+            )),
+            e => crate::errors::lab(e.into()),
+        })?;
+        let mut record = self.record.clone();
+        let mut scene_file = None;
+        match &self.command_scene {
+            CommandScene::Spec(spec) => record.scene = spec.clone(),
+            CommandScene::Empty => {
+                let abs = std::path::absolute(&dir).unwrap_or(dir.clone());
+                record.scene = abs.join(EMPTY_SCENE_FILE).display().to_string();
+                scene_file = Some(empty_scene_toml(record.target));
+            }
+            CommandScene::Changed => {
+                let message = format!(
+                    "the scene was changed in Python (obstacles added or the ground switched), \
+                     and report.json can only name it `{}`: give `mace ik sample --posterior \
+                     {}` a scene file with --scene to check the samples in it",
+                    record.scene,
+                    dir.display()
+                );
+                let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+                PyErr::warn(py, category.as_any(), &message, 1)?;
+            }
         }
+        let full = Record {
+            record: &record,
+            evidence: self.evidence.as_ref(),
+        };
         py.detach(|| -> mace_lab::Result<()> {
-            mace_models::checkpoint::save_ar_gmm(&self.model, None, &dir.join("posterior"))?;
-            let text = serde_json::to_string_pretty(&self.full_record())
-                .map_err(|e| mace_lab::Error::Failed(e.to_string()))?;
-            mace_core::fs::write_file(&dir.join("report.json"), text.as_bytes(), true)?;
+            let stage = out.stage()?;
+            mace_models::checkpoint::save_ar_gmm(
+                &self.model,
+                None,
+                &stage.path().join("posterior"),
+            )?;
+            mace_core::fs::write_json(&stage.path().join("report.json"), &full, false)?;
+            if let Some(text) = &scene_file {
+                let path = stage.path().join(EMPTY_SCENE_FILE);
+                mace_core::fs::write_file(&path, text.as_bytes(), false)?;
+            }
+            out.publish(stage)?;
             Ok(())
         })
         .py_err()

@@ -2,6 +2,8 @@
 f's scores; the same seed gives the same posterior; the callable's exceptions and bad scores
 reach the caller as Python errors; the callable adds little to a tuning run."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -67,10 +69,27 @@ def test_evidence_in_a_scene_may_call_back_into_mace(panda, panda_prior, box, cl
     assert shapes[-1][0] == (200, 7)
     d = tmp_path / "tuned"
     p.save(d)
-    assert "evidence" in __import__("json").loads((d / "report.json").read_text())
+    assert "evidence" in json.loads((d / "report.json").read_text())
     got = cli.json("ik", "sample", "--posterior", d, "--n", 5, "--seed", 2)
     np.testing.assert_array_equal(p.sample(5, seed=2),
                                   np.array([s["q"] for s in got], dtype=np.float32))
+
+
+def test_a_posterior_without_a_scene_saves_for_the_cli(panda, q0_posterior, cli, tmp_path):
+    """Tuned without a scene, it saves the empty scene beside its weights, which report.json
+    names by its absolute path: `mace ik sample --posterior DIR` samples it and checks
+    self-collisions only, as tuning evaluated it."""
+    d = tmp_path / "tuned"
+    q0_posterior.save(d)
+    rep = json.loads((d / "report.json").read_text())
+    assert rep["scene"] == str(d / "scene.toml") and (d / "scene.toml").is_file()
+    assert q0_posterior.report["scene"] == "empty"
+    got = cli.json("ik", "sample", "--posterior", d, "--n", 20, "--seed", 2)
+    q = np.array([s["q"] for s in got], dtype=np.float32)
+    np.testing.assert_array_equal(q, q0_posterior.sample(20, seed=2))
+    flags = panda.check(mace.Scene.empty(ground=False), q)
+    assert [s["collides"] for s in got] == flags["collides"].tolist()
+    assert not any(s["ground_collision"] or s["obstacle_collision"] for s in got)
 
 
 def test_tunes_in_threads_equal_serial_ones(panda, panda_prior):
