@@ -2,6 +2,7 @@
 
     pip install ray
     python examples/ray_table1.py [--targets 10] [--seed 0] [--samples 1000] [--cpus 2]
+                                  [--address ADDRESS] [--no-check]
 
 Table 1 tunes the shipped IK prior of the Panda to each of 10 targets behind the wall (scene
 `wall`), by MACE and by importance sampling (IS) on the same budget, and scores the prior and
@@ -18,7 +19,8 @@ clone it was built from, or MACE_ASSETS, passed on to the tasks).
 
 The check: the numbers must equal those of `mace bench ik-table1` for the same seed, bit for bit
 (all but the times). With MACE_BIN (the `mace` binary) set, the binary computes the table beside
-the cluster; without it, the rows are computed again one after another in this process.
+the cluster; without it, the rows are computed again one after another in this process
+(`--no-check` skips that, e.g. on a large cluster).
 """
 
 import argparse
@@ -40,6 +42,8 @@ parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--samples", type=int, default=1000, help="samples scored per model")
 parser.add_argument("--cpus", type=int, default=2, help="CPUs of the local cluster")
 parser.add_argument("--address", default=None, help="a running cluster (default: RAY_ADDRESS)")
+parser.add_argument("--no-check", action="store_true",
+                    help="without MACE_BIN, do not compute the rows again serially")
 args = parser.parse_args()
 
 
@@ -105,7 +109,9 @@ for key, name in [("prior", "prior"), ("mace", "posterior (MACE)"), ("is", "post
           f"{success.std():.3f} | {tuning} | {div} |")
 
 # Every number but the times equals the reference's.
-if cli:
+if args.no_check and not cli:
+    expected, source = rows, None
+elif cli:
     _, err = reference.communicate(timeout=1800)
     assert reference.returncode == 0, err
     with open(out) as f:
@@ -121,5 +127,6 @@ for i, (mine, ref) in enumerate(zip(rows, expected)):
         assert mine[k] == ref[k], (i, k, mine[k], ref[k])
 mace_success = np.mean([r["mace"]["success_rate"] for r in rows])
 assert mace_success > 0.9 > np.mean([r["is"]["success_rate"] for r in rows]), mace_success
-print(f"every row equals {source} (seed {args.seed})")
+if source:
+    print(f"every row equals {source} (seed {args.seed})")
 print("ok")
