@@ -57,6 +57,9 @@ def test_stubs_are_shipped_beside_the_module():
 
 # Examples that need a module the package does not install: `ray_*.py` needs Ray.
 NEEDS = {"ray_": "ray"}
+# Arguments that keep an example short in the test suite (the example's default is Table 1's
+# ten targets; four already spread two tasks over each CPU of the local cluster).
+ARGS = {"ray_table1.py": ["--targets", "4"]}
 
 
 @pytest.mark.parametrize("example", sorted((HERE / "examples").glob("*.py")), ids=lambda p: p.name)
@@ -66,7 +69,8 @@ def test_examples_run(example, tmp_path):
             present, reason = optional_module(module)
             if not present:
                 pytest.skip(reason)
-    p = subprocess.run([sys.executable, str(example)], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, str(example), *ARGS.get(example.name, [])],
+                       capture_output=True, text=True,
                        cwd=tmp_path, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.rstrip().endswith("ok")

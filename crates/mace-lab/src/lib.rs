@@ -18,6 +18,7 @@
 //!     seed: 0,
 //!     tune: mace_core::TuneConfig::panda_ik_fast(),
 //!     scope: TuneScope::default(),
+//!     pose: false,
 //! };
 //! let table = run_table1(&prior, chain, &config, &mut Silent)?;
 //! println!("{}", table.markdown());

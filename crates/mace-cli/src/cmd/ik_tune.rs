@@ -1,23 +1,25 @@
 //! `mace ik tune`: adapt the IK prior to a scene with MACE (or IS), then sample the posterior.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use mace_core::{Objective, TuneConfig};
 use mace_lab::ik::recipe::{TUNE_MARGIN, WARM_START_LR};
 use mace_lab::ik::{
-    check_reachable, load_prior, scene_with_target, target_warnings, tune_ik, IkTuneConfig,
+    check_reachable, load_prior, posterior_folder, read_targets, scene_with_target,
+    target_warnings, tune_batch, tune_ik, IkTuneConfig, TuneBatchSummary, TuneTargetStatus,
 };
 use mace_models::checkpoint::save_ar_gmm;
+use mace_robot::CollisionModel;
 use serde::Serialize;
 
 use crate::args::{IkScopeArgs, RobotArgs, TuneKnobs};
-use crate::output::{write_json, ResultsDir};
+use crate::output::{write_json, write_text, ResultsDir};
 use crate::pictures::{
     config_lists, panel, picture_rows, save_curves, save_robot_picture, PICTURE_SAMPLES,
 };
-use crate::progress::TuneProgress;
+use crate::progress::{BarProgress, TuneProgress};
 use crate::say;
 
 /// The objective, as a command-line value.
@@ -49,6 +51,12 @@ pub(crate) struct TuneArgs {
     /// Target TCP position (metres); default: the scene's target.
     #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
     target: Option<Vec<f32>>,
+    /// Tune one posterior per target of FILE (as `mace ik solve --targets` reads it: `.json`,
+    /// `.jsonl` or `.npy`, positions or poses), side by side on the cores; target i with seed
+    /// SEED + i. Writes `summary.json`, `targets.jsonl` (one line per target with its
+    /// evaluation) and each posterior in `target_0000/`, … (no pictures).
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    targets: Option<PathBuf>,
     /// Objective.
     #[arg(long, value_enum, default_value_t = ObjectiveArg::Mace)]
     objective: ObjectiveArg,
@@ -82,6 +90,96 @@ pub(crate) struct TuneArgs {
     quiet: bool,
 }
 
+/// The prior folder to start from: `--warm-from` (its `posterior/` if it has one) or `--prior`.
+fn start_from(args: &TuneArgs) -> Option<PathBuf> {
+    match &args.warm_from {
+        Some(d) if d.join("posterior").is_dir() => Some(d.join("posterior")),
+        Some(d) => Some(d.clone()),
+        None => args.prior.clone(),
+    }
+}
+
+/// The tuning settings the arguments ask for (a warm start at [`WARM_START_LR`]).
+fn tune_config(args: &TuneArgs) -> anyhow::Result<IkTuneConfig> {
+    let mut preset = TuneConfig::panda_ik_fast();
+    if args.warm_from.is_some() {
+        preset.lr = WARM_START_LR;
+    }
+    Ok(IkTuneConfig {
+        objective: args.objective.into(),
+        tune: args.knobs.apply(preset, args.seed),
+        scope: args.scope.scope(TUNE_MARGIN)?,
+        eval_samples: args.eval_samples,
+        eval_seed: args.seed + 1,
+    })
+}
+
+/// `DIR/summary.json` of `mace ik tune --targets FILE --out DIR`.
+#[derive(Serialize)]
+struct BatchRecord<'a> {
+    robot: &'a str,
+    scene: &'a str,
+    targets_file: &'a Path,
+    prior: String,
+    /// Reading the targets, loading robot, scene, collision model and prior, seconds.
+    setup_s: f64,
+    config: &'a IkTuneConfig,
+    summary: &'a TuneBatchSummary,
+}
+
+/// `mace ik tune --targets FILE`: one posterior per target (`mace_lab::ik::tune_batch`).
+fn tune_targets(args: TuneArgs, file: &Path, force: bool) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let targets = read_targets(file)?;
+    let robot = args.robot.load()?;
+    let scene = scene_with_target(&args.scene, None)?;
+    let config = tune_config(&args)?;
+    let out = ResultsDir::new(&args.out, force)?;
+    let pose = targets.iter().any(|t| t.has_orientation());
+    let prior = match (start_from(&args), pose && args.warm_from.is_none()) {
+        (dir, true) => mace_lab::ik::pose::load_any_prior(dir.as_deref(), &robot)?,
+        (dir, false) => load_prior(dir.as_deref(), &robot)?,
+    };
+    let base = CollisionModel::new(&robot.chain, &scene);
+    let setup_s = start.elapsed().as_secs_f64();
+    let batch = tune_batch(
+        &prior,
+        &base,
+        &scene,
+        &targets,
+        &config,
+        &mut |i, model| {
+            let dir = out.file(&posterior_folder(i));
+            Ok(save_ar_gmm(model.model(), None, &dir)?)
+        },
+        &mut BarProgress::new(args.quiet),
+    )?;
+    write_text(&out.file("targets.jsonl"), &batch.json_lines()?, false)?;
+    let record = BatchRecord {
+        robot: &robot.name,
+        scene: &scene.name,
+        targets_file: file,
+        prior: prior.dir.display().to_string(),
+        setup_s,
+        config: &config,
+        summary: &batch.summary,
+    };
+    write_json(&out.file("summary.json"), &record, false)?;
+    let dir = out.path().to_path_buf();
+    out.publish()?;
+    for r in &batch.targets {
+        if r.status == TuneTargetStatus::Unreachable {
+            eprintln!(
+                "warning: target {} {:?} is beyond the arm's reach: not tuned",
+                r.index, r.target
+            );
+        }
+    }
+    say!("{}", batch.summary_line());
+    say!("written to {} (set-up {setup_s:.2} s)", dir.display());
+    Ok(())
+}
+
 /// The pictured configurations of `mace ik tune --out DIR` (`DIR/samples.json`): the prior's and
 /// the posterior's, as lists of joint values (rad), with the scene and target they were drawn for.
 #[derive(Serialize)]
@@ -93,6 +191,9 @@ struct SamplesRecord<'a> {
 }
 
 pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
+    if let Some(file) = args.targets.clone() {
+        return tune_targets(args, &file, force);
+    }
     let robot = args.robot.load()?;
     let chain = &robot.chain;
     let scene = scene_with_target(&args.scene, args.target.as_deref())?;
@@ -101,24 +202,9 @@ pub(crate) fn tune(args: TuneArgs, force: bool) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let out = ResultsDir::new(&args.out, force)?;
-    let start_from = match &args.warm_from {
-        Some(d) if d.join("posterior").is_dir() => Some(d.join("posterior")),
-        Some(d) => Some(d.clone()),
-        None => args.prior.clone(),
-    };
-    let prior = load_prior(start_from.as_deref(), &robot)?;
-    let objective: Objective = args.objective.into();
-    let mut preset = TuneConfig::panda_ik_fast();
-    if args.warm_from.is_some() {
-        preset.lr = WARM_START_LR;
-    }
-    let config = IkTuneConfig {
-        objective,
-        tune: args.knobs.apply(preset, args.seed),
-        scope: args.scope.scope(TUNE_MARGIN)?,
-        eval_samples: args.eval_samples,
-        eval_seed: args.seed + 1,
-    };
+    let prior = load_prior(start_from(&args).as_deref(), &robot)?;
+    let config = tune_config(&args)?;
+    let objective = config.objective;
     let mut bar = TuneProgress::new(&objective.to_string(), config.tune.iterations, args.quiet)
         .positive_means("collision-free");
     let run = tune_ik(&prior, chain, &scene, &config, &mut bar)?;

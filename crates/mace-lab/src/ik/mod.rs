@@ -13,6 +13,7 @@ pub mod table1;
 pub mod table2;
 pub mod trials;
 pub mod tune;
+pub mod tune_batch;
 
 pub use batch::{read_targets, solve_batch, BatchSolve, BatchStatus, BatchSummary};
 pub use demo::{run_ik_demo, IkDemo, IkDemoRecord};
@@ -32,3 +33,6 @@ pub use table1::{run_table1, Table1, Table1Config};
 pub use table2::{run_table2, Table2, Table2Config};
 pub use trials::{run_trials, solve_config, MaceTuning, SolveStats, Trials, TuningCost};
 pub use tune::{tune_ik, IkTuneConfig, IkTuneRecord, IkTuneRun};
+pub use tune_batch::{
+    posterior_folder, tune_batch, TargetTune, TuneBatch, TuneBatchSummary, TuneTargetStatus,
+};

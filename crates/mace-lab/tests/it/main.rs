@@ -8,3 +8,4 @@ mod batch;
 mod ik;
 mod latent_prior;
 mod shapes;
+mod tune_batch;
