@@ -64,8 +64,8 @@ pub struct TargetTune {
     pub tuning_s: f64,
     /// Mean tuning score (the score the tuner saw, with the scope's obstacle margin) of the
     /// kept parameters: the mini-batch of iteration `restored_from` when keep-best restored
-    /// earlier parameters, else of the last iteration (a run that reached `stop_at_score` did
-    /// so with the fresh sample after it).
+    /// earlier parameters, else of the last iteration (a run that reached the configured
+    /// score did so with the fresh sample drawn after it).
     pub final_score: Option<f32>,
     /// With keep-best: the iteration whose parameters were restored at the end.
     pub restored_from: Option<usize>,

@@ -207,7 +207,7 @@ fn bad_batches_are_refused() {
     let far = [IkTarget::position([3.0, 0.0, 0.5]); 2];
     let e = refuse(&far, &mut |_, _| Ok(()));
     assert!(e.contains("within the arm's reach"), "{e}");
-    // A posterior that cannot be kept stops the batch, naming the target.
+    // A posterior that cannot be kept ends the batch with an error naming the target.
     let near = [IkTarget::position(WALL_TARGETS[0])];
     let e = refuse(&near, &mut |_, _| {
         Err(mace_lab::Error::Failed("disk full".into()))
