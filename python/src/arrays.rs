@@ -91,16 +91,49 @@ pub(crate) fn batch(
     what: &str,
 ) -> PyResult<Batch> {
     let (values, shape) = numeric_values(obj, name)?;
-    let rows = match shape.as_slice() {
+    let wrong = || {
+        PyValueError::new_err(format!(
+            "{name} must have shape (n, {cols}) ({what}; one row may be given as shape \
+             ({cols},)), got shape {}",
+            shape_text(&shape)
+        ))
+    };
+    checked_batch(values, &shape, name, cols, wrong)
+}
+
+/// A batch of rows of one of the widths `widths` (the first that matches; a 1-D array is one
+/// row); returns it and its width. `wrong` is the message for any other shape, given the
+/// shape's text.
+pub(crate) fn batch_of_widths(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    widths: &[usize],
+    wrong: impl Fn(&str) -> String,
+) -> PyResult<(Batch, usize)> {
+    let (values, shape) = numeric_values(obj, name)?;
+    let cols = match shape.as_slice() {
+        [c] | [_, c] if widths.contains(c) => *c,
+        _ => return Err(PyValueError::new_err(wrong(&shape_text(&shape)))),
+    };
+    let b = checked_batch(values, &shape, name, cols, || {
+        PyValueError::new_err(wrong(&shape_text(&shape)))
+    })?;
+    Ok((b, cols))
+}
+
+/// `values` of `shape` as a checked batch of `cols` columns (`wrong`: the error for another
+/// shape).
+fn checked_batch(
+    values: Vec<f64>,
+    shape: &[usize],
+    name: &str,
+    cols: usize,
+    wrong: impl Fn() -> PyErr,
+) -> PyResult<Batch> {
+    let rows = match shape {
         [c] if *c == cols => 1,
         [n, c] if *c == cols => *n,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "{name} must have shape (n, {cols}) ({what}; one row may be given as shape \
-                 ({cols},)), got shape {}",
-                shape_text(&shape)
-            )))
-        }
+        _ => return Err(wrong()),
     };
     if rows == 0 {
         return Err(PyValueError::new_err(format!(
@@ -149,6 +182,19 @@ pub(crate) fn vector_f64<const N: usize>(obj: &Bound<'_, PyAny>, name: &str) -> 
     let mut out = [0.0f64; N];
     out.copy_from_slice(&values);
     Ok(out)
+}
+
+/// The numbers of a 1-D `obj` (at most `max` of them) as given, finite or not: for values a
+/// library function checks itself, with its own messages (an orientation's count and values).
+pub(crate) fn numbers_f64(obj: &Bound<'_, PyAny>, name: &str, max: usize) -> PyResult<Vec<f64>> {
+    let (values, shape) = numeric_values(obj, name)?;
+    match shape.as_slice() {
+        [n] if *n <= max => Ok(values),
+        _ => Err(PyValueError::new_err(format!(
+            "{name} must be a 1-D array of numbers, got shape {}",
+            shape_text(&shape)
+        ))),
+    }
 }
 
 /// A non-finite value as Python writes it (`nan`, `inf`, `-inf`).

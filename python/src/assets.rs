@@ -37,6 +37,11 @@ pub(crate) fn prior_dir(name: &str) -> Option<PathBuf> {
     overridden(&format!("priors/{name}-ik"))
 }
 
+/// The folder of the shipped IK pose prior of robot `name`, when `MACE_ASSETS` is set.
+pub(crate) fn pose_prior_dir(name: &str) -> Option<PathBuf> {
+    overridden(&format!("priors/{name}-ik-pose"))
+}
+
 /// The file of the shipped scene `name` (`shelf`, `cloud`, `cell`), when `MACE_ASSETS` is set.
 pub(crate) fn scene_file(name: &str) -> Option<PathBuf> {
     mace_lab::assets::SHIPPED_SCENES

@@ -18,6 +18,7 @@ mod batch;
 mod errors;
 mod evidence;
 mod json;
+mod pose;
 mod prior;
 mod robot;
 mod scene;
@@ -32,11 +33,12 @@ use robot::PyRobot;
 use scene::PyScene;
 use solver::{Options, PySolver};
 
-/// One collision-free IK solve: `Solver(robot, scene, prior, method, budget, …)` then
-/// `.solve(target, seed)` (as `mace ik solve --trials 1 --seed S`). Solving many targets in a
-/// loop? Make one `mace.Solver` and call it: the set-up is paid once.
+/// One collision-free IK solve: `Solver(robot, scene, prior, method, budget, …, pos_tol,
+/// rot_tol)` then `.solve(target, seed, orientation, rpy, free_axis)` (as `mace ik solve
+/// --trials 1 --seed S`, with `--orientation` / `--rpy` / `--free-axis` for a pose target).
+/// Solving many targets in a loop? Make one `mace.Solver` and call it: the set-up is paid once.
 #[pyfunction]
-#[pyo3(signature = (robot, scene, target = None, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01))]
+#[pyo3(signature = (robot, scene, target = None, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01, orientation = None, rpy = None, free_axis = None, pos_tol = 1e-4, rot_tol = 0.1))]
 #[allow(clippy::too_many_arguments)]
 fn solve<'py>(
     py: Python<'py>,
@@ -49,6 +51,11 @@ fn solve<'py>(
     budget: f64,
     clearance: f32,
     prior_stop: f32,
+    orientation: Option<&Bound<'py, PyAny>>,
+    rpy: Option<&Bound<'py, PyAny>>,
+    free_axis: Option<&str>,
+    pos_tol: f32,
+    rot_tol: f32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let o = Options {
         budget,
@@ -56,6 +63,8 @@ fn solve<'py>(
         prior_stop,
         batch_size: None,
         parallel: false,
+        pos_tol,
+        rot_tol,
     };
     let s = PySolver::build(
         py,
@@ -66,15 +75,16 @@ fn solve<'py>(
         o,
     )?;
     let s = Bound::new(py, s)?;
-    s.call_method1("solve", (target, seed))?
+    s.call_method1("solve", (target, seed, orientation, rpy, free_axis))?
         .cast_into::<PyDict>()
         .map_err(Into::into)
 }
 
-/// Many targets at once: `Solver(...).solve_batch(targets, seed)` (as
-/// `mace ik solve --targets FILE --seed S`; target i with seed S + i, spread over the cores).
+/// Many targets at once: `Solver(...).solve_batch(targets, seed, free_axis)` (as
+/// `mace ik solve --targets FILE --seed S`; `(n, 3)` positions or `(n, 7)` poses, target i
+/// with seed S + i, spread over the cores).
 #[pyfunction]
-#[pyo3(signature = (robot, scene, targets, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01))]
+#[pyo3(signature = (robot, scene, targets, method = "hybrid", seed = None, prior = None, budget = 1.0, clearance = 0.0, prior_stop = 0.01, free_axis = None, pos_tol = 1e-4, rot_tol = 0.1))]
 #[allow(clippy::too_many_arguments)]
 fn solve_batch<'py>(
     py: Python<'py>,
@@ -87,6 +97,9 @@ fn solve_batch<'py>(
     budget: f64,
     clearance: f32,
     prior_stop: f32,
+    free_axis: Option<&str>,
+    pos_tol: f32,
+    rot_tol: f32,
 ) -> PyResult<Bound<'py, PyDict>> {
     let o = Options {
         budget,
@@ -94,6 +107,8 @@ fn solve_batch<'py>(
         prior_stop,
         batch_size: None,
         parallel: false,
+        pos_tol,
+        rot_tol,
     };
     let s = PySolver::build(
         py,
@@ -104,7 +119,7 @@ fn solve_batch<'py>(
         o,
     )?;
     let s = Bound::new(py, s)?;
-    s.call_method1("solve_batch", (targets, seed))?
+    s.call_method1("solve_batch", (targets, seed, free_axis))?
         .cast_into::<PyDict>()
         .map_err(Into::into)
 }

@@ -227,6 +227,26 @@ impl PyScene {
         Ok(())
     }
 
+    /// The scene's own target orientation (a scene file's `target_orientation`), quaternion
+    /// (x, y, z, w) float32 `(4,)`, or `None`: solves and tuning use it when given no
+    /// orientation.
+    #[getter]
+    fn target_orientation<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.scene
+            .target_orientation
+            .map(|o| arrays::floats(py, o.quaternion.to_vec()))
+    }
+
+    /// The tool axis the scene's target orientation is free about (`target_free_axis`), or
+    /// `None`.
+    #[getter]
+    fn target_free_axis(&self) -> Option<&'static str> {
+        self.scene
+            .target_orientation
+            .and_then(|o| o.free_axis)
+            .map(mace_robot::ToolAxis::name)
+    }
+
     /// Whether the ground plane `z = 0` is an obstacle (for every link but the base).
     #[getter]
     fn get_ground(&self) -> bool {

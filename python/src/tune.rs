@@ -1,6 +1,6 @@
-//! `mace.tune`: adapt an IK prior to a scene and target with MACE (or IS), as `mace ik tune`
-//! does (same preset, tuning scope and evaluation), or to a Python evidence callable; returns a
-//! `Posterior` to sample.
+//! `mace.tune`: adapt an IK prior to a scene and target (a position or a pose) with MACE (or
+//! IS), as `mace ik tune` does (same preset, tuning scope and evaluation), or to a Python
+//! evidence callable; returns a `Posterior` to sample.
 
 use std::ffi::CString;
 use std::path::PathBuf;
@@ -12,7 +12,8 @@ use mace_lab::ik::recipe::{evaluate_model, LOGIT_LR_SCALE, MARGIN_PENALTY, TUNE_
 use mace_lab::ik::{check_reachable, tune_ik, IkPrior, IkTuneConfig, IkTuneRecord, IkTuneRun};
 use mace_models::fast::ArGmmSampler;
 use mace_models::ArGmm;
-use mace_robot::{KinematicChain, Scene};
+use mace_robot::target::TargetOrientation;
+use mace_robot::{KinematicChain, Scene, ToolAxis};
 use pyo3::exceptions::{PyFileExistsError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::arrays;
 use crate::errors::IntoPy;
 use crate::evidence::{EvidenceEval, Knobs, Layout, PyEvidence};
+use crate::pose::PoseArgs;
 use crate::prior::PyIkPrior;
 use crate::robot::PyRobot;
 use crate::scene::PyScene;
@@ -32,6 +34,11 @@ use crate::scene::PyScene;
 pub(crate) struct PyPosterior {
     model: ArGmm,
     sampler: ArGmmSampler,
+    /// What the posterior is conditioned on: the target's position (a position prior) or its
+    /// pose (a pose prior).
+    context: Vec<f32>,
+    /// The tool orientation of a pose target.
+    orientation: Option<TargetOrientation>,
     record: IkTuneRecord,
     /// Tuned to a Python evidence: its scores of the evaluation samples.
     evidence: Option<EvidenceEval>,
@@ -66,11 +73,17 @@ fn empty_scene_toml(target: [f32; 3]) -> String {
     )
 }
 
-/// `report.json`: `mace ik tune`'s record, with the evidence's scores when tuned to one.
+/// `report.json`: `mace ik tune`'s record, with the tool orientation of a pose target (named as
+/// a line of `mace ik tune --targets`'s `targets.jsonl` names it) and the evidence's scores when
+/// tuned to one.
 #[derive(Serialize)]
 struct Record<'a> {
     #[serde(flatten)]
     record: &'a IkTuneRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_orientation: Option<[f32; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    free_axis: Option<ToolAxis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a EvidenceEval>,
 }
@@ -80,9 +93,11 @@ struct Record<'a> {
 /// defaults to the scene's when there is one) with `objective` (`mace` or `is`) and
 /// `mace ik tune`'s defaults (preset `TuneConfig::panda_ik_fast`, 1 cm soft obstacle margin,
 /// evaluation on `eval_samples` samples with seed `eval_seed`, default `seed + 1`); `knobs`
-/// override the preset.
+/// override the preset. A pose target: `orientation` (quaternion x, y, z, w) or `rpy` (rad),
+/// optionally free about `free_axis`, read as `mace ik solve` reads them; with neither, the
+/// scene's target orientation if it has one (as `mace ik tune` tunes to a scene file's pose).
 #[pyfunction]
-#[pyo3(signature = (prior, robot, scene = None, target = None, evidence = None, seed = None, objective = "mace", eval_samples = None, eval_seed = None, **knobs))]
+#[pyo3(signature = (prior, robot, scene = None, target = None, evidence = None, seed = None, objective = "mace", eval_samples = None, eval_seed = None, orientation = None, rpy = None, free_axis = None, **knobs))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn tune(
     py: Python<'_>,
@@ -95,6 +110,9 @@ pub(crate) fn tune(
     objective: &str,
     eval_samples: Option<&Bound<'_, PyAny>>,
     eval_seed: Option<&Bound<'_, PyAny>>,
+    orientation: Option<&Bound<'_, PyAny>>,
+    rpy: Option<&Bound<'_, PyAny>>,
+    free_axis: Option<&str>,
     knobs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyPosterior> {
     let objective = match objective {
@@ -120,6 +138,7 @@ pub(crate) fn tune(
         .filter(|t| !t.is_none())
         .map(|t| arrays::vector::<3>(t, "target"))
         .transpose()?;
+    let pose = PoseArgs::read(orientation, rpy, free_axis)?;
     let r = robot.get();
     let command_scene = match scene {
         Some(s) => s
@@ -155,6 +174,10 @@ pub(crate) fn tune(
     if let Some(t) = target {
         scene.target = t;
     }
+    scene.target_orientation = pose
+        .target(scene.target, scene.target_orientation)?
+        .orientation;
+    let orientation = scene.target_orientation;
     let prior = prior.for_robot(py, r)?;
     check_reachable(&r.robot.chain, scene.target).py_err()?;
     let chain = Arc::clone(&r.robot);
@@ -220,10 +243,13 @@ pub(crate) fn tune(
     };
     let reached = run.check_reached().map_err(|e| crate::errors::one_line(&e));
     let model = run.posterior.model().clone();
+    let context = run.posterior.context().to_vec();
     let sampler = ArGmmSampler::new(&model).map_err(|e| crate::errors::lab(e.into()))?;
     Ok(PyPosterior {
         model,
         sampler,
+        context,
+        orientation,
         record: run.record,
         evidence,
         reached,
@@ -250,8 +276,9 @@ impl EvidenceTune<'_> {
         let (scene, target) = (self.scene, self.scene.target);
         let (n, eval_seed) = (self.eval_samples, self.eval_seed);
         let model = &self.prior.model;
+        let context = mace_lab::ik::context_for(model, &scene.ik_target())?;
         let (prior_eval, prior_q) = evaluate_model(
-            &model.conditioned(&target)?,
+            &model.conditioned(&context)?,
             self.chain,
             scene,
             n,
@@ -259,7 +286,7 @@ impl EvidenceTune<'_> {
         )?;
         let posterior = model
             .deep_copy()?
-            .conditioned(&target)?
+            .conditioned(&context)?
             .with_tuned_joints(self.chain.dof())
             .with_logit_lr_scale(LOGIT_LR_SCALE)?;
         let report = Tuner::new(self.tune.clone(), self.objective)?.run(
@@ -288,8 +315,15 @@ impl EvidenceTune<'_> {
 impl PyPosterior {
     /// The record as `report.json` holds it.
     fn full_record(&self) -> Record<'_> {
+        self.record_of(&self.record)
+    }
+
+    /// `record` with the orientation and the evidence's scores.
+    fn record_of<'a>(&'a self, record: &'a IkTuneRecord) -> Record<'a> {
         Record {
-            record: &self.record,
+            record,
+            target_orientation: self.orientation.map(|o| o.quaternion),
+            free_axis: self.orientation.and_then(|o| o.free_axis),
             evidence: self.evidence.as_ref(),
         }
     }
@@ -301,6 +335,22 @@ impl PyPosterior {
     #[getter]
     fn target<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
         arrays::floats(py, self.record.target.to_vec())
+    }
+
+    /// The tool orientation it was tuned to, quaternion (x, y, z, w) float32 `(4,)`, or `None`
+    /// for a position target.
+    #[getter]
+    fn target_orientation<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.orientation
+            .map(|o| arrays::floats(py, o.quaternion.to_vec()))
+    }
+
+    /// The tool axis the orientation is free about (`"x"`, `"y"`, `"z"`), or `None`.
+    #[getter]
+    fn free_axis(&self) -> Option<&'static str> {
+        self.orientation
+            .and_then(|o| o.free_axis)
+            .map(ToolAxis::name)
     }
 
     /// The robot it samples for.
@@ -330,7 +380,8 @@ impl PyPosterior {
         self.reached.clone().err()
     }
 
-    /// `n` configurations from the posterior for its target (seeded): float32 `(n, dof)`.
+    /// `n` configurations from the posterior for its target (seeded; a pose prior's posterior
+    /// conditioned on the pose): float32 `(n, dof)`.
     #[pyo3(signature = (n, seed = None))]
     fn sample<'py>(
         &self,
@@ -340,9 +391,8 @@ impl PyPosterior {
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = arrays::count(n, "n")?;
         let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
-        let target = self.record.target;
-        let sampler = &self.sampler;
-        let q = py.detach(|| sampler.sample(&target, n, &mut StdRng::seed_from_u64(seed)));
+        let (context, sampler) = (&self.context, &self.sampler);
+        let q = py.detach(|| sampler.sample(context, n, &mut StdRng::seed_from_u64(seed)));
         arrays::matrix(py, q, n, self.robot.get().robot.chain.dof())
     }
 
@@ -385,10 +435,7 @@ impl PyPosterior {
                 PyErr::warn(py, category.as_any(), &message, 1)?;
             }
         }
-        let full = Record {
-            record: &record,
-            evidence: self.evidence.as_ref(),
-        };
+        let full = self.record_of(&record);
         py.detach(|| -> mace_lab::Result<()> {
             let stage = out.stage()?;
             mace_models::checkpoint::save_ar_gmm(
