@@ -14,6 +14,16 @@ for another robot, a target beyond reach, a bad file, a setting out of range) an
 
 Rust work runs with the GIL released (a tuning run takes it back only to call a Python evidence).
 
+Pose targets (``Solver.solve``, ``solve``, ``IkPrior.sample``, ``tune``): the tool's orientation
+beside its position, as ``orientation`` (a unit quaternion ``x, y, z, w``, base frame; the order
+of ``Robot.fk_pose``) or ``rpy`` (roll, pitch, yaw in rad, URDF convention Rz·Ry·Rx), not both,
+optionally free about one tool axis ``free_axis`` (``"x"``, ``"y"`` or ``"z"``: a symmetric
+gripper spinning about its approach axis). They are read by the function that reads
+``mace ik solve --orientation / --rpy / --free-axis``: a quaternion whose norm is not within
+1e-3 of 1, a value that is not finite, a wrong count, both forms, or a free axis without an
+orientation raise ``ValueError`` with the command's message (which names its flags). With no
+orientation, a scene's own ``target_orientation`` (scene files) is used, as the command does.
+
 Evidence callables (``tune(..., evidence=f)``, ``ShapePrior.tune(f)``): ``f`` receives a new
 float32 array of samples — IK configurations ``(n, dof)`` or point clouds ``(n, points, 3)`` —
 once per fresh sample of the tuner, and returns ``n`` scores in [0, 1] (an array-like of shape
@@ -146,6 +156,15 @@ class Scene:
     @ground.setter
     def ground(self, value: bool) -> None: ...
     @property
+    def target_orientation(self) -> Optional[npt.NDArray[np.float32]]:
+        """The scene's own target orientation ``(4,)`` (a scene file's ``target_orientation``,
+        quaternion ``x, y, z, w``), or ``None``: solves and ``tune`` use it when given no
+        orientation."""
+    @property
+    def target_free_axis(self) -> Optional[str]:
+        """The tool axis the scene's target orientation is free about (a scene file's
+        ``target_free_axis``), or ``None``."""
+    @property
     def obstacles(self) -> List[str]:
         """The kind of every obstacle: boxes first, then ``sphere``, ``capsule``, ``cylinder``,
         ``mesh``, ``points`` in order."""
@@ -176,26 +195,38 @@ class Scene:
 
 class IkPrior:
     """A trained IK prior (conditional autoregressive Gaussian mixture), checked against the
-    robot it samples for. Picklable (by robot name or folder)."""
+    robot it samples for: a position prior (conditioned on the tool's position) or a pose prior
+    (on its position and orientation). Picklable (by robot name or folder)."""
 
     @staticmethod
-    def load(spec: PathType, robot: Optional[Robot] = None) -> "IkPrior":
-        """Loads ``spec``: a shipped robot's name (its prior in ``assets/priors/NAME-ik``) or a
-        prior folder (``mace ik train --out DIR``, or ``DIR/posterior`` of ``mace ik tune`` /
-        ``Posterior.save``). ``robot``: the robot it samples for (default: the shipped robot of
-        that name, or the one the folder records). A prior made for another robot raises
-        ``ValueError``."""
+    def load(spec: PathType, robot: Optional[Robot] = None, pose: bool = False) -> "IkPrior":
+        """Loads ``spec``: a shipped robot's name (its prior in ``assets/priors/NAME-ik``; with
+        ``pose=True`` its pose prior in ``assets/priors/NAME-ik-pose``) or a prior folder of
+        either kind (``mace ik train [--pose] --out DIR``, or ``DIR/posterior`` of
+        ``mace ik tune`` / ``Posterior.save``; ``pose=True``: a pose prior only). ``robot``: the
+        robot it samples for (default: the shipped robot of that name, or the one the folder
+        records). A missing prior, one of the other kind than asked, or one made for another
+        robot raises ``ValueError``."""
     @property
     def robot(self) -> Robot: ...
+    @property
+    def is_pose(self) -> bool:
+        """Whether it is a pose prior (conditioned on the tool's position and orientation)."""
     @property
     def dir(self) -> Path:
         """The folder it was loaded from."""
     @property
     def load_seconds(self) -> float: ...
-    def sample(self, target: ArrayLike, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
+    def sample(self, target: ArrayLike, n: int, seed: Optional[Seed] = None,
+               orientation: Optional[ArrayLike] = None, rpy: Optional[ArrayLike] = None,
+               free_axis: Optional[str] = None) -> npt.NDArray[np.float32]:
         """``n`` configurations ``(n, dof)`` for the TCP ``target`` ``(3,)``, seeded as
-        ``mace ik sample --target X Y Z --n N --seed S``. ``1 <= n <= 10_000_000``; a target
-        beyond the arm's reach raises ``ValueError``."""
+        ``mace ik sample --target X Y Z --n N --seed S``. For a pose target (``orientation``
+        or ``rpy``, optionally ``free_axis``; see the module docstring) a pose prior
+        conditions on the orientation (with a free axis, on 8 turns about it, a share of the
+        samples each, as the solvers ask it); a position prior samples by the position alone.
+        A pose prior without an orientation raises ``ValueError`` (the library's message).
+        ``1 <= n <= 10_000_000``; a target beyond the arm's reach raises ``ValueError``."""
 
 SolveResult = Dict[str, Any]
 
@@ -205,15 +236,19 @@ class Solver:
 
     ``method``: ``"hybrid"`` (prior samples refined by numeric IK; the default), ``"prior"``,
     ``"numeric"`` or ``"mace"`` (tune the prior to the problem, then sample). ``prior``: an
-    ``IkPrior`` (default: the robot's shipped prior, for the methods that use one). ``budget``:
-    seconds per solve. ``clearance``: metres every answer must keep from obstacles, ground and
-    between links. ``prior_stop``, ``batch_size``, ``parallel``: as ``mace ik solve``'s options.
+    ``IkPrior`` (default: the robot's shipped prior, for the methods that use one; for pose
+    targets its shipped pose prior ``assets/priors/NAME-ik-pose`` if it has one, loaded once at
+    the first pose target, as ``mace ik solve`` picks it). ``budget``: seconds per solve.
+    ``clearance``: metres every answer must keep from obstacles, ground and between links.
+    ``pos_tol`` (metres) and ``rot_tol`` (degrees, pose targets): how close a solved answer is
+    (``--pos-tol``, ``--rot-tol``; positive, ``rot_tol`` at most 180). ``prior_stop``,
+    ``batch_size``, ``parallel``: as ``mace ik solve``'s options.
     """
 
     def __init__(self, robot: Robot, scene: Scene, prior: Optional[IkPrior] = None,
                  method: str = "hybrid", budget: float = 1.0, clearance: float = 0.0,
                  prior_stop: float = 0.01, batch_size: Optional[int] = None,
-                 parallel: bool = False) -> None: ...
+                 parallel: bool = False, pos_tol: float = 1e-4, rot_tol: float = 0.1) -> None: ...
     @property
     def method(self) -> str: ...
     @property
@@ -221,29 +256,48 @@ class Solver:
     @property
     def setup_seconds(self) -> float:
         """Setting up (collision model, prior), seconds."""
-    def solve(self, target: Optional[ArrayLike] = None, seed: Optional[Seed] = None) -> SolveResult:
-        """One collision-free configuration for ``target`` (metres; default: the scene's target),
-        as ``mace ik solve --trials 1 --seed S`` (its ``reports[0]``). Returns a dict: ``q``
-        (float32 ``(dof,)``), ``error`` (TCP error, m), ``seconds``, ``collision_free``,
-        ``status`` (``"solved"`` or ``"not_found"``), ``solved``, ``tcp`` ``(3,)``,
-        ``min_distance``, ``method``, ``samples``, ``iterations``, ``attempts`` (and
-        ``tuning_seconds`` for ``"mace"``). A target beyond reach raises ``ValueError``; a target
-        inside an obstacle or below the ground a ``UserWarning``."""
-    def solve_batch(self, targets: ArrayLike, seed: Optional[Seed] = None) -> Dict[str, Any]:
-        """Solves every target of ``targets`` ``(n, 3)`` over all cores, target i with seed
-        ``seed + i`` (as ``mace ik solve --targets FILE --seed S``; not for ``"mace"``; at most
-        1,000,000). Returns a dict of arrays: ``q`` ``(n, dof)`` (NaN rows beyond reach),
-        ``tcp`` ``(n, 3)``, ``error`` (``inf`` beyond reach), ``solved``, ``reachable``,
-        ``collision_free`` (bool), ``min_distance``, ``seconds``, ``samples``, ``iterations``
-        (float32), ``status`` (list of ``"solved"``, ``"not_found"``, ``"unreachable"``) and
-        ``summary`` (dict: ``solved``, ``success_rate``, ``wall_s``, ``solved_per_s``,
-        ``time_median_s``, ``time_p90_s``, ``error_median_m``, ``threads``, …)."""
+    def solve(self, target: Optional[ArrayLike] = None, seed: Optional[Seed] = None,
+              orientation: Optional[ArrayLike] = None, rpy: Optional[ArrayLike] = None,
+              free_axis: Optional[str] = None) -> SolveResult:
+        """One collision-free configuration for ``target`` (metres; default: the scene's target)
+        and, for a pose target, ``orientation`` or ``rpy`` (optionally ``free_axis``; default:
+        the scene's target orientation, if any), as ``mace ik solve --trials 1 --seed S
+        [--orientation QX QY QZ QW | --rpy R P Y] [--free-axis A]`` (its ``reports[0]``).
+        Returns a dict: ``q`` (float32 ``(dof,)``), ``error`` (TCP error, m),
+        ``rotation_error_deg`` (tool rotation error, degrees; with a free axis, the angle of
+        that axis from where it should point; ``None`` for a position target), ``seconds``,
+        ``collision_free``, ``status`` (``"solved"`` or ``"not_found"``), ``solved``, ``tcp``
+        ``(3,)``, ``tcp_quaternion`` ``(4,)`` (x, y, z, w), ``min_distance``, ``method``,
+        ``samples``, ``iterations``, ``attempts`` (and ``tuning_seconds`` for ``"mace"``). A
+        target beyond reach or a bad orientation raises ``ValueError``; a target inside an
+        obstacle or below the ground a ``UserWarning``."""
+    def solve_batch(self, targets: ArrayLike, seed: Optional[Seed] = None,
+                    free_axis: Optional[str] = None) -> Dict[str, Any]:
+        """Solves every target of ``targets`` over all cores, target i with seed ``seed + i``
+        (as ``mace ik solve --targets FILE --seed S``; not for ``"mace"``; at most 1,000,000):
+        ``(n, 3)`` positions or ``(n, 7)`` poses (position, then the quaternion qx, qy, qz, qw,
+        as an NPY targets file; each free about ``free_axis`` if given). Returns a dict of
+        arrays: ``q`` ``(n, dof)`` (NaN rows beyond reach), ``tcp`` ``(n, 3)``,
+        ``tcp_quaternion`` ``(n, 4)``, ``error`` (``inf`` beyond reach),
+        ``rotation_error_deg`` (NaN for position targets and beyond reach), ``solved``,
+        ``reachable``, ``collision_free`` (bool), ``min_distance``, ``seconds``, ``samples``,
+        ``iterations`` (float32), ``status`` (list of ``"solved"``, ``"not_found"``,
+        ``"unreachable"``) and ``summary`` (dict: ``solved``, ``success_rate``, ``wall_s``,
+        ``solved_per_s``, ``time_median_s``, ``time_p90_s``, ``error_median_m``, ``threads``,
+        …)."""
 
 class Posterior:
     """An IK prior tuned by ``mace.tune`` to one scene or evidence, for one target."""
 
     @property
     def target(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def target_orientation(self) -> Optional[npt.NDArray[np.float32]]:
+        """The tool orientation it was tuned to ``(4,)`` (quaternion ``x, y, z, w``), or
+        ``None`` for a position target."""
+    @property
+    def free_axis(self) -> Optional[str]:
+        """The tool axis that orientation is free about, or ``None``."""
     @property
     def robot(self) -> Robot: ...
     @property
@@ -255,7 +309,9 @@ class Posterior:
         ``simulate_s``, the time spent scoring, …). Tuned to an evidence, also ``evidence``:
         ``callable`` (its name), ``calls`` and ``callable_s`` (calls by the tuner and seconds
         spent inside them), ``samples``, ``prior_mean_score`` and ``posterior_mean_score`` (its
-        mean scores of the same prior and posterior samples)."""
+        mean scores of the same prior and posterior samples). Tuned to a pose, also
+        ``target_orientation`` (``x, y, z, w``) and ``free_axis`` (when given), named as
+        ``mace ik tune --targets`` names them in ``targets.jsonl``."""
     @property
     def reached(self) -> bool:
         """Whether a collision-free posterior sample came within 2 cm of the target (in the
@@ -263,7 +319,8 @@ class Posterior:
     @property
     def reached_message(self) -> Optional[str]: ...
     def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
-        """``n`` configurations ``(n, dof)`` from the posterior for its target (seeded)."""
+        """``n`` configurations ``(n, dof)`` from the posterior for its target (seeded; a pose
+        prior's posterior conditioned on the pose it was tuned to)."""
     def save(self, dir: PathType, force: bool = False) -> None:
         """Writes ``DIR/posterior/`` and ``DIR/report.json`` as ``mace ik tune --out DIR``
         (without pictures); ``mace ik sample --posterior DIR`` then samples it and checks the
@@ -280,19 +337,28 @@ class Posterior:
 
 def solve(robot: Robot, scene: Scene, target: Optional[ArrayLike] = None, method: str = "hybrid",
           seed: Optional[Seed] = None, prior: Optional[IkPrior] = None, budget: float = 1.0,
-          clearance: float = 0.0, prior_stop: float = 0.01) -> SolveResult:
-    """``Solver(robot, scene, prior, method, budget, clearance, prior_stop).solve(target, seed)``."""
+          clearance: float = 0.0, prior_stop: float = 0.01,
+          orientation: Optional[ArrayLike] = None, rpy: Optional[ArrayLike] = None,
+          free_axis: Optional[str] = None, pos_tol: float = 1e-4,
+          rot_tol: float = 0.1) -> SolveResult:
+    """``Solver(robot, scene, prior, method, budget, clearance, prior_stop, pos_tol=pos_tol,
+    rot_tol=rot_tol).solve(target, seed, orientation, rpy, free_axis)``."""
 
 def solve_batch(robot: Robot, scene: Scene, targets: ArrayLike, method: str = "hybrid",
                 seed: Optional[Seed] = None, prior: Optional[IkPrior] = None, budget: float = 1.0,
-                clearance: float = 0.0, prior_stop: float = 0.01) -> Dict[str, Any]:
-    """``Solver(robot, scene, prior, method, budget, clearance, prior_stop).solve_batch(targets, seed)``."""
+                clearance: float = 0.0, prior_stop: float = 0.01,
+                free_axis: Optional[str] = None, pos_tol: float = 1e-4,
+                rot_tol: float = 0.1) -> Dict[str, Any]:
+    """``Solver(robot, scene, prior, method, budget, clearance, prior_stop, pos_tol=pos_tol,
+    rot_tol=rot_tol).solve_batch(targets, seed, free_axis)``."""
 
 def tune(prior: IkPrior, robot: Robot, scene: Optional[Scene] = None,
          target: Optional[ArrayLike] = None,
          evidence: Optional[Callable[[npt.NDArray[np.float32]], Scores]] = None,
          seed: Optional[Seed] = None, objective: str = "mace", eval_samples: Optional[int] = None,
-         eval_seed: Optional[Seed] = None, *, iterations: Optional[int] = None, sample_size: Optional[int] = None,
+         eval_seed: Optional[Seed] = None, orientation: Optional[ArrayLike] = None,
+         rpy: Optional[ArrayLike] = None, free_axis: Optional[str] = None,
+         *, iterations: Optional[int] = None, sample_size: Optional[int] = None,
          bsz: Optional[int] = None, quantile: Optional[float] = None, lr: Optional[float] = None,
          grad_steps: Optional[int] = None, time_budget: Optional[float] = None,
          stop_at_score: Optional[float] = None, first_sample_size: Optional[int] = None,
@@ -306,6 +372,12 @@ def tune(prior: IkPrior, robot: Robot, scene: Optional[Scene] = None,
       1 cm soft obstacle margin;
     - to ``evidence``, a callable ``f(q) -> scores``: ``q`` float32 ``(n, dof)``, ``n`` scores
       in [0, 1] back (see the module docstring). ``target`` is required without a scene.
+
+    A pose target: ``orientation`` or ``rpy``, optionally ``free_axis`` (see the module
+    docstring); with neither, the scene's target orientation if it has one. The IK score then
+    counts the rotation error too (as ``mace ik tune`` with a scene file whose
+    ``target_orientation`` is set), and a pose prior is conditioned on the pose (the full
+    orientation; a free axis counts in the score).
 
     Prior and posterior are then evaluated on ``eval_samples`` samples (default 1000) drawn
     with ``eval_seed`` (default ``seed + 1``) in the scene (without one, for self-collisions
