@@ -403,3 +403,39 @@ def test_mace_method_pose_equals_cli(panda, box, cli):
                                                      free_axis="z")
     assert r["method"] == "mace" and r["tuning_seconds"] > 0
     assert_same_solve(r, out["reports"][0])
+
+
+def test_a_shipped_pose_prior_is_picked_as_the_command_picks_it(panda, box, cli, panda_prior,
+                                                                 tiny_pose_prior_dir, tmp_path,
+                                                                 monkeypatch):
+    """With a pose prior where the command looks for the shipped one first (`assets/priors/
+    panda-ik-pose` in the working folder), a pose target without a given prior uses it in both,
+    single and batch; a position target keeps the position prior."""
+    priors = tmp_path / "assets" / "priors"
+    priors.mkdir(parents=True)
+    (priors / "panda-ik-pose").symlink_to(tiny_pose_prior_dir)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(mace.ASSETS_ENV, raising=False)
+    out = cli.json("ik", "solve", "--scene", "box", "--target", 0.5, 0.0, 0.4, "--orientation",
+                   *DOWN, "--method", "hybrid", "--seed", 2, cwd=tmp_path)
+    assert out["prior"] == "assets/priors/panda-ik-pose"
+    solver = mace.Solver(panda, box)
+    r = solver.solve([0.5, 0.0, 0.4], seed=2, orientation=DOWN)
+    assert_same_solve(r, out["reports"][0])
+    other = mace.Solver(panda, box, prior=panda_prior).solve([0.5, 0.0, 0.4], seed=2,
+                                                             orientation=DOWN)
+    assert not np.array_equal(other["q"], r["q"])       # the position prior answers otherwise
+    assert mace.IkPrior.load("panda", pose=True).is_pose
+    targets = pose_targets(panda, box, 4, seed=3)
+    np.save(tmp_path / "poses.npy", targets)
+    p = cli.run("ik", "solve", "--scene", "box", "--method", "hybrid", "--targets", "poses.npy",
+                "--out", "answers.jsonl", "--seed", 1, "--quiet", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    ref = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text().splitlines()]
+    R = solver.solve_batch(targets, seed=1)
+    for i, a in enumerate(ref):
+        np.testing.assert_array_equal(R["q"][i], np.array(a["q"], dtype=np.float32))
+    out = cli.json("ik", "solve", "--scene", "box", "--method", "hybrid", "--seed", 2,
+                   cwd=tmp_path)
+    assert out["prior"].endswith("priors/panda-ik")
+    assert_same_solve(solver.solve(seed=2), out["reports"][0])
