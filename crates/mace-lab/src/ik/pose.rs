@@ -256,7 +256,12 @@ mod tests {
     fn bad_targets_name_the_flag() {
         let p = [0.5, 0.0, 0.4];
         let q = [0.0, 0.0, 0.0, 1.0];
-        type Case<'a> = (Option<&'a [f64]>, Option<&'a [f64]>, Option<&'a str>, &'a str);
+        type Case<'a> = (
+            Option<&'a [f64]>,
+            Option<&'a [f64]>,
+            Option<&'a str>,
+            &'a str,
+        );
         let cases: [Case; 7] = [
             (Some(&q), Some(&[0.0; 3]), None, "not both"),
             (Some(&[0.0; 4]), None, None, "--orientation"),
