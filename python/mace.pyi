@@ -287,7 +287,15 @@ class Solver:
         …)."""
 
 class Posterior:
-    """An IK prior tuned by ``mace.tune`` to one scene or evidence, for one target."""
+    """An IK prior tuned by ``mace.tune`` to one scene or evidence, for one target.
+
+    Picklable by value: the tuned network's weights bit for bit, its conditioning context,
+    the target orientation, the record (``report``, with an evidence's scores), ``reached``,
+    how ``save`` names the scene, and the robot (as ``Robot`` pickles), so that an unpickled
+    posterior, in this process or another (e.g. a Ray task), samples the same arrays and saves
+    the same files. A posterior tuned to an evidence callable pickles too; the callable itself
+    is not kept (nothing here calls it again), only its scores in the record.
+    """
 
     @property
     def target(self) -> npt.NDArray[np.float32]: ...

@@ -1,6 +1,8 @@
 //! `mace.tune`: adapt an IK prior to a scene and target (a position or a pose) with MACE (or
 //! IS), as `mace ik tune` does (same preset, tuning scope and evaluation), or to a Python
-//! evidence callable; returns a `Posterior` to sample.
+//! evidence callable; returns a `Posterior` to sample, save or pickle (by value, `state`).
+
+mod state;
 
 use std::ffi::CString;
 use std::path::PathBuf;
@@ -16,9 +18,9 @@ use mace_robot::target::TargetOrientation;
 use mace_robot::{KinematicChain, Scene, ToolAxis};
 use pyo3::exceptions::{PyFileExistsError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use rand::{rngs::StdRng, SeedableRng};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::arrays;
 use crate::errors::IntoPy;
@@ -28,7 +30,9 @@ use crate::prior::PyIkPrior;
 use crate::robot::PyRobot;
 use crate::scene::PyScene;
 
-/// A prior tuned to one scene (or evidence) and target.
+/// A prior tuned to one scene (or evidence) and target. Pickled by value: the tuned weights
+/// exactly, the conditioning context, the record and the robot (see `state`); an evidence
+/// callable is not kept, only its scores in the record.
 #[pyclass(name = "Posterior", module = "mace", frozen)]
 #[derive(Debug)]
 pub(crate) struct PyPosterior {
@@ -50,7 +54,7 @@ pub(crate) struct PyPosterior {
 
 /// How `mace ik sample --posterior DIR` finds the scene a posterior was tuned in (the
 /// `scene` of `DIR/report.json`, read as its `--scene`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum CommandScene {
     /// By a shipped name or a scene file's absolute path.
     Spec(String),
@@ -452,6 +456,26 @@ impl PyPosterior {
             Ok(())
         })
         .py_err()
+    }
+
+    /// Pickled by value: the tuned network's weights (its checkpoint files, bit for bit), the
+    /// conditioning context, the tool orientation, the record (`report`, with an evidence's
+    /// scores), whether the target was reached, how `save` names the scene, and the robot (as
+    /// `Robot` pickles); rebuilt by `_from_state`. The evidence callable itself is not kept.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let state = slf.get().state(py)?;
+        let rebuild = py.get_type::<PyPosterior>().getattr("_from_state")?;
+        PyTuple::new(
+            py,
+            [rebuild, PyTuple::new(py, [state.into_any()])?.into_any()],
+        )
+    }
+
+    /// Rebuilds a pickled posterior (see `__reduce__`).
+    #[staticmethod]
+    fn _from_state(state: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        Self::from_state(state)
     }
 
     fn __repr__(&self) -> String {
