@@ -268,7 +268,7 @@ mod tests {
     use mace_models::features::{rotation_from_6d, POSE_FEATURES_PER_JOINT};
 
     /// The robots with a pose prior in `assets/priors/{robot}-ik-pose`.
-    const SHIPPED_POSE_PRIORS: [&str; 1] = ["panda"];
+    const SHIPPED_POSE_PRIORS: [&str; 3] = ["panda", "iiwa14", "xarm6"];
 
     fn tiny() -> IkTrainConfig {
         IkTrainConfig {
