@@ -7,6 +7,7 @@
 //! axis, a pose prior is asked for the orientation turned about that axis by
 //! [`FREE_AXIS_SPINS`] evenly spread angles, a share of the samples each.
 
+use mace_models::features::{pose_context, POSE_CONTEXT_DIM};
 use mace_models::ArGmm;
 use mace_robot::math::Pose;
 use mace_robot::target::{IkTarget, TargetOrientation, ToolAxis};
@@ -14,9 +15,6 @@ use rand::rngs::StdRng;
 
 use super::prior::IkPrior;
 use crate::error::{fail, Error, Result};
-
-/// Context length of a pose prior.
-pub const POSE_CONTEXT: usize = 9;
 
 /// How many spins about a free axis a pose prior is asked for.
 pub const FREE_AXIS_SPINS: usize = 8;
@@ -139,25 +137,10 @@ pub fn check_tolerances(position_m: f32, rotation_deg: f32) -> Result<()> {
     Ok(())
 }
 
-/// The context of a pose prior for a tool at `position` (metres) with rotation `rot`
-/// (base ← tool, row-major).
-pub fn pose_context(position: [f32; 3], rot: &[[f32; 3]; 3]) -> [f32; POSE_CONTEXT] {
-    [
-        position[0],
-        position[1],
-        position[2],
-        rot[0][0],
-        rot[1][0],
-        rot[2][0],
-        rot[0][1],
-        rot[1][1],
-        rot[2][1],
-    ]
-}
-
-/// Whether `model` is a pose prior (conditions on a [`POSE_CONTEXT`]-long context).
+/// Whether `model` is a pose prior (conditions on a pose context,
+/// [`mace_models::features::pose_context`]).
 pub fn is_pose_model(model: &ArGmm) -> bool {
-    model.config().context_dim == POSE_CONTEXT
+    model.config().context_dim == POSE_CONTEXT_DIM
 }
 
 /// The context that conditions `model` on `target`: the position for a position prior, the
@@ -291,12 +274,5 @@ mod tests {
             .contains("--rot-tol"));
         assert!(check_tolerances(1e-3, f32::NAN).is_err());
         assert!(check_tolerances(1e-3, 1.0).is_ok());
-    }
-
-    #[test]
-    fn pose_context_holds_two_rotation_columns() {
-        let rot = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
-        let c = pose_context([1.0, 2.0, 3.0], &rot);
-        assert_eq!(c, [1.0, 2.0, 3.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.0]);
     }
 }
