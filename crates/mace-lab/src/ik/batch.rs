@@ -146,14 +146,7 @@ pub fn solve_batch<T: Into<IkTarget> + Copy + Sync>(
         }
     }
     let chain = solver.model().chain();
-    let (centre, radius) = chain.reach_sphere();
-    let reachable = |t: &[f32; 3]| {
-        (0..3)
-            .map(|i| (t[i] - centre[i]).powi(2))
-            .sum::<f32>()
-            .sqrt()
-            <= radius
-    };
+    let reachable = |t: &[f32; 3]| super::prior::within_reach(chain, *t);
     let solve_one = |index: usize| -> Result<BatchSolve> {
         let goal: IkTarget = targets[index].into();
         let target = goal.position;

@@ -175,10 +175,7 @@ pub fn parse_target(values: &[f32]) -> Result<[f32; 3]> {
 /// Naming the distance and the reach.
 pub fn check_reachable(chain: &KinematicChain, target: [f32; 3]) -> Result<()> {
     let (centre, radius) = chain.reach_sphere();
-    let distance = (0..3)
-        .map(|i| (target[i] - centre[i]).powi(2))
-        .sum::<f32>()
-        .sqrt();
+    let distance = distance_from_first_joint(chain, target);
     if distance > radius {
         fail!(
             "target {target:?} is unreachable: {distance:.3} m from the first joint at {centre:?}, \
@@ -186,6 +183,20 @@ pub fn check_reachable(chain: &KinematicChain, target: [f32; 3]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether `target` (metres, base frame) lies within the arm's reach (the sphere around its
+/// first joint), as [`check_reachable`] decides.
+pub fn within_reach(chain: &KinematicChain, target: [f32; 3]) -> bool {
+    distance_from_first_joint(chain, target) <= chain.reach_sphere().1
+}
+
+fn distance_from_first_joint(chain: &KinematicChain, target: [f32; 3]) -> f32 {
+    let (centre, _) = chain.reach_sphere();
+    (0..3)
+        .map(|i| (target[i] - centre[i]).powi(2))
+        .sum::<f32>()
+        .sqrt()
 }
 
 /// How an IK prior is trained (`mace ik train`); defaults are the shipped prior's.

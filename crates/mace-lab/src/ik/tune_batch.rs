@@ -162,14 +162,7 @@ pub fn tune_batch(
     let chain = base.chain();
     let (centre, radius) = chain.reach_sphere();
     let reachable: Vec<usize> = (0..targets.len())
-        .filter(|&i| {
-            let p = targets[i].position;
-            (0..3)
-                .map(|k| (p[k] - centre[k]).powi(2))
-                .sum::<f32>()
-                .sqrt()
-                <= radius
-        })
+        .filter(|&i| super::prior::within_reach(chain, targets[i].position))
         .collect();
     if reachable.is_empty() {
         return Err(Error::Invalid {

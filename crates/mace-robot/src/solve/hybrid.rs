@@ -151,11 +151,35 @@ impl Solver {
     /// configuration once it is within the tolerances and keeps the clearance. A pose target's
     /// task is the 6-D twist (its null space is smaller: one dimension on a 7-joint arm).
     fn repair(&self, target: &IkTarget, q0: &[f32], w: &mut Work) -> Option<Vec<f32>> {
+        let chain = self.model.chain();
         if target.has_orientation() {
-            return self.repair_pose(target, q0, w);
+            let weight = self.config.ik.rotation_weight;
+            return self.repair_task::<6>(target, q0, w, |poses, columns| {
+                pose_task(chain, poses, target, weight, columns)
+            });
         }
-        use nalgebra::{Matrix3, Vector3};
-        let target = target.position;
+        let mut lin = vec![[0.0f32; 3]; chain.dof()];
+        self.repair_task::<3>(target, q0, w, |poses, columns| {
+            let p = poses[chain.tip()].trans;
+            chain.point_jacobian(poses, chain.tip(), p, &mut lin);
+            for (c, l) in columns.iter_mut().zip(&lin) {
+                *c = l.map(f64::from);
+            }
+            sub(target.position, p).map(f64::from)
+        })
+    }
+
+    /// The repair's loop for a task of `N` rows: `task(poses, columns)` writes the task
+    /// Jacobian's columns (one per joint) and returns the task error (the TCP position's, N = 3;
+    /// the weighted twist of [`pose_task`], N = 6).
+    fn repair_task<const N: usize>(
+        &self,
+        target: &IkTarget,
+        q0: &[f32],
+        w: &mut Work,
+        mut task: impl FnMut(&[crate::math::Pose], &mut [[f64; N]]) -> [f64; N],
+    ) -> Option<Vec<f32>> {
+        use nalgebra::{SMatrix, SVector};
         let chain = self.model.chain();
         let dof = chain.dof();
         if q0.len() != dof {
@@ -168,24 +192,22 @@ impl Solver {
         let cutoff = goal + REPAIR_MARGIN;
         let l2 = self.config.ik.damping * self.config.ik.damping;
         let mut q = q0.to_vec();
-        let mut columns = vec![[0.0f32; 3]; dof];
+        let mut columns = vec![[0.0f64; N]; dof];
         for _ in 0..self.config.repair_iterations {
             w.iterations += 1;
             chain.link_poses_into(&q, &mut w.poses);
             let contact = self.model.closest_contact(&w.poses, &mut w.scratch, cutoff);
             let d = contact.map_or(cutoff, |c| c.distance);
-            let p = w.poses[chain.tip()].trans;
-            let e = sub(target, p);
-            let err = crate::math::norm(e);
-            if d >= self.config.clearance && d > 0.0 && err <= self.config.tolerance {
+            let within = self.measure(target, &w.poses[chain.tip()]).within;
+            if d >= self.config.clearance && d > 0.0 && within {
                 return Some(q);
             }
-            chain.point_jacobian(&w.poses, chain.tip(), p, &mut columns);
-            // J (3 × dof) by its columns: J Jᵀ = Σ c cᵀ, Jᵀ y = (c · y)_j, J g = Σ c g_j.
-            let col = |j: usize| Vector3::from(columns[j].map(f64::from));
-            let jjt: Matrix3<f64> = (0..dof).map(|j| col(j) * col(j).transpose()).sum();
-            let chol = (jjt + Matrix3::identity() * l2).cholesky()?;
-            let y = chol.solve(&Vector3::from(e.map(f64::from)));
+            let e = task(&w.poses, &mut columns);
+            // J (N × dof) by its columns: J Jᵀ = Σ c cᵀ, Jᵀ y = (c · y)_j, J g = Σ c g_j.
+            let col = |j: usize| SVector::<f64, N>::from(columns[j]);
+            let jjt: SMatrix<f64, N, N> = (0..dof).map(|j| col(j) * col(j).transpose()).sum();
+            let chol = (jjt + SMatrix::<f64, N, N>::identity() * l2).cholesky()?;
+            let y = chol.solve(&SVector::<f64, N>::from(e));
             let mut dq: Vec<f64> = (0..dof).map(|j| col(j).dot(&y)).collect();
             if let Some(c) = contact.filter(|c| c.distance < goal) {
                 let g: Vec<f64> = c
@@ -193,70 +215,8 @@ impl Solver {
                     .iter()
                     .map(|&x| x.into())
                     .collect();
-                // Project the distance gradient onto the null space of the TCP task.
-                let jg: Vector3<f64> = (0..dof).map(|j| col(j) * g[j]).sum();
-                let z = chol.solve(&jg);
-                let g_null: Vec<f64> = (0..dof).map(|j| g[j] - col(j).dot(&z)).collect();
-                let n2: f64 = g_null.iter().map(|x| x * x).sum();
-                if n2 > 1e-12 {
-                    let step = (goal - d) as f64 / n2;
-                    for (dqj, gj) in dq.iter_mut().zip(&g_null) {
-                        *dqj += gj * step;
-                    }
-                }
-            }
-            let largest = dq.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-            let shrink = if largest > REPAIR_MAX_STEP {
-                REPAIR_MAX_STEP / largest
-            } else {
-                1.0
-            };
-            for j in 0..dof {
-                q[j] = (q[j] + (dq[j] * shrink) as f32).clamp(lower[j], upper[j]);
-            }
-        }
-        None
-    }
-
-    /// [`Solver::repair`] on the pose task: the same steps with the weighted 6-D twist and its
-    /// Jacobian ([`pose_task`]) in place of the TCP position's.
-    fn repair_pose(&self, target: &IkTarget, q0: &[f32], w: &mut Work) -> Option<Vec<f32>> {
-        use nalgebra::{Matrix6, Vector6};
-        let chain = self.model.chain();
-        let dof = chain.dof();
-        if q0.len() != dof {
-            return None;
-        }
-        let lower = chain.lower();
-        let upper = chain.upper();
-        let goal = self.config.clearance + REPAIR_MARGIN;
-        let cutoff = goal + REPAIR_MARGIN;
-        let l2 = self.config.ik.damping * self.config.ik.damping;
-        let weight = self.config.ik.rotation_weight;
-        let mut q = q0.to_vec();
-        let mut columns = vec![[0.0f64; 6]; dof];
-        for _ in 0..self.config.repair_iterations {
-            w.iterations += 1;
-            chain.link_poses_into(&q, &mut w.poses);
-            let contact = self.model.closest_contact(&w.poses, &mut w.scratch, cutoff);
-            let d = contact.map_or(cutoff, |c| c.distance);
-            let m = self.measure(target, &w.poses[chain.tip()]);
-            if d >= self.config.clearance && d > 0.0 && m.within {
-                return Some(q);
-            }
-            let e = pose_task(chain, &w.poses, target, weight, &mut columns);
-            let col = |j: usize| Vector6::from(columns[j]);
-            let jjt: Matrix6<f64> = (0..dof).map(|j| col(j) * col(j).transpose()).sum();
-            let chol = (jjt + Matrix6::identity() * l2).cholesky()?;
-            let y = chol.solve(&Vector6::from(e));
-            let mut dq: Vec<f64> = (0..dof).map(|j| col(j).dot(&y)).collect();
-            if let Some(c) = contact.filter(|c| c.distance < goal) {
-                let g: Vec<f64> = c
-                    .gradient(chain, &w.poses)
-                    .iter()
-                    .map(|&x| x.into())
-                    .collect();
-                let jg: Vector6<f64> = (0..dof).map(|j| col(j) * g[j]).sum();
+                // Project the distance gradient onto the null space of the task.
+                let jg: SVector<f64, N> = (0..dof).map(|j| col(j) * g[j]).sum();
                 let z = chol.solve(&jg);
                 let g_null: Vec<f64> = (0..dof).map(|j| g[j] - col(j).dot(&z)).collect();
                 let n2: f64 = g_null.iter().map(|x| x * x).sum();
