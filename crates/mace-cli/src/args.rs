@@ -136,16 +136,27 @@ pub(crate) struct ShapeSourceArgs {
     /// Seed of the procedural set (shape i depends only on this seed and i).
     #[arg(long, default_value_t = 0)]
     data_seed: u64,
+    /// Roll every shape about its fuselage axis (z) by its own random angle, uniform in
+    /// [−DEG, DEG], seeded by --data-seed (the reference set-up: 45). Default 0, or the
+    /// command's set-up.
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    roll: Option<f32>,
 }
 
 impl ShapeSourceArgs {
-    /// The source.
-    pub(crate) fn source(&self) -> ShapeSource {
+    /// The source; `default_roll` when `--roll` is not given.
+    pub(crate) fn source_with_roll(&self, default_roll: f32) -> ShapeSource {
         ShapeSource {
             shapenet: self.shapenet.clone(),
             shapes: self.shapes,
             data_seed: self.data_seed,
+            roll_deg: self.roll.unwrap_or(default_roll),
         }
+    }
+
+    /// The source (no roll unless `--roll` is given).
+    pub(crate) fn source(&self) -> ShapeSource {
+        self.source_with_roll(0.0)
     }
 }
 
@@ -171,6 +182,18 @@ pub(crate) struct CameraArgs {
 
 impl CameraArgs {
     /// The camera at azimuth `az`, elevation `el` (degrees).
+    /// The intrinsics and distance (angles at their defaults, to be replaced).
+    pub(crate) fn intrinsics(&self) -> DepthCameraConfig {
+        DepthCameraConfig {
+            distance: self.distance,
+            fov_deg: self.fov,
+            resolution: self.resolution,
+            splat_radius: self.splat_radius,
+            depth_epsilon: self.depth_epsilon,
+            ..DepthCameraConfig::default()
+        }
+    }
+
     pub(crate) fn camera(&self, [az, el]: [f32; 2]) -> anyhow::Result<DepthCamera> {
         use anyhow::Context;
         DepthCamera::new(&DepthCameraConfig {

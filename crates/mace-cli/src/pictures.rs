@@ -133,7 +133,7 @@ pub(crate) fn save_grasp_picture(
 /// prior and 8 posterior samples, each with the observed view over it.
 pub(crate) fn save_completion_picture(
     path: &Path,
-    truth: &PointCloud,
+    truth: Option<&PointCloud>,
     observed: &[[f32; 3]],
     prior: &[PointCloud],
     posterior: &[PointCloud],
@@ -145,9 +145,13 @@ pub(crate) fn save_completion_picture(
         .chain((0..shown).map(|i| format!("posterior {i}")))
         .collect();
     let mut panels = vec![CloudPanel {
-        points: truth.points(),
+        points: truth.map_or(observed, |t| t.points()),
         observed,
-        title: Some("truth + observed"),
+        title: Some(if truth.is_some() {
+            "truth + observed"
+        } else {
+            "observed"
+        }),
         ..Default::default()
     }];
     let samples = prior

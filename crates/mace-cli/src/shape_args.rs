@@ -2,8 +2,10 @@
 //! its coordinates as they are; and the record of what was done, added to `report.json`.
 
 use clap::Args;
+use mace_lab::shapes::heading::{apply_heading, turn_normalisation, HeadingChoice};
+use mace_lab::shapes::partial::{PartialScanOptions, ViewSource, SCAN_MAX_POINTS};
 use mace_lab::shapes::source::TestShape;
-use mace_lab::shapes::ShapeSource;
+use mace_lab::shapes::{ShapePrior, ShapeSource};
 use mace_shapes::{Axis, Frame, PrepareOptions};
 
 /// The axes of a `--shape FILE` (PLY, NPY, PCD, JSON clouds; OFF, OBJ, PLY meshes). A file is
@@ -23,21 +25,31 @@ pub(crate) struct ShapeFileArgs {
     /// bounding-box diagonal, y up, nose -z); only its point count is conformed.
     #[arg(long, conflicts_with_all = ["up", "front"])]
     as_is: bool,
+    /// Turn the shape about its up axis after reading: DEG (+z towards +x, in the prior's
+    /// axes), or `auto` to find the turn that makes it look most like the prior's samples (real
+    /// files face any way about their up axis; each ModelNet airplane has its own heading).
+    #[arg(long, value_name = "DEG|auto", allow_hyphen_values = true)]
+    heading: Option<HeadingChoice>,
 }
 
 impl ShapeFileArgs {
     /// The observed shape `spec` (a test index or a file) for a prior of `points` points;
-    /// file sampling seeded by `seed`.
+    /// file sampling seeded by `seed`; a heading search (`--heading auto`) compares with
+    /// samples of `prior`.
     pub(crate) fn load(
         &self,
         source: &ShapeSource,
         spec: &str,
         points: usize,
         seed: u64,
+        prior: Option<&ShapePrior>,
     ) -> anyhow::Result<TestShape> {
-        let given = self.up.is_some() || self.front.is_some() || self.as_is;
+        let given =
+            self.up.is_some() || self.front.is_some() || self.as_is || self.heading.is_some();
         if given && spec.parse::<usize>().is_ok() {
-            anyhow::bail!("--up, --front and --as-is describe a --shape FILE, not a test index");
+            anyhow::bail!(
+                "--up, --front, --as-is and --heading describe a --shape FILE, not a test index"
+            );
         }
         let options = PrepareOptions {
             frame: Frame::new(self.up.unwrap_or(Axis::Y), self.front)?,
@@ -46,7 +58,44 @@ impl ShapeFileArgs {
             seed,
             ..PrepareOptions::default()
         };
-        Ok(source.test_shape_with(spec, &options)?)
+        let mut shape = source.test_shape_with(spec, &options)?;
+        if let Some(choice) = self.heading {
+            let Some(prior) = prior else {
+                anyhow::bail!("--heading needs the shape prior");
+            };
+            let (cloud, record) = apply_heading(&shape.cloud, choice, prior, seed)?;
+            let (centre, scale) = turn_normalisation(&shape.cloud, record.heading_deg);
+            shape.turn = Some((record.heading_deg, centre, scale));
+            shape.cloud = cloud;
+            shape.heading = Some(record);
+        }
+        Ok(shape)
+    }
+}
+
+impl ShapeFileArgs {
+    /// Whether reading the shape searches its heading (and so needs the prior).
+    pub(crate) fn searches_heading(&self) -> bool {
+        self.heading == Some(HeadingChoice::Auto)
+    }
+
+    /// How to read an `--observed` scan: the axes and heading given for the files; with a full
+    /// shape `truth`, its transform places the scan (a test index: the scan is taken in the
+    /// prior's frame).
+    pub(crate) fn partial_options(
+        &self,
+        view: ViewSource,
+        truth: Option<&TestShape>,
+        seed: u64,
+    ) -> anyhow::Result<PartialScanOptions> {
+        Ok(PartialScanOptions {
+            frame: Frame::new(self.up.unwrap_or(Axis::Y), self.front)?,
+            as_is: self.as_is || truth.is_some_and(|t| t.file.is_none()),
+            view,
+            heading: if truth.is_some() { None } else { self.heading },
+            max_points: SCAN_MAX_POINTS,
+            seed,
+        })
     }
 }
 
@@ -71,6 +120,9 @@ pub(crate) fn with_shape_file(
     if let (Some(file), Some(map)) = (&shape.file, v.as_object_mut()) {
         map.insert("shape_file".into(), serde_json::to_value(file)?);
     }
+    if let (Some(heading), Some(map)) = (&shape.heading, v.as_object_mut()) {
+        map.insert("shape_heading".into(), serde_json::to_value(heading)?);
+    }
     Ok(v)
 }
 
@@ -94,13 +146,13 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["t", "--up", "w"]).is_err());
         assert!(Cli::try_parse_from(["t", "--as-is", "--up", "z"]).is_err());
-        let e = c.file.load(&ShapeSource::default(), "0", 2048, 0);
+        let e = c.file.load(&ShapeSource::default(), "0", 2048, 0, None);
         assert!(e.unwrap_err().to_string().contains("not a test index"));
         let record = serde_json::json!({"shape": "0"});
         let shape = Cli::try_parse_from(["t"])
             .unwrap()
             .file
-            .load(&ShapeSource::default(), "0", 2048, 0)
+            .load(&ShapeSource::default(), "0", 2048, 0, None)
             .unwrap();
         assert_eq!(with_shape_file(&record, &shape).unwrap(), record);
     }

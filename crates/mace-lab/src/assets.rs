@@ -8,6 +8,10 @@ pub const PANDA_IK_PRIOR: &str = "assets/priors/panda-ik";
 pub const SHAPE_PRIOR: &str = "assets/priors/airplanes";
 /// The shipped CVAE baseline, relative to the repository root.
 pub const SHAPE_CVAE: &str = "assets/priors/airplanes-cvae";
+/// The shape prior of the reference set-up (airplanes rolled by up to ±45° about z).
+pub const SHAPE_PRIOR_ROLLED: &str = "assets/priors/airplanes-rolled";
+/// The CVAE of the reference set-up (rolled airplanes, conditioned on the contact points).
+pub const SHAPE_CVAE_ROLLED: &str = "assets/priors/airplanes-rolled-cvae";
 
 /// Scenes shipped as files in `assets/scenes/` (beside the built-in `wall`, `window`, `box`):
 /// a shelf (a non-convex mesh), a depth camera's point cloud of a table, bin and post, and a

@@ -33,6 +33,7 @@ pub mod io;
 pub mod mesh;
 pub mod point_cloud;
 pub mod prepare;
+pub mod roll;
 mod seed;
 
 pub use airplane::{
@@ -65,3 +66,4 @@ pub use point_cloud::{
 pub use prepare::{
     load_shape, prepare_shape, Axis, Frame, PrepareOptions, ShapeRecord, MIN_CLOUD_POINTS,
 };
+pub use roll::{roll_about_z, roll_angle_deg};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use mace_lab::shapes::fig1::MODELS;
+use mace_lab::shapes::fig1::{GraspSetup, MODELS};
 use mace_lab::shapes::{
     load_shape_cvae, load_shape_prior, run_completion_bench, run_fig1, shape_tune_config,
     CompletionBenchConfig, Fig1Config, LatentObjective,
@@ -30,6 +30,13 @@ pub(crate) fn parse_score_form(s: &str) -> Result<ScoreForm, String> {
 /// Arguments of `mace bench grasp-fig1`.
 #[derive(Debug, Args)]
 pub(crate) struct Fig1Args {
+    /// `reference`: the reference code's set-up (airplanes rolled by up to ±45° about z for
+    /// training and test, the CVAE conditioned on contact points, tuned on the summed score;
+    /// the shipped airplanes-rolled priors); `mirror`: unrolled, mirror-symmetric airplanes, the
+    /// CVAE on contact distances, the paper's mean score (airplanes, airplanes-cvae). --roll,
+    /// --score, --prior and --cvae override a set-up's choice.
+    #[arg(long, default_value = "reference")]
+    setup: GraspSetup,
     /// Held-out shapes (the first N of the test split).
     #[arg(long, default_value_t = 100)]
     observations: usize,
@@ -41,10 +48,10 @@ pub(crate) struct Fig1Args {
     /// Models to run, comma-separated, from prior, mace, exact, is, cvae (default: all).
     #[arg(long, value_delimiter = ',', default_values_t = MODELS.map(String::from))]
     models: Vec<String>,
-    /// Score form: `mean` (the paper's mean of contact distances) or `sum` (the reference
-    /// code's).
-    #[arg(long, default_value = "mean", value_parser = parse_score_form)]
-    score: ScoreForm,
+    /// Score form tuned on: `mean` (the paper's mean of contact distances) or `sum` (the
+    /// reference code's); default: the set-up's. Both forms are reported.
+    #[arg(long, value_parser = parse_score_form)]
+    score: Option<ScoreForm>,
     /// `exact`: fraction of the way to the closed-form optimum per step.
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     step_fraction: f64,
@@ -53,10 +60,10 @@ pub(crate) struct Fig1Args {
     /// Seed of the tuning and the samples.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Shape prior folder (default: the shipped assets/priors/airplanes).
+    /// Shape prior folder (default: the set-up's shipped one).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
-    /// CVAE folder (default: the shipped assets/priors/airplanes-cvae).
+    /// CVAE folder (default: the set-up's shipped one).
     #[arg(long, value_name = "DIR")]
     cvae: Option<PathBuf>,
     #[command(flatten)]
@@ -78,14 +85,18 @@ pub(crate) fn fig1(args: Fig1Args, force: bool) -> anyhow::Result<()> {
         .as_deref()
         .map(|d| ResultsDir::new(d, force))
         .transpose()?;
-    let prior = load_shape_prior(args.prior.as_deref())?;
-    let (cvae, cvae_dir) = load_shape_cvae(args.cvae.as_deref())?;
+    let (prior_dir, cvae_dir) = args.setup.shipped();
+    let resolve = |given: &Option<PathBuf>, shipped: &str| {
+        mace_lab::assets::resolve(given.as_deref(), shipped)
+    };
+    let prior = load_shape_prior(Some(&resolve(&args.prior, prior_dir)))?;
+    let (cvae, cvae_dir) = load_shape_cvae(Some(&resolve(&args.cvae, cvae_dir)))?;
     let config = Fig1Config {
         observations: args.observations,
         samples: args.samples,
-        data: args.data.source(),
+        data: args.data.source_with_roll(args.setup.roll_deg()),
         models: args.models.clone(),
-        score: args.score,
+        score: args.score.unwrap_or(args.setup.score_form()),
         step_fraction: args.step_fraction,
         tune: args.knobs.apply(shape_tune_config(), args.seed),
         seed: args.seed,
@@ -227,7 +238,7 @@ pub(crate) fn completion(args: CompletionBenchArgs, force: bool) -> anyhow::Resu
                 let png = dest.with_file_name(format!("{stem}_samples.png"));
                 save_completion_picture(
                     &png,
-                    &first.truth,
+                    Some(&first.truth),
                     &first.observed,
                     &first.prior,
                     &first.posterior,

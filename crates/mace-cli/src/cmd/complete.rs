@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use mace_lab::shapes::partial::{load_partial_scan, TruthFrame, ViewSource};
+use mace_lab::shapes::ShapePrior;
 use mace_lab::shapes::{
     load_shape_prior, shape_tune_config, tune_completion, CompleteTuneConfig, CompletionProblem,
     LatentObjective,
@@ -35,23 +37,41 @@ pub(crate) fn run(command: CompleteCommand, force: bool) -> anyhow::Result<()> {
 /// Arguments of `mace complete tune`.
 #[derive(Debug, Args)]
 pub(crate) struct CompleteTuneArgs {
-    /// The observed object: an index into the test split, or a file: a cloud (PLY, NPY, PCD,
-    /// JSON) or a mesh (OFF, OBJ, PLY with faces), brought into the prior's frame.
-    #[arg(long, value_name = "INDEX|FILE")]
-    shape: String,
+    /// The full object: an index into the test split, or a file: a cloud (PLY, NPY, PCD,
+    /// JSON) or a mesh (OFF, OBJ, PLY with faces), brought into the prior's frame. Observed
+    /// from --view; with --observed, the truth the completions are measured against.
+    #[arg(long, value_name = "INDEX|FILE", required_unless_present = "observed")]
+    shape: Option<String>,
+    /// A partial scan as a depth camera gave it (PLY, PCD, NPY, JSON points, any unit and
+    /// axes): completed with no full shape needed; scaled and placed to match the prior's
+    /// samples seen from the camera (or by the full shape's transform when --shape is given).
+    #[arg(long, value_name = "FILE")]
+    observed: Option<PathBuf>,
+    /// The depth camera's position in the --observed file's coordinates (default: the view
+    /// direction is estimated from the scan; or give --view in the prior's axes).
+    #[arg(
+        long = "camera",
+        num_args = 3,
+        value_names = ["X", "Y", "Z"],
+        allow_negative_numbers = true,
+        requires = "observed",
+        conflicts_with = "view"
+    )]
+    camera_position: Option<Vec<f64>>,
     #[command(flatten)]
     file: ShapeFileArgs,
     #[command(flatten)]
     data: ShapeSourceArgs,
-    /// Camera azimuth and elevation, degrees.
+    /// Camera azimuth and elevation in the prior's axes, degrees (required to observe --shape;
+    /// optional with --observed).
     #[arg(
         long,
-        required = true,
+        required_unless_present = "observed",
         num_args = 2,
         value_names = ["AZ", "EL"],
         allow_negative_numbers = true
     )]
-    view: Vec<f32>,
+    view: Option<Vec<f32>>,
     #[command(flatten)]
     camera: CameraArgs,
     /// Gaussian depth noise added to the observation along the camera rays (cloud units).
@@ -76,8 +96,8 @@ pub(crate) struct CompleteTuneArgs {
     /// Shape prior folder (default: the shipped assets/priors/airplanes).
     #[arg(long, value_name = "DIR")]
     prior: Option<PathBuf>,
-    /// Output folder: observation.ply, ground_truth.ply, prior/ and posterior/sample_XX.ply,
-    /// report.json, samples.png, curves.png.
+    /// Output folder: observation.ply (in the prior's frame), ground_truth.ply (with a truth),
+    /// prior/ and posterior/sample_XX.ply, report.json, samples.png, curves.png.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// No progress bar.
@@ -86,26 +106,111 @@ pub(crate) struct CompleteTuneArgs {
 }
 
 fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
-    let [az, el] = args.view[..] else {
-        bail!("--view takes two numbers: AZ EL (degrees)");
+    let view = match &args.view {
+        Some(v) => {
+            let [az, el] = v[..] else {
+                bail!("--view takes two numbers: AZ EL (degrees)");
+            };
+            Some([az, el])
+        }
+        None => None,
     };
-    let camera = args.camera.camera([az, el])?;
-    let out = ResultsDir::new(&args.out, force)?;
-    let n = prior_points(args.prior.as_deref());
-    let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed)?;
-    let (truth, shape_name) = (&shape.cloud, &shape.name);
-    if let Some(f) = &shape.file {
-        say!("{}", f.summary());
+    if args.observed.is_some() && args.depth_noise != 0.0 {
+        bail!("--depth-noise simulates a camera's noise on --shape; a real --observed scan has its own");
     }
-    let problem = CompletionProblem::new(
-        truth,
-        camera,
-        args.depth_noise,
-        args.seed,
-        &args.score.config(),
-    )
-    .with_context(|| format!("observing {shape_name} from azimuth {az}°, elevation {el}°"))?;
-    let prior = load_shape_prior(args.prior.as_deref())?;
+    let out = ResultsDir::new(&args.out, force)?;
+    // The prior is loaded once it is needed, so that a bad shape or camera is reported first.
+    let prior_cell = std::cell::OnceCell::new();
+    let prior = || -> anyhow::Result<&ShapePrior> {
+        if let Some(p) = prior_cell.get() {
+            return Ok(p);
+        }
+        let loaded = load_shape_prior(args.prior.as_deref())?;
+        Ok(prior_cell.get_or_init(|| loaded))
+    };
+    let n = prior_points(args.prior.as_deref());
+    let source = args.data.source();
+    let shape = match &args.shape {
+        Some(spec) => {
+            let search = if args.file.searches_heading() {
+                Some(prior()?)
+            } else {
+                None
+            };
+            Some((args.file).load(&source, spec, n, args.seed, search)?)
+        }
+        None => None,
+    };
+    if let Some(shape) = &shape {
+        if let Some(f) = &shape.file {
+            say!("{}", f.summary());
+        }
+        if let Some(h) = &shape.heading {
+            say!("{}", h.summary());
+        }
+    }
+    let (problem, scan) = match &args.observed {
+        None => {
+            let (Some(shape), Some([az, el])) = (&shape, view) else {
+                bail!("--view AZ EL says where the camera observing --shape is");
+            };
+            let problem = CompletionProblem::new(
+                &shape.cloud,
+                args.camera.camera([az, el])?,
+                args.depth_noise,
+                args.seed,
+                &args.score.config(),
+            )
+            .with_context(|| {
+                format!(
+                    "observing {} from azimuth {az}°, elevation {el}°",
+                    shape.name
+                )
+            })?;
+            (problem, None)
+        }
+        Some(path) => {
+            let view = match (&args.camera_position, view) {
+                (Some(c), _) => ViewSource::Position([c[0], c[1], c[2]]),
+                (None, Some(v)) => ViewSource::View(v),
+                (None, None) => ViewSource::Estimate,
+            };
+            let options = args.file.partial_options(view, shape.as_ref(), args.seed)?;
+            let turn = shape.as_ref().and_then(|s| s.turn);
+            let truth = shape
+                .as_ref()
+                .and_then(|s| s.file.as_ref())
+                .map(|record| TruthFrame { record, turn });
+            let scan = load_partial_scan(
+                path,
+                &options,
+                &args.camera.intrinsics(),
+                &args.score.config(),
+                prior()?,
+                truth,
+            )?;
+            for note in &scan.record.notes {
+                say!("{}: {note}", path.display());
+            }
+            let problem = CompletionProblem::from_observed(
+                scan.points.clone(),
+                scan.camera.clone(),
+                &args.score.config(),
+            )
+            .with_context(|| format!("--observed {}", path.display()))?;
+            (problem, Some(scan.record))
+        }
+    };
+    let truth = shape.as_ref().map(|s| &s.cloud);
+    let shape_name = match (&shape, &args.observed) {
+        (Some(s), _) => s.name.clone(),
+        (None, Some(p)) => p.display().to_string(),
+        (None, None) => String::new(),
+    };
+    let [az, el] = [
+        problem.camera.config().azimuth_deg,
+        problem.camera.config().elevation_deg,
+    ];
     let config = CompleteTuneConfig {
         objective: args.objective,
         step_fraction: args.step_fraction,
@@ -118,7 +223,8 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         config.tune.iterations,
         args.quiet,
     );
-    let run = tune_completion(&prior, truth, shape_name, problem, &config, &mut bar)?;
+    let prior = prior()?;
+    let run = tune_completion(prior, truth, &shape_name, problem, &config, &mut bar)?;
     bar.finish();
     let observed = &run.problem.observed;
     mace_shapes::write_point_cloud(
@@ -126,15 +232,20 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         &PointCloud::new(observed.clone())?,
         false,
     )?;
-    mace_shapes::write_point_cloud(out.file("ground_truth.ply"), truth, false)?;
+    if let Some(truth) = truth {
+        mace_shapes::write_point_cloud(out.file("ground_truth.ply"), truth, false)?;
+    }
     write_samples(&out.file("prior"), &run.prior_clouds, false)?;
     write_samples(&out.file("posterior"), &run.posterior_clouds, false)?;
     let record = &run.record;
-    write_json(
-        &out.file("report.json"),
-        &with_shape_file(record, &shape)?,
-        false,
-    )?;
+    let mut report = match &shape {
+        Some(shape) => with_shape_file(record, shape)?,
+        None => serde_json::to_value(record)?,
+    };
+    if let (Some(scan), Some(map)) = (&scan, report.as_object_mut()) {
+        map.insert("observed_file".into(), serde_json::to_value(scan)?);
+    }
+    write_json(&out.file("report.json"), &report, false)?;
     save_completion_picture(
         &out.file("samples.png"),
         truth,
@@ -153,9 +264,9 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
     out.publish()?;
     let n = args.eval_samples.max(2);
     say!(
-        "{shape_name}, view ({az}°, {el}°): {} of {} points seen; prior {}: {:?} with {} iterations in {:.2} s ({:?})",
+        "{shape_name}, view ({az:.1}°, {el:.1}°): {} points observed{}; prior {}: {:?} with {} iterations in {:.2} s ({:?})",
         observed.len(),
-        truth.len(),
+        truth.map_or_else(String::new, |t| format!(" of {}", t.len())),
         prior.dir.display(),
         args.objective,
         record.report.iterations.len(),
@@ -170,11 +281,12 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         ("prior", &record.prior_eval),
         ("posterior", &record.posterior_eval),
     ] {
+        let na = |v: Option<f32>| v.map_or_else(|| "n/a (no truth)".into(), |v| format!("{v:.3e}"));
         say!(
-            "| {name} | {:.3} | {:.3e} | {:.3e} | {:.3e} | {} |",
+            "| {name} | {:.3} | {} | {} | {:.3e} | {} |",
             e.mean_score,
-            e.chamfer_mean,
-            e.chamfer_best,
+            na(e.chamfer_mean),
+            na(e.chamfer_best),
             e.diversity,
             e.hidden_diversity
                 .map_or_else(|| "n/a".into(), |v| format!("{v:.3e}"))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, Subcommand, ValueEnum};
-use mace_lab::shapes::grasp::{contacts_of, grasp_simulator};
+use mace_lab::shapes::grasp::{contacts_of, grasp_simulator, CvaeCondition};
 use mace_lab::shapes::prior::{fit_cvae_latent, fit_latent_prior, LATENT_PRIOR_FILE};
 use mace_lab::shapes::train::CVAE_BETA;
 use mace_lab::shapes::{
@@ -68,7 +68,10 @@ fn fit_latent(args: FitLatentArgs) -> anyhow::Result<()> {
     let train_set = args.data.source().load(Split::Train)?;
     let latent = if args.cvae {
         let (cvae, _) = load_shape_cvae(Some(&args.prior))?;
-        let (cond, kept, _) = contacts_of(&GraspSimulator::in_distribution(), &train_set);
+        let sim = GraspSimulator::in_distribution();
+        let (contacts, kept, _) = contacts_of(&sim, &train_set);
+        let cond = CvaeCondition::of_cond_dim(cvae.config().cond_dim, sim.fingers())?
+            .encode(sim.directions(), &contacts);
         let kept: Vec<PointCloud> = kept.iter().map(|&i| train_set[i].clone()).collect();
         fit_cvae_latent(&cvae, &kept, &cond)?
     } else {
@@ -114,6 +117,10 @@ pub(crate) struct TrainArgs {
     /// Train the CVAE baseline (conditioned on the in-distribution grasp contacts) instead.
     #[arg(long)]
     cvae: bool,
+    /// What the CVAE is conditioned on: `points` (the five contact points, x y z each, as the
+    /// reference code) or `distances` (the contacts along the fingers).
+    #[arg(long, default_value = "points", requires = "cvae")]
+    condition: CvaeCondition,
     /// Network sizes.
     #[arg(long, value_enum, default_value_t = Sizes::Cpu)]
     sizes: Sizes,
@@ -155,6 +162,7 @@ fn train(args: TrainArgs, force: bool) -> anyhow::Result<()> {
     let source = args.data.source();
     let config = ShapeTrainConfig {
         cvae: args.cvae,
+        condition: args.condition,
         sizes: match args.sizes {
             Sizes::Cpu => PointVaeConfig::cpu(),
             Sizes::Paper => PointVaeConfig::paper(),
@@ -291,10 +299,13 @@ fn tune(args: GraspTuneArgs, force: bool) -> anyhow::Result<()> {
     let out = ResultsDir::new(&args.out, force)?;
     let prior = load_shape_prior(args.prior.as_deref())?;
     let n = prior.vae.config().n_points;
-    let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed)?;
+    let shape = (args.file).load(&args.data.source(), &args.shape, n, args.seed, Some(&prior))?;
     let (observed, shape_name) = (&shape.cloud, &shape.name);
     if let Some(f) = &shape.file {
         say!("{}", f.summary());
+    }
+    if let Some(h) = &shape.heading {
+        say!("{}", h.summary());
     }
     let config = GraspTuneConfig {
         ood: args.ood,

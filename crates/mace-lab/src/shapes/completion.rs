@@ -23,10 +23,13 @@ pub struct CompletionEval {
     pub samples: usize,
     /// Mean completion score (the tuner's score) of the samples.
     pub mean_score: f32,
-    /// Mean symmetric Chamfer distance of the samples to the full ground truth.
-    pub chamfer_mean: f32,
+    /// Mean symmetric Chamfer distance of the samples to the full ground truth (when one is
+    /// known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chamfer_mean: Option<f32>,
     /// Smallest Chamfer distance of a sample to the full ground truth (best of the set).
-    pub chamfer_best: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chamfer_best: Option<f32>,
     /// Mean pairwise Chamfer distance of the samples (whole clouds).
     pub diversity: f32,
     /// Mean pairwise Chamfer distance of the samples' points hidden from the camera (the
@@ -34,23 +37,27 @@ pub struct CompletionEval {
     pub hidden_diversity: Option<f32>,
 }
 
-/// Scores, distances to `truth` and diversities of sampled clouds.
+/// Scores, distances to `truth` (when known) and diversities of sampled clouds.
 ///
 /// # Errors
 /// From the camera or the Chamfer kernel.
 pub fn evaluate_completions(
     clouds: &[PointCloud],
-    truth: &PointCloud,
+    truth: Option<&PointCloud>,
     camera: &DepthCamera,
     score: &CompletionScore,
 ) -> Result<CompletionEval> {
     let points: Vec<&[[f32; 3]]> = clouds.iter().map(|c| c.points()).collect();
     let views = camera.visible_batch(&points)?;
     let scores = score.score_batch(&views)?;
-    let to_truth: Vec<f32> = points
-        .par_iter()
-        .map(|c| chamfer(c, truth.points()))
-        .collect::<Result<_, _>>()?;
+    let to_truth: Option<Vec<f32>> = truth
+        .map(|truth| {
+            points
+                .par_iter()
+                .map(|c| chamfer(c, truth.points()))
+                .collect::<Result<Vec<f32>, _>>()
+        })
+        .transpose()?;
     let hidden: Vec<Vec<[f32; 3]>> = points
         .par_iter()
         .map(|c| {
@@ -65,8 +72,10 @@ pub fn evaluate_completions(
     Ok(CompletionEval {
         samples: clouds.len(),
         mean_score: mace_core::stats::mean_f32(&scores),
-        chamfer_mean: mace_core::stats::mean_f32(&to_truth),
-        chamfer_best: to_truth.iter().copied().fold(f32::INFINITY, f32::min),
+        chamfer_mean: to_truth.as_deref().map(mace_core::stats::mean_f32),
+        chamfer_best: to_truth
+            .as_deref()
+            .map(|d| d.iter().copied().fold(f32::INFINITY, f32::min)),
         diversity: pairwise_diversity(&points)?,
         hidden_diversity: if hidden.len() >= 2 {
             Some(pairwise_diversity(&hidden)?)
@@ -122,6 +131,24 @@ impl CompletionProblem {
             camera,
             observed,
             depth_noise,
+            score,
+        })
+    }
+
+    /// A partial cloud as a depth camera gave it (in the prior's frame), seen from `camera`.
+    ///
+    /// # Errors
+    /// For an empty observation or invalid score settings.
+    pub fn from_observed(
+        observed: Vec<[f32; 3]>,
+        camera: DepthCamera,
+        config: &CompletionScoreConfig,
+    ) -> Result<Self> {
+        let score = CompletionScore::new(observed.clone(), config)?;
+        Ok(Self {
+            camera,
+            observed,
+            depth_noise: 0.0,
             score,
         })
     }
@@ -270,14 +297,14 @@ pub struct CompleteTuneRun {
     pub posterior_clouds: Vec<PointCloud>,
 }
 
-/// Tunes `prior` to the view of `problem` (an observation of `truth`) and evaluates prior and
-/// posterior against the full `truth`.
+/// Tunes `prior` to the view of `problem` and evaluates prior and posterior, against the full
+/// `truth` when one is known.
 ///
 /// # Errors
 /// From the tuner.
 pub fn tune_completion(
     prior: &ShapePrior,
-    truth: &PointCloud,
+    truth: Option<&PointCloud>,
     shape_name: &str,
     problem: CompletionProblem,
     config: &CompleteTuneConfig,

@@ -204,7 +204,8 @@ pub fn run_completion_bench(
                 context: format!("observing test shape {shape}, view {:?}", views[v]),
                 source: Box::new(e),
             })?;
-            let prior_eval = evaluate_completions(&prior_clouds, truth, camera, &problem.score)?;
+            let prior_eval =
+                evaluate_completions(&prior_clouds, Some(truth), camera, &problem.score)?;
             let mut posteriors = Vec::new();
             for &objective in &config.objectives {
                 base_config.seed = config.seed.wrapping_add(k);
@@ -221,7 +222,7 @@ pub fn run_completion_bench(
                     let clouds = clouds_from_tensor(&x)?;
                     posteriors.push(PosteriorRow {
                         objective,
-                        eval: evaluate_completions(&clouds, truth, camera, &problem.score)?,
+                        eval: evaluate_completions(&clouds, Some(truth), camera, &problem.score)?,
                         tuning_s: started.elapsed().as_secs_f64(),
                         iterations: 0,
                         final_score_mean: None,
@@ -236,7 +237,7 @@ pub fn run_completion_bench(
                     &mut NoObserver,
                 )?;
                 let clouds = sample_clouds(&model, n, eval_seed)?;
-                let eval = evaluate_completions(&clouds, truth, camera, &problem.score)?;
+                let eval = evaluate_completions(&clouds, Some(truth), camera, &problem.score)?;
                 if k == 0 && posteriors.is_empty() {
                     first = Some(FirstCompletion {
                         truth: truth.clone(),
@@ -294,7 +295,7 @@ fn progress_message(rows: &[ObservationRow]) -> String {
     let n = rows.len().max(1) as f64;
     let prior = rows
         .iter()
-        .map(|r| r.prior.chamfer_mean as f64)
+        .filter_map(|r| r.prior.chamfer_mean.map(f64::from))
         .sum::<f64>()
         / n;
     let mut msg = format!("CD prior {prior:.2e}");
@@ -302,7 +303,7 @@ fn progress_message(rows: &[ObservationRow]) -> String {
         for (j, p) in first.posteriors.iter().enumerate() {
             let m = rows
                 .iter()
-                .map(|r| r.posteriors[j].eval.chamfer_mean as f64)
+                .filter_map(|r| r.posteriors[j].eval.chamfer_mean.map(f64::from))
                 .sum::<f64>()
                 / n;
             msg.push_str(&format!(", {} {m:.2e}", p.objective));
@@ -328,8 +329,16 @@ fn summarise_evals<'a>(
         model,
         observations: evals.clone().count(),
         score: mean(evals.clone().map(|(e, _)| e.mean_score as f64)),
-        chamfer_mean: mean(evals.clone().map(|(e, _)| e.chamfer_mean as f64)),
-        chamfer_best: mean(evals.clone().map(|(e, _)| e.chamfer_best as f64)),
+        chamfer_mean: mean(
+            evals
+                .clone()
+                .filter_map(|(e, _)| e.chamfer_mean.map(f64::from)),
+        ),
+        chamfer_best: mean(
+            evals
+                .clone()
+                .filter_map(|(e, _)| e.chamfer_best.map(f64::from)),
+        ),
         diversity: mean(evals.clone().map(|(e, _)| e.diversity as f64)),
         hidden_diversity: (!hidden.is_empty()).then(|| mean(hidden.iter().copied())),
         tuning_s_mean: (!times.is_empty()).then(|| mean(times.iter().copied())),

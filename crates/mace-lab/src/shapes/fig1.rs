@@ -8,11 +8,14 @@ use std::time::Instant;
 
 use mace_core::{NoObserver, TuneConfig};
 use mace_models::vae::Cvae;
-use mace_shapes::{clouds_from_tensor, grasp_evidence, GraspScore, PointCloud, ScoreForm, Split};
+use mace_shapes::{
+    clouds_from_tensor, grasp_evidence, GraspScore, GraspSimulator, PointCloud, ScoreForm, Split,
+};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::grasp::{evaluate_clouds, grasp_simulator, SampleEval};
+use super::fig1_contacts::ContactGeometry;
+use super::grasp::{grasp_simulator, CvaeCondition, SampleEval};
 use super::latent::{sample_clouds, tune_latent, LatentObjective};
 use super::prior::ShapePrior;
 use super::source::ShapeSource;
@@ -21,6 +24,59 @@ use crate::progress::Progress;
 
 /// The models compared, in table order.
 pub const MODELS: [&str; 5] = ["prior", "mace", "exact", "is", "cvae"];
+
+/// Which experiment Fig. 1 runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GraspSetup {
+    /// The reference code's: airplanes rolled by up to ±45° about their fuselage axis (z) for
+    /// training and test, a CVAE conditioned on the contact points, the summed score. Grasps
+    /// from +x and −x then touch different places, and the flipped finger's contact point lies
+    /// where the CVAE never saw one.
+    Reference,
+    /// Unrolled airplanes, a CVAE conditioned on the contacts along the fingers, the paper's mean
+    /// score. The airplanes are mirror-symmetric across x = 0, so the flipped finger measures
+    /// the same contact: out of distribution in name only.
+    Mirror,
+}
+
+impl GraspSetup {
+    /// The largest roll of the data, degrees.
+    pub fn roll_deg(self) -> f32 {
+        match self {
+            GraspSetup::Reference => 45.0,
+            GraspSetup::Mirror => 0.0,
+        }
+    }
+
+    /// The shipped shape prior and CVAE of this set-up (relative to the repository root).
+    pub fn shipped(self) -> (&'static str, &'static str) {
+        use crate::assets::{SHAPE_CVAE, SHAPE_CVAE_ROLLED, SHAPE_PRIOR, SHAPE_PRIOR_ROLLED};
+        match self {
+            GraspSetup::Reference => (SHAPE_PRIOR_ROLLED, SHAPE_CVAE_ROLLED),
+            GraspSetup::Mirror => (SHAPE_PRIOR, SHAPE_CVAE),
+        }
+    }
+
+    /// The score form tuned on.
+    pub fn score_form(self) -> ScoreForm {
+        match self {
+            GraspSetup::Reference => ScoreForm::Sum,
+            GraspSetup::Mirror => ScoreForm::Mean,
+        }
+    }
+}
+
+impl std::str::FromStr for GraspSetup {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "reference" => Ok(GraspSetup::Reference),
+            "mirror" => Ok(GraspSetup::Mirror),
+            _ => Err(format!("`{s}`: choose reference or mirror")),
+        }
+    }
+}
 
 /// Settings of Fig. 1.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,8 +102,12 @@ pub struct Fig1Config {
 /// One model on one observation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelResult {
-    /// Score and diversity of its samples.
+    /// Score (in the tuning's form) and diversity of its samples.
     pub eval: SampleEval,
+    /// Mean score of its samples in the paper's form, 1 − mean |Δc|.
+    pub score_mean_form: f32,
+    /// Mean score of its samples in the reference code's form, 1 − Σ |Δc|.
+    pub score_sum_form: f32,
     /// Tuning time, seconds (0 for the prior; sampling time for the CVAE).
     pub tuning_s: f64,
     /// Optimiser steps (0 for the prior and the CVAE).
@@ -65,15 +125,32 @@ pub struct ObservationRow {
     pub models: Vec<(String, ModelResult)>,
 }
 
+/// One score form's figures of one model in one setting.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FormSummary {
+    /// Mean score, mean over observations.
+    pub score: f64,
+    /// Its standard deviation over observations.
+    pub std: f64,
+    /// Share of the prior's gap to 1 closed: (score − prior) / (1 − prior) (0 for the prior).
+    pub gap_closed: f64,
+}
+
 /// Mean ± std over observations of one model in one setting.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     /// The model.
     pub model: String,
-    /// Mean score, mean over observations.
+    /// Mean score (the tuning's form), mean over observations.
     pub score_mean: f64,
     /// Its standard deviation.
     pub score_std: f64,
+    /// The paper's form, 1 − mean |Δc|.
+    pub mean_form: FormSummary,
+    /// The reference code's form, 1 − Σ |Δc|.
+    pub sum_form: FormSummary,
+    /// Diversity as a share of the prior's.
+    pub diversity_share: f64,
     /// Diversity, mean over observations.
     pub diversity_mean: f64,
     /// Its standard deviation.
@@ -127,6 +204,8 @@ pub struct Fig1 {
     pub config: TuneConfig,
     /// `exact`'s step fraction.
     pub step_fraction: f64,
+    /// Where the out-of-distribution contacts and conditions lie.
+    pub contacts: ContactGeometry,
     /// In distribution, then out of distribution.
     pub settings: Vec<Setting>,
     /// The prior's samples (the same for every observation; not in the JSON).
@@ -162,6 +241,8 @@ pub fn run_fig1(
     let shapes: Vec<(usize, &PointCloud)> =
         test.iter().enumerate().take(config.observations).collect();
     let form = config.score;
+    let observed: Vec<&PointCloud> = shapes.iter().map(|(_, s)| *s).collect();
+    let contacts = ContactGeometry::measure(cvae, &observed, &config.data.load(Split::Train)?)?;
     let prior_clouds = sample_clouds(&prior.model()?, config.samples, config.seed)?;
     let prior_diversity = mace_shapes::pairwise_diversity(&prior_clouds)?;
     let mut settings = Vec::new();
@@ -176,19 +257,11 @@ pub fn run_fig1(
                 progress.advance(&format!("shape {index}: skipped"));
                 continue;
             };
-            let score = GraspScore::new(target.clone(), form)?;
+            let scores = Scores::new(&target, form)?;
             let mut models = Vec::new();
-            let prior_scores = score.score_batch(&sim.simulate_clouds(&prior_clouds)?)?;
             models.push((
                 "prior".to_string(),
-                ModelResult {
-                    eval: SampleEval {
-                        mean_score: mace_core::stats::mean_f32(&prior_scores),
-                        diversity: prior_diversity,
-                    },
-                    tuning_s: 0.0,
-                    iterations: 0,
-                },
+                scores.result(&sim, &prior_clouds, Some(prior_diversity), 0.0, 0)?,
             ));
             let evidence = grasp_evidence(sim.clone(), target.clone(), form)?;
             for (name, objective) in [
@@ -208,7 +281,13 @@ pub fn run_fig1(
                     &mut NoObserver,
                 )?;
                 let clouds = sample_clouds(&posterior, config.samples, config.seed + 1)?;
-                let eval = evaluate_clouds(&clouds, &sim, &score)?;
+                let result = scores.result(
+                    &sim,
+                    &clouds,
+                    None,
+                    report.timings.total_s,
+                    report.iterations.len(),
+                )?;
                 if rows.is_empty() && name == "mace" {
                     first.push(FirstObservation {
                         ood,
@@ -217,33 +296,24 @@ pub fn run_fig1(
                         posterior: clouds,
                     });
                 }
-                models.push((
-                    name.to_string(),
-                    ModelResult {
-                        eval,
-                        tuning_s: report.timings.total_s,
-                        iterations: report.iterations.len(),
-                    },
-                ));
+                models.push((name.to_string(), result));
             }
             // The CVAE is conditioned on the contacts it was trained with (in distribution);
             // out of distribution it receives contacts of a finger set it never saw.
             if run_model("cvae") {
                 let start = Instant::now();
+                let condition = CvaeCondition::of_cond_dim(cvae.config().cond_dim, sim.fingers())?
+                    .encode(sim.directions(), &target);
                 let x = cvae.sample(
                     config.samples,
-                    &target,
+                    &condition,
                     &mut StdRng::seed_from_u64(config.seed + 1),
                 )?;
                 let clouds = clouds_from_tensor(&x)?;
                 let sampling_s = start.elapsed().as_secs_f64();
                 models.push((
                     "cvae".to_string(),
-                    ModelResult {
-                        eval: evaluate_clouds(&clouds, &sim, &score)?,
-                        tuning_s: sampling_s,
-                        iterations: 0,
-                    },
+                    scores.result(&sim, &clouds, None, sampling_s, 0)?,
                 ));
             }
             let message = models
@@ -259,11 +329,13 @@ pub fn run_fig1(
             });
         }
         progress.finish();
-        let summaries = MODELS
-            .iter()
-            .filter(|m| **m == "prior" || run_model(m))
-            .map(|m| summarise(m, &rows))
-            .collect();
+        let summaries = relative_to_prior(
+            MODELS
+                .iter()
+                .filter(|m| **m == "prior" || run_model(m))
+                .map(|m| summarise(m, &rows))
+                .collect(),
+        );
         settings.push(Setting {
             ood,
             skipped,
@@ -279,6 +351,7 @@ pub fn run_fig1(
         score_form: format!("{form:?}"),
         config: config.tune.clone(),
         step_fraction: config.step_fraction,
+        contacts,
         settings,
         prior_clouds,
         first,
@@ -294,15 +367,94 @@ fn summarise(model: &str, rows: &[ObservationRow]) -> Summary {
     let mean_std = |v: Vec<f64>| mace_core::stats::mean_std(v).unwrap_or_default();
     let (score_mean, score_std) = mean_std(pick(&|m| m.eval.mean_score as f64));
     let (diversity_mean, diversity_std) = mean_std(pick(&|m| m.eval.diversity as f64));
+    let form = |f: &dyn Fn(&ModelResult) -> f32| {
+        let (score, std) = mean_std(pick(&|m| f(m) as f64));
+        FormSummary {
+            score,
+            std,
+            gap_closed: 0.0,
+        }
+    };
     let tuning = pick(&|m| m.tuning_s);
     Summary {
         model: model.to_string(),
         score_mean,
         score_std,
+        mean_form: form(&|m| m.score_mean_form),
+        sum_form: form(&|m| m.score_sum_form),
+        diversity_share: 1.0,
         diversity_mean,
         diversity_std,
         tuning_mean_s: mace_core::stats::mean(tuning.iter().copied()).unwrap_or(0.0),
         tuning_max_s: tuning.iter().copied().fold(0.0, f64::max),
+    }
+}
+
+/// Fills each summary's gap closed (both forms) and diversity share from the prior's row.
+fn relative_to_prior(mut summaries: Vec<Summary>) -> Vec<Summary> {
+    let Some(prior) = summaries.iter().find(|s| s.model == "prior").cloned() else {
+        return summaries;
+    };
+    let gap = |score: f64, prior: f64| {
+        if prior < 1.0 {
+            (score - prior) / (1.0 - prior)
+        } else {
+            0.0
+        }
+    };
+    for s in &mut summaries {
+        s.mean_form.gap_closed = gap(s.mean_form.score, prior.mean_form.score);
+        s.sum_form.gap_closed = gap(s.sum_form.score, prior.sum_form.score);
+        s.diversity_share = s.diversity_mean / prior.diversity_mean.max(f64::MIN_POSITIVE);
+    }
+    summaries
+}
+
+/// The observation's score in both forms, and which one tuning uses.
+struct Scores {
+    mean: GraspScore,
+    sum: GraspScore,
+    tuned: ScoreForm,
+}
+
+impl Scores {
+    fn new(target: &[f32], tuned: ScoreForm) -> Result<Self> {
+        Ok(Scores {
+            mean: GraspScore::new(target.to_vec(), ScoreForm::Mean)?,
+            sum: GraspScore::new(target.to_vec(), ScoreForm::Sum)?,
+            tuned,
+        })
+    }
+
+    /// Scores of `clouds` in both forms; diversity measured unless given.
+    fn result(
+        &self,
+        sim: &GraspSimulator,
+        clouds: &[PointCloud],
+        diversity: Option<f32>,
+        tuning_s: f64,
+        iterations: usize,
+    ) -> Result<ModelResult> {
+        let simulated = sim.simulate_clouds(clouds)?;
+        let mean_form = mace_core::stats::mean_f32(&self.mean.score_batch(&simulated)?);
+        let sum_form = mace_core::stats::mean_f32(&self.sum.score_batch(&simulated)?);
+        let diversity = match diversity {
+            Some(d) => d,
+            None => mace_shapes::pairwise_diversity(clouds)?,
+        };
+        Ok(ModelResult {
+            eval: SampleEval {
+                mean_score: match self.tuned {
+                    ScoreForm::Mean => mean_form,
+                    ScoreForm::Sum => sum_form,
+                },
+                diversity,
+            },
+            score_mean_form: mean_form,
+            score_sum_form: sum_form,
+            tuning_s,
+            iterations,
+        })
     }
 }
 
@@ -324,7 +476,10 @@ impl Fig1 {
     /// The tables as Markdown, ours beside the paper's findings.
     pub fn markdown(&self) -> String {
         let samples = self.samples;
-        let mut t = String::new();
+        let mut t = format!(
+            "\nData: {}. Tuned on the {} form.\n",
+            self.data, self.score_form
+        );
         for s in &self.settings {
             let _ = writeln!(
                 t,
@@ -333,17 +488,29 @@ impl Fig1 {
                 s.rows.len(),
                 s.skipped.len()
             );
-            let _ = writeln!(t, "| model | mean score (ours) | diversity (ours, mean pairwise Chamfer) | tuning time (ours) | paper (Fig. 1) |");
-            let _ = writeln!(t, "|---|---|---|---|---|");
+            let _ = writeln!(t, "| model | score, mean form (gap closed) | score, sum form (gap closed) | diversity (share of prior's) | tuning time | paper (Fig. 1) |");
+            let _ = writeln!(t, "|---|---|---|---|---|---|");
             for m in &s.summaries {
+                let form = |f: &FormSummary| {
+                    if m.model == "prior" {
+                        format!("{:.3} ± {:.3}", f.score, f.std)
+                    } else {
+                        format!(
+                            "{:.3} ± {:.3} ({:.0}%)",
+                            f.score,
+                            f.std,
+                            100.0 * f.gap_closed
+                        )
+                    }
+                };
                 let _ = writeln!(
                     t,
-                    "| {} | {:.3} ± {:.3} | {:.4} ± {:.4} | {} | {} |",
+                    "| {} | {} | {} | {:.2e} ({:.0}%) | {} | {} |",
                     m.model,
-                    m.score_mean,
-                    m.score_std,
+                    form(&m.mean_form),
+                    form(&m.sum_form),
                     m.diversity_mean,
-                    m.diversity_std,
+                    100.0 * m.diversity_share,
                     match m.model.as_str() {
                         "prior" => "-".to_string(),
                         "cvae" => format!("{:.3} s (sampling)", m.tuning_mean_s),
@@ -353,6 +520,8 @@ impl Fig1 {
                 );
             }
         }
+        t.push('\n');
+        t.push_str(&self.contacts.markdown());
         t
     }
 }

@@ -66,6 +66,68 @@ pub fn contacts_of(
     (cond, kept, dropped)
 }
 
+/// What the CVAE baseline is conditioned on, per grasp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CvaeCondition {
+    /// The `k` contact coordinates along the fingers (`k` numbers): a finger flipped to the
+    /// other side of a mirror-symmetric shape measures the same number.
+    Distances,
+    /// The `k` contact points `c_j · d_j` (`3k` numbers, x y z per finger), as the reference
+    /// code conditions its CVAE: a flipped finger gives a point on the other side.
+    Points,
+}
+
+impl CvaeCondition {
+    /// Numbers per grasp of `fingers` fingers.
+    pub fn dim(self, fingers: usize) -> usize {
+        match self {
+            CvaeCondition::Distances => fingers,
+            CvaeCondition::Points => 3 * fingers,
+        }
+    }
+
+    /// The condition a CVAE with `cond_dim` inputs reads for `fingers` fingers.
+    ///
+    /// # Errors
+    /// If `cond_dim` is neither `fingers` nor `3 · fingers`.
+    pub fn of_cond_dim(cond_dim: usize, fingers: usize) -> Result<Self> {
+        match cond_dim {
+            d if d == fingers => Ok(CvaeCondition::Distances),
+            d if d == 3 * fingers => Ok(CvaeCondition::Points),
+            d => crate::error::fail!(
+                "the CVAE reads {d} condition numbers: neither the {fingers} contacts of a \
+                 {fingers}-finger grasp nor their {} coordinates",
+                3 * fingers
+            ),
+        }
+    }
+
+    /// The condition of grasps whose contacts along `directions` are `contacts` (rows of
+    /// `directions.len()`), rows of [`CvaeCondition::dim`].
+    pub fn encode(self, directions: &[[f32; 3]], contacts: &[f32]) -> Vec<f32> {
+        match self {
+            CvaeCondition::Distances => contacts.to_vec(),
+            CvaeCondition::Points => contacts
+                .chunks(directions.len())
+                .flat_map(|row| contact_points(directions, row))
+                .flatten()
+                .collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for CvaeCondition {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "distances" => Ok(CvaeCondition::Distances),
+            "points" => Ok(CvaeCondition::Points),
+            _ => Err(format!("`{s}`: choose points or distances")),
+        }
+    }
+}
+
 /// Contact markers: contact coordinate `c_j` along finger direction `d_j` → the point `c_j · d_j`.
 pub fn contact_points(directions: &[[f32; 3]], contacts: &[f32]) -> Vec<[f32; 3]> {
     directions

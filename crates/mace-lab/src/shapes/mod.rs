@@ -4,9 +4,12 @@
 pub mod completion;
 pub mod completion_bench;
 pub mod fig1;
+pub mod fig1_contacts;
 pub mod grasp;
+pub mod heading;
 pub mod inspect;
 pub mod latent;
+pub mod partial;
 pub mod prior;
 pub mod source;
 pub mod train;

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use mace_shapes::{
-    load_shape, read_point_cloud, split_sizes, AirplaneFamily, LoadOptions, PointCloud,
-    PrepareOptions, ShapeNetDataset, ShapeRecord, Split,
+    load_shape, read_point_cloud, roll_about_z, roll_angle_deg, split_sizes, AirplaneFamily,
+    LoadOptions, PointCloud, PrepareOptions, ShapeNetDataset, ShapeRecord, Split,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,11 @@ pub struct ShapeSource {
     pub shapes: usize,
     /// Seed of the procedural set (shape i depends only on this seed and i).
     pub data_seed: u64,
+    /// Largest roll about the fuselage axis (z), degrees: shape i (of any split, from either
+    /// source) is turned by its own angle, uniform in [−roll, roll], seeded by `data_seed` and
+    /// i ([`mace_shapes::roll`]). 0: as generated or stored. The reference set-up: 45.
+    #[serde(default)]
+    pub roll_deg: f32,
 }
 
 impl Default for ShapeSource {
@@ -34,6 +39,7 @@ impl Default for ShapeSource {
             shapenet: None,
             shapes: SHAPENET_AIRPLANES,
             data_seed: 0,
+            roll_deg: 0.0,
         }
     }
 }
@@ -41,13 +47,38 @@ impl Default for ShapeSource {
 impl ShapeSource {
     /// One line naming the source, for records.
     pub fn describe(&self) -> String {
-        match &self.shapenet {
+        let base = match &self.shapenet {
             Some(root) => format!("ShapeNet airplanes under {}", root.display()),
             None => format!(
                 "procedural airplanes: {} shapes, seed {}",
                 self.shapes, self.data_seed
             ),
+        };
+        if self.roll_deg == 0.0 {
+            base
+        } else {
+            format!("{base}, rolled about z by up to ±{}°", self.roll_deg)
         }
+    }
+
+    /// The largest roll checked: finite, in [0, 180] degrees.
+    ///
+    /// # Errors
+    /// For any other value, naming `--roll`.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.roll_deg.is_finite() && (0.0..=180.0).contains(&self.roll_deg)) {
+            fail!(
+                "--roll {}: the largest roll must be in [0, 180] degrees",
+                self.roll_deg
+            );
+        }
+        Ok(())
+    }
+
+    /// Shape `index` (global, across splits) rolled as [`ShapeSource::roll_deg`] says.
+    fn rolled(&self, cloud: PointCloud, index: usize) -> PointCloud {
+        let angle = roll_angle_deg(self.data_seed, index as u64, self.roll_deg);
+        roll_about_z(&cloud, angle)
     }
 
     /// The clouds of `split`, in listing order.
@@ -55,10 +86,17 @@ impl ShapeSource {
     /// # Errors
     /// If the folder cannot be read or the procedural set is too small to split.
     pub fn load(&self, split: Split) -> Result<Vec<PointCloud>> {
+        self.validate()?;
         match &self.shapenet {
             Some(root) => {
                 let data = ShapeNetDataset::airplanes(root)?;
-                Ok(data.load(split, &LoadOptions::default())?)
+                let start = data.range(split).start;
+                let clouds = data.load(split, &LoadOptions::default())?;
+                Ok(clouds
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, c)| self.rolled(c, start + k))
+                    .collect())
             }
             None => {
                 use rayon::prelude::*;
@@ -66,8 +104,8 @@ impl ShapeSource {
                 Ok(self
                     .range(split)?
                     .into_par_iter()
-                    .map(|i| family.shape(self.data_seed, i as u64))
-                    .collect::<Result<Vec<_>, _>>()?)
+                    .map(|i| Ok(self.rolled(family.shape(self.data_seed, i as u64)?, i)))
+                    .collect::<Result<Vec<_>>>()?)
             }
         }
     }
@@ -108,27 +146,35 @@ impl ShapeSource {
     /// one-line message naming the file and what is wrong).
     pub fn test_shape_with(&self, spec: &str, file: &PrepareOptions) -> Result<TestShape> {
         if let Ok(index) = spec.parse::<usize>() {
+            self.validate()?;
             let cloud = match &self.shapenet {
                 Some(root) => {
                     let data = ShapeNetDataset::airplanes(root)?;
+                    let start = data.range(Split::Test).start;
                     let files = data.split_files(Split::Test);
                     let Some(file) = files.get(index) else {
                         fail!("--shape {index}: the test split has {} shapes", files.len());
                     };
-                    read_point_cloud(file)?
+                    self.rolled(read_point_cloud(file)?, start + index)
                 }
                 None => {
                     let range = self.range(Split::Test)?;
                     if index >= range.len() {
                         fail!("--shape {index}: the test split has {} shapes", range.len());
                     }
-                    AirplaneFamily::default().shape(self.data_seed, (range.start + index) as u64)?
+                    let i = range.start + index;
+                    self.rolled(
+                        AirplaneFamily::default().shape(self.data_seed, i as u64)?,
+                        i,
+                    )
                 }
             };
             return Ok(TestShape {
                 cloud,
                 name: format!("test shape {index} of {}", self.describe()),
                 file: None,
+                heading: None,
+                turn: None,
             });
         }
         let (cloud, record) = load_shape(spec, file).context("reading --shape")?;
@@ -136,6 +182,8 @@ impl ShapeSource {
             cloud,
             name: spec.to_string(),
             file: Some(record),
+            heading: None,
+            turn: None,
         })
     }
 }
@@ -149,6 +197,11 @@ pub struct TestShape {
     pub name: String,
     /// For a file: its format, axes, scale, offset and sampling.
     pub file: Option<ShapeRecord>,
+    /// For a file: the turn about the up axis applied after reading, if any.
+    pub heading: Option<super::heading::HeadingRecord>,
+    /// That turn as applied: degrees, then the re-centring (subtracted) and scale of
+    /// [`super::heading::turn_normalisation`].
+    pub turn: Option<(f32, [f64; 3], f64)>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use mace_models::vae::{
 };
 use mace_shapes::{GraspSimulator, PointCloud};
 
-use super::grasp::contacts_of;
+use super::grasp::{contacts_of, CvaeCondition};
 use super::prior::{fit_cvae_latent, fit_latent_prior, flatten, LATENT_PRIOR_FILE};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -24,6 +24,8 @@ pub struct ShapeTrainConfig {
     /// Train the CVAE baseline (conditioned on the in-distribution grasp contacts) instead of
     /// the prior.
     pub cvae: bool,
+    /// What the CVAE is conditioned on (ignored for the prior).
+    pub condition: CvaeCondition,
     /// Network sizes.
     pub sizes: PointVaeConfig,
     /// Training settings.
@@ -59,6 +61,8 @@ pub fn train_shape_model(
         let sim = GraspSimulator::in_distribution();
         let (train_cond, kept, dropped) = contacts_of(&sim, train_set);
         let (val_cond, val_kept, _) = contacts_of(&sim, val_set);
+        let train_cond = config.condition.encode(sim.directions(), &train_cond);
+        let val_cond = config.condition.encode(sim.directions(), &val_cond);
         if !dropped.is_empty() {
             progress.log(&format!(
                 "{} training shapes left out: a finger touches nothing",
@@ -70,7 +74,10 @@ pub fn train_shape_model(
         };
         let (tr, va) = (pick(train_set, &kept), pick(val_set, &val_kept));
         let model = Cvae::new(
-            config.sizes.clone().with_cond_dim(sim.fingers()),
+            config
+                .sizes
+                .clone()
+                .with_cond_dim(config.condition.dim(sim.fingers())),
             config.train.seed,
         )?;
         let mut epoch = |s: &VaeEpochStats, improved: bool| {

@@ -7,5 +7,6 @@
 mod batch;
 mod ik;
 mod latent_prior;
+mod partial;
 mod shapes;
 mod tune_batch;

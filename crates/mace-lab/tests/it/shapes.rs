@@ -130,7 +130,7 @@ fn grasp_and_completion_tuning_improve_on_the_prior() {
     .unwrap();
     let done = tune_completion(
         &prior,
-        &shape,
+        Some(&shape),
         &name,
         problem,
         &CompleteTuneConfig {
@@ -145,7 +145,7 @@ fn grasp_and_completion_tuning_improve_on_the_prior() {
     .unwrap();
     let r = &done.record;
     assert!(
-        r.posterior_eval.chamfer_mean < r.prior_eval.chamfer_mean,
+        r.posterior_eval.chamfer_mean.unwrap() < r.prior_eval.chamfer_mean.unwrap(),
         "{r:?}"
     );
     assert!(LatentObjective::BestOf.parts(0.5).is_none());
@@ -159,4 +159,26 @@ fn the_shipped_prior_samples_diverse_realistic_shapes() {
     assert!(q.reconstruction_error < q.mean_shape_error, "{q:?}");
     assert!(q.sample_diversity > 0.3 * q.data_diversity, "{q:?}");
     assert!(inspect_prior(&prior, &ShapeSource::default(), 1, 0).is_err());
+}
+
+#[test]
+fn the_heading_of_a_turned_airplane_is_found() {
+    use mace_lab::shapes::heading::{infer_heading, turn_about_up, HeadingSearch};
+    let prior = load_shape_prior(None).unwrap();
+    let samples = mace_lab::shapes::latent::sample_clouds(&prior.model().unwrap(), 128, 3).unwrap();
+    let source = ShapeSource::default();
+    for (index, turn) in [("0", 130.0f32), ("1", 275.0), ("2", 20.0)] {
+        let (shape, _) = source.test_shape(index).unwrap();
+        let turned = turn_about_up(&shape, turn).unwrap();
+        let found = infer_heading(&turned, &samples, &HeadingSearch::default()).unwrap();
+        let want = (360.0 - turn).rem_euclid(360.0);
+        let off = (found.heading_deg - want).rem_euclid(360.0);
+        let off = off.min(360.0 - off);
+        eprintln!(
+            "shape {index} turned {turn}°: found {:.1}° (want {want}°), cost {:.2e}, runner-up {:.2e}",
+            found.heading_deg, found.cost, found.runner_up_cost
+        );
+        assert!(off <= 4.0, "shape {index}: {found:?}");
+        assert!(found.runner_up_cost > 1.2 * found.cost, "{found:?}");
+    }
 }

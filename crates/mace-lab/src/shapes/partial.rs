@@ -1,0 +1,672 @@
+//! A real partial scan as the observation of a completion: the points a depth camera gave,
+//! in the file's own unit, axes and heading, with no full shape behind them.
+//!
+//! [`load_partial_scan`] brings the scan into the prior's frame and finds the camera:
+//!
+//! 1. read the cloud (PLY, PCD, NPY, JSON; a mesh is refused: a scan is points), thin it to
+//!    `max_points` (a uniformly random subset, seeded), rotate it from the file's axes;
+//! 2. the camera's direction: given as a view (azimuth, elevation in the prior's axes), as the
+//!    camera's position in file coordinates, or estimated: a depth camera sees one surface
+//!    point per ray, so along its axis no point of the scan hides another; of 300 axes spread
+//!    over a half sphere, those from which the most points are visible are averaged (both ways
+//!    along the result are tried: a single surface hides nothing from behind either);
+//! 3. the object's heading about the up axis (`--heading`): as the file has it, turned by a
+//!    given angle, or found (`auto`): each candidate is scored as in 4;
+//! 4. scale and offset: a full shape's bounding box is not the scan's, so the scan is scaled
+//!    and moved so that its bounding box matches the median bounding box of the prior's samples
+//!    seen from the same camera; the candidate (direction and heading) whose calibrated scan the
+//!    prior's samples, seen from that camera, match best (mean completion score of the best 8
+//!    of 64) wins.
+//!
+//! With a full shape given as well (a truth in the same file coordinates, as PCN ships them),
+//! the scan takes the truth's transform instead of 4, exactly.
+
+use mace_shapes::{
+    read_shape, CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig, Frame,
+    PointCloud, ShapeData, ShapeFormat, ShapeRecord,
+};
+use rand::{rngs::StdRng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::heading::{HeadingChoice, HeadingRecord};
+use super::latent::sample_clouds;
+use super::prior::ShapePrior;
+use crate::error::{fail, Context, Result};
+
+/// Where the camera was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ViewSource {
+    /// Azimuth and elevation in the prior's axes, degrees (the camera looks at the object's
+    /// centre).
+    View([f32; 2]),
+    /// The camera's position in the scan file's coordinates.
+    Position([f64; 3]),
+    /// Estimated from the scan (see the module docs).
+    Estimate,
+}
+
+/// How [`load_partial_scan`] reads a scan.
+#[derive(Debug, Clone)]
+pub struct PartialScanOptions {
+    /// The file's axes.
+    pub frame: Frame,
+    /// Coordinates already in the prior's frame (centred and scaled with their full shape,
+    /// as PCN's and ShapeNet's partial clouds are): no rotation, scaling or heading.
+    pub as_is: bool,
+    /// Where the camera was.
+    pub view: ViewSource,
+    /// The object's heading about the up axis (`None`: as the file has it).
+    pub heading: Option<HeadingChoice>,
+    /// Most points kept (a random subset beyond).
+    pub max_points: usize,
+    /// Seed of the thinning and of the prior samples used to calibrate.
+    pub seed: u64,
+}
+
+/// Most points of a scan used as the observation.
+pub const SCAN_MAX_POINTS: usize = 4096;
+
+/// What was done to a scan, for `report.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartialScanRecord {
+    /// The file.
+    pub file: String,
+    /// Its format.
+    pub format: ShapeFormat,
+    /// Points in the file.
+    pub file_points: usize,
+    /// Points used.
+    pub points: usize,
+    /// The file's axes.
+    pub frame: Frame,
+    /// The camera's azimuth and elevation in the prior's frame, degrees.
+    pub view_deg: [f32; 2],
+    /// How the view was obtained: `given`, `camera position` or `estimated`.
+    pub view_source: String,
+    /// File units → prior units.
+    pub scale: f64,
+    /// The heading applied, if any.
+    pub heading: Option<HeadingRecord>,
+    /// Every step, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// A scan ready to complete.
+#[derive(Debug, Clone)]
+pub struct PartialScan {
+    /// The observed points in the prior's frame.
+    pub points: Vec<[f32; 3]>,
+    /// The camera (the given intrinsics at the view found).
+    pub camera: DepthCamera,
+    /// What was done.
+    pub record: PartialScanRecord,
+}
+
+/// The truth's transform for a scan given with its full shape: the full shape's file record
+/// and heading turn.
+#[derive(Debug, Clone, Copy)]
+pub struct TruthFrame<'a> {
+    /// How the full shape's file was brought into the prior's frame.
+    pub record: &'a ShapeRecord,
+    /// The turn about the up axis applied to it after that, with the re-centring it implied.
+    pub turn: Option<(f32, [f64; 3], f64)>,
+}
+
+/// Prior samples used to calibrate a scan and score candidate views.
+const CALIBRATION_SAMPLES: usize = 64;
+/// The best of them whose scores are averaged.
+const CALIBRATION_BEST: usize = 8;
+/// Steepest camera elevation used, degrees (the camera model needs |elevation| < 90°).
+const MAX_ELEVATION_DEG: f32 = 85.0;
+
+/// Reads the scan at `path` and finds its camera (see the module docs); `intrinsics` gives
+/// the camera's distance, field of view and rendering (its angles are replaced), `score` the
+/// completion score used to rank candidates.
+///
+/// # Errors
+/// For a file that cannot be read, a mesh, an empty scan, a camera inside the scan's bounds,
+/// or a scan whose points all coincide.
+pub fn load_partial_scan(
+    path: &std::path::Path,
+    options: &PartialScanOptions,
+    intrinsics: &DepthCameraConfig,
+    score: &CompletionScoreConfig,
+    prior: &ShapePrior,
+    truth: Option<TruthFrame<'_>>,
+) -> Result<PartialScan> {
+    let file = path.display().to_string();
+    let (format, data) = read_shape(path).context("reading --observed")?;
+    let cloud = match data {
+        ShapeData::Cloud(c) => c,
+        ShapeData::Mesh(_) => fail!(
+            "--observed {file}: a mesh; a partial scan is the points a depth camera gave (pass \
+             a full mesh as --shape)"
+        ),
+    };
+    let file_points = cloud.len();
+    let mut notes = vec![format!("{} cloud of {file_points} points", format.name())];
+    let cloud = if file_points > options.max_points {
+        notes.push(format!(
+            "thinned to {} points, a uniformly random subset (seed {})",
+            options.max_points, options.seed
+        ));
+        cloud.resample(options.max_points, &mut StdRng::seed_from_u64(options.seed))?
+    } else {
+        cloud
+    };
+    let frame = if options.as_is {
+        Frame::PRIOR
+    } else {
+        options.frame
+    };
+    let r = frame.rotation();
+    let rotate = |p: [f64; 3]| -> [f64; 3] {
+        [0, 1, 2].map(|k| (0..3).map(|j| f64::from(r[k][j]) * p[j]).sum::<f64>())
+    };
+    let rotated: Vec<[f64; 3]> = cloud.iter().map(|p| rotate(p.map(f64::from))).collect();
+    let (lo, hi) = bounds(&rotated);
+    if (0..3).all(|a| hi[a] - lo[a] <= 0.0) {
+        fail!("--observed {file}: every point at the same place; a scan needs extent");
+    }
+    let camera_at = match options.view {
+        ViewSource::Position(c) => {
+            let c = rotate(c);
+            if (0..3).all(|a| c[a] >= lo[a] && c[a] <= hi[a]) {
+                fail!(
+                    "--camera {:?}: inside the scan's bounding box; the camera must see the \
+                     object from outside",
+                    options_position(options)
+                );
+            }
+            Some(c)
+        }
+        _ => None,
+    };
+    if frame != Frame::PRIOR {
+        notes.push(format!(
+            "rotated from the file's axes (up {}, front {}) to the prior's",
+            frame.up, frame.front
+        ));
+    }
+    // Candidate camera directions (unit, prior axes, from the object towards the camera).
+    let centroid = mean_point(&rotated);
+    let (directions, view_source): (Vec<[f64; 3]>, &str) = match options.view {
+        ViewSource::View([az, el]) => (vec![direction_of(az, el)], "given"),
+        ViewSource::Position(_) => {
+            let c = camera_at.unwrap_or(centroid);
+            (vec![unit(sub(c, centroid))], "camera position")
+        }
+        ViewSource::Estimate => {
+            let n = occlusion_free_axis(&rotated, intrinsics)?;
+            (vec![n, n.map(|v| -v)], "estimated")
+        }
+    };
+    if let Some(truth) = truth {
+        return scan_in_truth_frame(
+            &rotated,
+            &directions,
+            view_source,
+            truth,
+            intrinsics,
+            file,
+            format,
+            file_points,
+            notes,
+        );
+    }
+    if options.as_is {
+        let points: Vec<[f32; 3]> = rotated.iter().map(|p| p.map(|v| v as f32)).collect();
+        let best = best_view(&points, &directions, intrinsics, score, prior, options.seed)?;
+        notes.push("coordinates kept as they are (already in the prior's frame)".into());
+        let record = PartialScanRecord {
+            file,
+            format,
+            file_points,
+            points: points.len(),
+            frame,
+            view_deg: [best.az, best.el],
+            view_source: view_source.into(),
+            scale: 1.0,
+            heading: None,
+            notes,
+        };
+        return Ok(PartialScan {
+            camera: camera(intrinsics, best.az, best.el)?,
+            points,
+            record,
+        });
+    }
+    // Search: for each direction, the object's azimuth (heading) candidates.
+    let samples = sample_clouds(&prior.model()?, CALIBRATION_SAMPLES, options.seed)?;
+    let mut best: Option<Candidate> = None;
+    for d in &directions {
+        let (az_w, el) = angles_of(*d);
+        let headings: Vec<f32> = match options.heading {
+            None => vec![0.0],
+            Some(HeadingChoice::Given(h)) => vec![h],
+            Some(HeadingChoice::Auto) => (0..24).map(|i| i as f32 * 15.0).collect(),
+        };
+        let mut tried: Vec<Candidate> = Vec::new();
+        for h in headings {
+            tried.push(calibrate(
+                &rotated, centroid, az_w, el, h, intrinsics, score, &samples,
+            )?);
+        }
+        if options.heading == Some(HeadingChoice::Auto) {
+            let mut step = 15.0;
+            for _ in 0..3 {
+                step /= 2.0;
+                let centre = best_of(&tried).heading;
+                for h in [centre - step, centre + step] {
+                    let h = h.rem_euclid(360.0);
+                    tried.push(calibrate(
+                        &rotated, centroid, az_w, el, h, intrinsics, score, &samples,
+                    )?);
+                }
+            }
+        }
+        let here = best_of(&tried).clone();
+        if best.as_ref().is_none_or(|b| here.score > b.score) {
+            best = Some(here);
+        }
+    }
+    let Some(mut best) = best else {
+        fail!("--observed {file}: no camera direction to try");
+    };
+    if options.view == ViewSource::Estimate {
+        // The estimated axis is coarse: try the camera around it, the scan held where it is.
+        for step in [20.0f32, 10.0, 5.0] {
+            let (az_w, el) = ((best.az - best.heading).rem_euclid(360.0), best.el);
+            for (da, de) in [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)] {
+                let e = (el + de * step).clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG);
+                let c = calibrate(
+                    &rotated,
+                    centroid,
+                    az_w + da * step,
+                    e,
+                    best.heading,
+                    intrinsics,
+                    score,
+                    &samples,
+                )?;
+                if c.score > best.score {
+                    best = c;
+                }
+            }
+        }
+    }
+    notes.push(format!(
+        "camera at azimuth {:.1}°, elevation {:.1}° ({view_source})",
+        best.az, best.el
+    ));
+    notes.push(format!(
+        "scaled by {:.6e} and moved so that its bounding box matches the prior's samples seen \
+         from that camera (their best 8 of {CALIBRATION_SAMPLES} score {:.3})",
+        best.scale, best.score
+    ));
+    let heading = options.heading.map(|choice| HeadingRecord {
+        heading_deg: best.heading,
+        inferred: choice == HeadingChoice::Auto,
+        cost: None,
+        runner_up_cost: None,
+    });
+    Ok(PartialScan {
+        camera: camera(intrinsics, best.az, best.el)?,
+        record: PartialScanRecord {
+            file,
+            format,
+            file_points,
+            points: best.points.len(),
+            frame,
+            view_deg: [best.az, best.el],
+            view_source: view_source.into(),
+            scale: best.scale,
+            heading,
+            notes,
+        },
+        points: best.points,
+    })
+}
+
+fn options_position(options: &PartialScanOptions) -> [f64; 3] {
+    match options.view {
+        ViewSource::Position(c) => c,
+        _ => [0.0; 3],
+    }
+}
+
+/// One candidate placement of the scan.
+#[derive(Debug, Clone)]
+struct Candidate {
+    heading: f32,
+    az: f32,
+    el: f32,
+    scale: f64,
+    score: f32,
+    points: Vec<[f32; 3]>,
+}
+
+fn best_of(tried: &[Candidate]) -> &Candidate {
+    tried
+        .iter()
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .expect("at least one candidate is tried")
+}
+
+/// The scan (rotated into prior axes, camera at azimuth `az_w` and elevation `el` about its
+/// centroid) turned by `heading` about y, then scaled and moved to the prior's view from the
+/// camera, and scored.
+#[allow(clippy::too_many_arguments)]
+fn calibrate(
+    rotated: &[[f64; 3]],
+    centroid: [f64; 3],
+    az_w: f32,
+    el: f32,
+    heading: f32,
+    intrinsics: &DepthCameraConfig,
+    score: &CompletionScoreConfig,
+    samples: &[PointCloud],
+) -> Result<Candidate> {
+    let az = (az_w + heading).rem_euclid(360.0);
+    let el = el.clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG);
+    let camera = camera(intrinsics, az, el)?;
+    let views = camera.visible_batch(samples)?;
+    let boxes: Vec<([f64; 3], f64)> = views
+        .iter()
+        .filter(|v| v.len() >= 2)
+        .map(|v| {
+            let pts: Vec<[f64; 3]> = v.iter().map(|p| p.map(f64::from)).collect();
+            let (lo, hi) = bounds(&pts);
+            (mid(lo, hi), diagonal(lo, hi))
+        })
+        .collect();
+    if boxes.is_empty() {
+        fail!("the camera at azimuth {az}°, elevation {el}° sees none of the prior's samples");
+    }
+    let target_centre = [0, 1, 2].map(|a| median(boxes.iter().map(|b| b.0[a]).collect()));
+    let target_diag = median(boxes.iter().map(|b| b.1).collect());
+    let (s, c) = f64::from(heading).to_radians().sin_cos();
+    let turned: Vec<[f64; 3]> = rotated
+        .iter()
+        .map(|p| {
+            let q = sub(*p, centroid);
+            [c * q[0] + s * q[2], q[1], -s * q[0] + c * q[2]]
+        })
+        .collect();
+    let (lo, hi) = bounds(&turned);
+    let scale = target_diag / diagonal(lo, hi).max(f64::MIN_POSITIVE);
+    let centre = mid(lo, hi);
+    let points: Vec<[f32; 3]> = turned
+        .iter()
+        .map(|p| [0, 1, 2].map(|a| ((p[a] - centre[a]) * scale + target_centre[a]) as f32))
+        .collect();
+    let scores = CompletionScore::new(points.clone(), score)?.score_batch(&views)?;
+    let mut scores = scores;
+    scores.sort_by(|a, b| b.total_cmp(a));
+    let k = CALIBRATION_BEST.min(scores.len()).max(1);
+    Ok(Candidate {
+        heading,
+        az,
+        el,
+        scale,
+        score: scores[..k].iter().sum::<f32>() / k as f32,
+        points,
+    })
+}
+
+/// The best view among `directions` for a scan already in the prior's frame.
+fn best_view(
+    points: &[[f32; 3]],
+    directions: &[[f64; 3]],
+    intrinsics: &DepthCameraConfig,
+    score: &CompletionScoreConfig,
+    prior: &ShapePrior,
+    seed: u64,
+) -> Result<Candidate> {
+    if directions.len() == 1 {
+        let (az, el) = angles_of(directions[0]);
+        return Ok(Candidate {
+            heading: 0.0,
+            az,
+            el,
+            scale: 1.0,
+            score: 0.0,
+            points: points.to_vec(),
+        });
+    }
+    let samples = sample_clouds(&prior.model()?, CALIBRATION_SAMPLES, seed)?;
+    let observed = CompletionScore::new(points.to_vec(), score)?;
+    let mut best: Option<Candidate> = None;
+    for d in directions {
+        let (az, el) = angles_of(*d);
+        let views = camera(intrinsics, az, el)?.visible_batch(&samples)?;
+        let mut scores = observed.score_batch(&views)?;
+        scores.sort_by(|a, b| b.total_cmp(a));
+        let k = CALIBRATION_BEST.min(scores.len()).max(1);
+        let s = scores[..k].iter().sum::<f32>() / k as f32;
+        if best.as_ref().is_none_or(|b| s > b.score) {
+            best = Some(Candidate {
+                heading: 0.0,
+                az,
+                el,
+                scale: 1.0,
+                score: s,
+                points: points.to_vec(),
+            });
+        }
+    }
+    match best {
+        Some(b) => Ok(b),
+        None => fail!("no camera direction to try"),
+    }
+}
+
+/// The scan placed by its full shape's transform (see [`TruthFrame`]).
+#[allow(clippy::too_many_arguments)]
+fn scan_in_truth_frame(
+    rotated: &[[f64; 3]],
+    directions: &[[f64; 3]],
+    view_source: &str,
+    truth: TruthFrame<'_>,
+    intrinsics: &DepthCameraConfig,
+    file: String,
+    format: ShapeFormat,
+    file_points: usize,
+    mut notes: Vec<String>,
+) -> Result<PartialScan> {
+    let record = truth.record;
+    let place = |p: [f64; 3]| -> [f64; 3] {
+        let q = [0, 1, 2].map(|a| (p[a] - record.centre[a]) * record.scale);
+        match truth.turn {
+            None => q,
+            Some((deg, centre, scale)) => {
+                let (s, c) = f64::from(deg).to_radians().sin_cos();
+                let t = [c * q[0] + s * q[2], q[1], -s * q[0] + c * q[2]];
+                [0, 1, 2].map(|a| (t[a] - centre[a]) * scale)
+            }
+        }
+    };
+    let points: Vec<[f32; 3]> = rotated
+        .iter()
+        .map(|p| place(*p).map(|v| v as f32))
+        .collect();
+    // Directions turn with the heading (scaling and moving do not change them).
+    let turn_dir = |d: [f64; 3]| match truth.turn {
+        None => d,
+        Some((deg, _, _)) => {
+            let (s, c) = f64::from(deg).to_radians().sin_cos();
+            [c * d[0] + s * d[2], d[1], -s * d[0] + c * d[2]]
+        }
+    };
+    let (az, el) = angles_of(turn_dir(directions[0]));
+    notes.push(format!(
+        "placed by the full shape's transform ({}); camera at azimuth {az:.1}°, elevation \
+         {el:.1}° ({view_source})",
+        record.file
+    ));
+    let scale = record.scale * truth.turn.map_or(1.0, |t| t.2);
+    Ok(PartialScan {
+        camera: camera(intrinsics, az, el)?,
+        record: PartialScanRecord {
+            file,
+            format,
+            file_points,
+            points: points.len(),
+            frame: record.frame,
+            view_deg: [az, el],
+            view_source: view_source.into(),
+            scale,
+            heading: None,
+            notes,
+        },
+        points,
+    })
+}
+
+fn camera(intrinsics: &DepthCameraConfig, az: f32, el: f32) -> Result<DepthCamera> {
+    Ok(DepthCamera::new(&DepthCameraConfig {
+        azimuth_deg: az,
+        elevation_deg: el.clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG),
+        ..intrinsics.clone()
+    })?)
+}
+
+/// Unit direction towards a camera at azimuth `az` (about +y, from +z towards +x) and
+/// elevation `el`, degrees.
+fn direction_of(az: f32, el: f32) -> [f64; 3] {
+    let (a, e) = (f64::from(az).to_radians(), f64::from(el).to_radians());
+    [e.cos() * a.sin(), e.sin(), e.cos() * a.cos()]
+}
+
+/// Azimuth and elevation (degrees) of a unit direction.
+fn angles_of(d: [f64; 3]) -> (f32, f32) {
+    let az = d[0].atan2(d[2]).to_degrees().rem_euclid(360.0);
+    let el = d[1].clamp(-1.0, 1.0).asin().to_degrees();
+    (az as f32, el as f32)
+}
+
+fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+fn unit(a: [f64; 3]) -> [f64; 3] {
+    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
+    a.map(|v| v / n)
+}
+
+fn mean_point(points: &[[f64; 3]]) -> [f64; 3] {
+    let n = points.len().max(1) as f64;
+    [0, 1, 2].map(|a| points.iter().map(|p| p[a]).sum::<f64>() / n)
+}
+
+fn bounds(points: &[[f64; 3]]) -> ([f64; 3], [f64; 3]) {
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for p in points {
+        for a in 0..3 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    (lo, hi)
+}
+
+fn mid(lo: [f64; 3], hi: [f64; 3]) -> [f64; 3] {
+    [0, 1, 2].map(|a| 0.5 * (lo[a] + hi[a]))
+}
+
+fn diagonal(lo: [f64; 3], hi: [f64; 3]) -> f64 {
+    (0..3).map(|a| (hi[a] - lo[a]).powi(2)).sum::<f64>().sqrt()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Axes tried when estimating the view direction (over a half sphere).
+const VIEW_AXES: usize = 300;
+
+/// The axis along which the scan's points hide each other least (see the module docs): the
+/// mean of the axes from which at least 99% of the best visible share is seen.
+///
+/// # Errors
+/// From the camera.
+fn occlusion_free_axis(points: &[[f64; 3]], intrinsics: &DepthCameraConfig) -> Result<[f64; 3]> {
+    let (lo, hi) = bounds(points);
+    let (centre, size) = (mid(lo, hi), diagonal(lo, hi).max(f64::MIN_POSITIVE));
+    let unit_scan: Vec<[f32; 3]> = points
+        .iter()
+        .map(|p| [0, 1, 2].map(|a| ((p[a] - centre[a]) / size) as f32))
+        .collect();
+    // A Fibonacci spiral over the half sphere y ≥ 0 (the other half gives the same answers).
+    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+    let axes: Vec<[f64; 3]> = (0..VIEW_AXES)
+        .map(|i| {
+            let y = (i as f64 + 0.5) / VIEW_AXES as f64;
+            let r = (1.0 - y * y).sqrt();
+            let t = golden * i as f64;
+            [r * t.cos(), y, r * t.sin()]
+        })
+        .collect();
+    let shares: Vec<f64> = axes
+        .iter()
+        .map(|d| {
+            let (az, el) = angles_of(*d);
+            let mask = camera(intrinsics, az, el)?.visible_mask(&unit_scan)?;
+            Ok(mask.iter().filter(|v| **v).count() as f64 / mask.len().max(1) as f64)
+        })
+        .collect::<Result<_>>()?;
+    let best = shares.iter().copied().fold(0.0, f64::max);
+    let mut sum = [0.0; 3];
+    let reference = axes[shares.iter().position(|s| *s == best).unwrap_or(0)];
+    for (d, s) in axes.iter().zip(&shares) {
+        if *s >= 0.99 * best {
+            let dot: f64 = (0..3).map(|a| d[a] * reference[a]).sum();
+            let sign = if dot < 0.0 { -1.0 } else { 1.0 };
+            for a in 0..3 {
+                sum[a] += sign * d[a];
+            }
+        }
+    }
+    Ok(unit(sum))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn angles_and_directions_round_trip() {
+        for (az, el) in [(45.0f32, 30.0f32), (200.0, -20.0), (0.0, 60.0)] {
+            let (a, e) = angles_of(direction_of(az, el));
+            assert!((a - az).abs() < 1e-3 && (e - el).abs() < 1e-3, "{a} {e}");
+        }
+        // Azimuth 0 looks from +z; 90 from +x.
+        let d = direction_of(90.0, 0.0);
+        assert!((d[0] - 1.0).abs() < 1e-12 && d[2].abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_box_corner_seen_from_its_diagonal_hides_nothing_from_there() {
+        // Three faces of a cube, as a camera on the (1, 1, 1) diagonal sees them.
+        let mut pts = Vec::new();
+        for i in 0..30 {
+            for j in 0..30 {
+                let (u, v) = (i as f64 / 29.0, j as f64 / 29.0);
+                pts.extend([[1.0, u, v], [u, 1.0, v], [u, v, 1.0]]);
+            }
+        }
+        let n = occlusion_free_axis(&pts, &DepthCameraConfig::default()).unwrap();
+        let along: f64 = n.iter().sum::<f64>() / 3f64.sqrt();
+        assert!(along.abs() > 0.9, "{n:?}");
+    }
+}
