@@ -198,3 +198,30 @@ fn a_users_scan_completes_with_and_without_its_full_shape() {
     }
     assert!(!Path::new(out).exists());
 }
+
+#[test]
+fn the_heading_bench_runs_on_the_shipped_airliner() {
+    let dir = temp_dir("heading-bench");
+    let json = dir.join("heading.json");
+    let o = mace(&[
+        "bench",
+        "heading",
+        "--headings",
+        "113",
+        "--views",
+        "0,20",
+        "--iterations",
+        "5",
+        "--eval-samples",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("| 113° |"), "{}", stdout(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let error = v["rows"][0]["error_deg"].as_f64().unwrap();
+    assert!(error <= 5.0, "{v}");
+}

@@ -22,6 +22,9 @@ pub(crate) enum BenchCommand {
     /// Completion from a partial depth view: prior vs MACE-VAE (and exact) vs IS on held-out
     /// shapes × views: Chamfer to the ground truth, score, diversity, tuning time.
     Completion(super::bench_shapes::CompletionBenchArgs),
+    /// A real shape read with its up axis only, in any heading: the heading found and the
+    /// completion beside the same shape turned into our axes by hand.
+    Heading(super::bench_heading::HeadingBenchArgs),
 }
 
 /// Runs a bench.
@@ -33,5 +36,6 @@ pub(crate) fn run(command: BenchCommand, force: bool) -> anyhow::Result<()> {
         BenchCommand::IkPose(args) => super::bench_pose::pose(args, force),
         BenchCommand::GraspFig1(args) => super::bench_shapes::fig1(args, force),
         BenchCommand::Completion(args) => super::bench_shapes::completion(args, force),
+        BenchCommand::Heading(args) => super::bench_heading::heading(args, force),
     }
 }

@@ -2,6 +2,7 @@
 //! (`mace-lab`, `mace-robot`, …) and prints or writes what it returns.
 
 pub(crate) mod bench;
+pub(crate) mod bench_heading;
 pub(crate) mod bench_ik;
 pub(crate) mod bench_pose;
 pub(crate) mod bench_scene;

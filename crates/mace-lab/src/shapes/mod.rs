@@ -7,6 +7,7 @@ pub mod fig1;
 pub mod fig1_contacts;
 pub mod grasp;
 pub mod heading;
+pub mod heading_bench;
 pub mod inspect;
 pub mod latent;
 pub mod partial;

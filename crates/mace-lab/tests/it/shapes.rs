@@ -182,3 +182,35 @@ fn the_heading_of_a_turned_airplane_is_found() {
         assert!(found.runner_up_cost > 1.2 * found.cost, "{found:?}");
     }
 }
+
+#[test]
+fn the_real_airliner_read_z_up_is_turned_into_our_heading() {
+    use mace_lab::shapes::heading_bench::{run_heading_bench, HeadingBenchConfig};
+    use mace_shapes::{Axis, Frame};
+    let prior = load_shape_prior(None).unwrap();
+    let file = mace_lab::assets::resolve(None, "assets/shapes/airliner/airliner.obj");
+    let config = HeadingBenchConfig {
+        file: file.display().to_string(),
+        hand: Frame::new(Axis::Z, Some(Axis::X)).unwrap(),
+        native: Frame::new(Axis::Z, None).unwrap(),
+        headings: vec![0.0, 150.0],
+        views: vec![[0.0, 20.0]],
+        tune: TuneConfig {
+            iterations: 20,
+            ..TuneConfig::grasp()
+        },
+        eval_samples: 4,
+        seed: 0,
+    };
+    let bench = run_heading_bench(&prior, &config, &mut Silent).unwrap();
+    eprintln!("{}", bench.markdown());
+    for row in &bench.rows {
+        assert!(row.error_deg <= 5.0, "{row:?}");
+    }
+    // Left as read, the airliner faces sideways: its completion is far worse.
+    assert!(
+        bench.as_read_ratio > 1.5 * bench.found_ratio,
+        "{}",
+        bench.markdown()
+    );
+}
