@@ -199,11 +199,7 @@ impl CameraArgs {
         DepthCamera::new(&DepthCameraConfig {
             azimuth_deg: az,
             elevation_deg: el,
-            distance: self.distance,
-            fov_deg: self.fov,
-            resolution: self.resolution,
-            splat_radius: self.splat_radius,
-            depth_epsilon: self.depth_epsilon,
+            ..self.intrinsics()
         })
         .with_context(|| format!("camera at azimuth {az}°, elevation {el}°"))
     }

@@ -99,18 +99,6 @@ impl ShapeFileArgs {
     }
 }
 
-/// Points per cloud of the shape prior in `dir` (`None`: the shipped one), read from its
-/// `config.json` without loading the weights; 2048 (every prior `mace grasp train` makes) if it
-/// cannot be read, so that loading the prior reports the problem.
-pub(crate) fn prior_points(dir: Option<&std::path::Path>) -> usize {
-    let dir = mace_lab::assets::resolve(dir, mace_lab::assets::SHAPE_PRIOR);
-    mace_core::fs::read_file(&dir.join("config.json"), mace_core::fs::TEXT_LIMIT)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v["model"]["n_points"].as_u64())
-        .map_or(2048, |n| n as usize)
-}
-
 /// `record` as JSON with `shape_file` (what was done to a `--shape FILE`) added.
 pub(crate) fn with_shape_file(
     record: &impl serde::Serialize,

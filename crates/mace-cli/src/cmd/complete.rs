@@ -18,7 +18,7 @@ use crate::output::{write_json, ResultsDir};
 use crate::pictures::{save_completion_picture, save_curves, write_samples};
 use crate::progress::TuneProgress;
 use crate::say;
-use crate::shape_args::{prior_points, with_shape_file, ShapeFileArgs};
+use crate::shape_args::{with_shape_file, ShapeFileArgs};
 
 /// Subcommands of `mace complete`.
 #[derive(Debug, Subcommand)]
@@ -128,7 +128,7 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         let loaded = load_shape_prior(args.prior.as_deref())?;
         Ok(prior_cell.get_or_init(|| loaded))
     };
-    let n = prior_points(args.prior.as_deref());
+    let n = mace_lab::shapes::prior::prior_points(args.prior.as_deref());
     let source = args.data.source();
     let shape = match &args.shape {
         Some(spec) => {
@@ -192,13 +192,8 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
             for note in &scan.record.notes {
                 say!("{}: {note}", path.display());
             }
-            let problem = CompletionProblem::from_observed(
-                scan.points.clone(),
-                scan.camera.clone(),
-                &args.score.config(),
-            )
-            .with_context(|| format!("--observed {}", path.display()))?;
-            (problem, Some(scan.record))
+            let (problem, record) = scan.into_problem(&args.score.config())?;
+            (problem, Some(record))
         }
     };
     let truth = shape.as_ref().map(|s| &s.cloud);
@@ -207,10 +202,6 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
         (None, Some(p)) => p.display().to_string(),
         (None, None) => String::new(),
     };
-    let [az, el] = [
-        problem.camera.config().azimuth_deg,
-        problem.camera.config().elevation_deg,
-    ];
     let config = CompleteTuneConfig {
         objective: args.objective,
         step_fraction: args.step_fraction,
@@ -262,36 +253,7 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
     )?;
     let dir = out.path().to_path_buf();
     out.publish()?;
-    let n = args.eval_samples.max(2);
-    say!(
-        "{shape_name}, view ({az:.1}°, {el:.1}°): {} points observed{}; prior {}: {:?} with {} iterations in {:.2} s ({:?})",
-        observed.len(),
-        truth.map_or_else(String::new, |t| format!(" of {}", t.len())),
-        prior.dir.display(),
-        args.objective,
-        record.report.iterations.len(),
-        record.report.timings.total_s,
-        record.report.status
-    );
-    say!(
-        "| model | score | Chamfer to truth (mean of {n}) | Chamfer to truth (best of {n}) | diversity | hidden-side diversity |"
-    );
-    say!("|---|---|---|---|---|---|");
-    for (name, e) in [
-        ("prior", &record.prior_eval),
-        ("posterior", &record.posterior_eval),
-    ] {
-        let na = |v: Option<f32>| v.map_or_else(|| "n/a (no truth)".into(), |v| format!("{v:.3e}"));
-        say!(
-            "| {name} | {:.3} | {} | {} | {:.3e} | {} |",
-            e.mean_score,
-            na(e.chamfer_mean),
-            na(e.chamfer_best),
-            e.diversity,
-            e.hidden_diversity
-                .map_or_else(|| "n/a".into(), |v| format!("{v:.3e}"))
-        );
-    }
+    crate::term::say_raw(&record.markdown());
     say!("written to {}", dir.display());
     Ok(())
 }

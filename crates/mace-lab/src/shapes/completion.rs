@@ -271,6 +271,9 @@ pub struct CompleteTuneRecord {
     pub objective: LatentObjective,
     /// Points in the observation.
     pub observed_points: usize,
+    /// Points of the full truth, when one is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truth_points: Option<usize>,
     /// The prior's samples.
     pub prior_eval: CompletionEval,
     /// The posterior's samples.
@@ -282,6 +285,49 @@ pub struct CompleteTuneRecord {
     pub posterior_std: Vec<f32>,
     /// The tuning run.
     pub report: TuneReport,
+}
+
+impl CompleteTuneRecord {
+    /// The run in one line and the prior and posterior in a Markdown table.
+    pub fn markdown(&self) -> String {
+        let r = &self.report;
+        let n = self.prior_eval.samples;
+        let mut t = format!(
+            "{}, view ({:.1}°, {:.1}°): {} points observed{}; prior {}: {:?} with {} iterations \
+             in {:.2} s ({:?})\n",
+            self.shape,
+            self.camera.azimuth_deg,
+            self.camera.elevation_deg,
+            self.observed_points,
+            self.truth_points
+                .map_or_else(String::new, |t| format!(" of {t}")),
+            self.prior,
+            self.objective,
+            r.iterations.len(),
+            r.timings.total_s,
+            r.status
+        );
+        t += &format!(
+            "| model | score | Chamfer to truth (mean of {n}) | Chamfer to truth (best of {n}) \
+             | diversity | hidden-side diversity |\n|---|---|---|---|---|---|\n"
+        );
+        let na =
+            |v: Option<f32>, why: &str| v.map_or_else(|| why.to_string(), |v| format!("{v:.3e}"));
+        for (name, e) in [
+            ("prior", &self.prior_eval),
+            ("posterior", &self.posterior_eval),
+        ] {
+            t += &format!(
+                "| {name} | {:.3} | {} | {} | {:.3e} | {} |\n",
+                e.mean_score,
+                na(e.chamfer_mean, "n/a (no truth)"),
+                na(e.chamfer_best, "n/a (no truth)"),
+                e.diversity,
+                na(e.hidden_diversity, "n/a"),
+            );
+        }
+        t
+    }
 }
 
 /// One completion tuning with its clouds (for files and pictures).
@@ -331,6 +377,7 @@ pub fn tune_completion(
             score: problem.score.config().into(),
             objective: config.objective,
             observed_points: problem.observed.len(),
+            truth_points: truth.map(|t| t.len()),
             prior_eval,
             posterior_eval,
             posterior_mean: posterior.mean()?,

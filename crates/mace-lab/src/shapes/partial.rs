@@ -102,6 +102,22 @@ pub struct PartialScan {
     pub record: PartialScanRecord,
 }
 
+impl PartialScan {
+    /// The completion problem of this scan under `score`, and the record of what was done.
+    ///
+    /// # Errors
+    /// For invalid score settings.
+    pub fn into_problem(
+        self,
+        score: &CompletionScoreConfig,
+    ) -> Result<(super::completion::CompletionProblem, PartialScanRecord)> {
+        let problem =
+            super::completion::CompletionProblem::from_observed(self.points, self.camera, score)
+                .with_context(|| format!("--observed {}", self.record.file))?;
+        Ok((problem, self.record))
+    }
+}
+
 /// The truth's transform for a scan given with its full shape: the full shape's file record
 /// and heading turn.
 #[derive(Debug, Clone, Copy)]

@@ -78,6 +78,19 @@ pub fn load_shape_prior(dir: Option<&Path>) -> Result<ShapePrior> {
     Ok(ShapePrior { vae, dir, latent })
 }
 
+/// Points per cloud of the shape prior in `dir` (`None`: the shipped one), read from its
+/// `config.json` without loading the weights (so that a bad input can be reported before the
+/// weights load); 2048 (every prior `mace grasp train` makes) if it cannot be read, so that
+/// loading the prior reports the problem.
+pub fn prior_points(dir: Option<&Path>) -> usize {
+    let dir = crate::assets::resolve(dir, crate::assets::SHAPE_PRIOR);
+    mace_core::fs::read_file(&dir.join("config.json"), mace_core::fs::TEXT_LIMIT)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["model"]["n_points"].as_u64())
+        .map_or(2048, |n| n as usize)
+}
+
 /// The latent prior stored in `dir` (`None` if it has none), checked against `latent_dim`.
 fn read_latent_prior(dir: &Path, latent_dim: usize) -> Result<Option<LatentPrior>> {
     let file = dir.join(LATENT_PRIOR_FILE);
