@@ -4,7 +4,7 @@
 
 use super::{CollisionModel, Distances, Scratch};
 use crate::contact::Contact;
-use crate::hull::{placed_distance, witness, Placed, Witness};
+use crate::hull::{overlap, placed_distance, witness, Placed, Witness};
 use crate::math::{norm, sub, Pose};
 
 /// Where a configuration's smallest distance is (indices into `geo`, `shapes` and `obbs`).
@@ -41,14 +41,19 @@ impl CollisionModel {
     /// much cheaper than [`CollisionModel::distances_with`] when only contact matters (a
     /// clearance check, a repair step).
     pub fn distances_below(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Distances {
-        self.minima(poses, s, cutoff).0
+        self.minima(poses, s, cutoff, true).0
     }
 
     /// The contact realising the smallest signed distance of one configuration (self, boxes or
     /// ground), if it is below `cutoff` metres: its closest points and normal, from which
     /// [`Contact::gradient`] gives how the distance changes with the joints.
+    ///
+    /// Where a link's hull overlaps a box, the contact is that of the capsule covering the hull
+    /// (its penetration is at least the hull's, and the capsule's costs no EPA on the hull): a
+    /// step along its gradient moves the hull out as well. Every contact at or beyond 0 is the
+    /// hull's own, exact.
     pub fn closest_contact(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Option<Contact> {
-        let (_, closest) = self.minima(poses, s, cutoff);
+        let (_, closest) = self.minima(poses, s, cutoff, false);
         let placed = |k: usize, x: usize| match self.placed(poses, k, x) {
             Some(h) => Placed::Hull(h),
             None => Placed::Capsule(*self.world_capsule(s, x)),
@@ -99,8 +104,15 @@ impl CollisionModel {
     }
 
     /// The three minima of [`CollisionModel::distances_below`], and where the smallest of them
-    /// is (if below `cutoff`).
-    fn minima(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> (Distances, Option<Closest>) {
+    /// is (if below `cutoff`). Without `exact_penetration`, a hull overlapping a box is measured
+    /// by its covering capsule (see [`CollisionModel::closest_contact`]).
+    fn minima(
+        &self,
+        poses: &[Pose],
+        s: &mut Scratch,
+        cutoff: f32,
+        exact_penetration: bool,
+    ) -> (Distances, Option<Closest>) {
         self.place(poses, s);
         let mut closest = None;
         let mut self_distance = if self.self_pairs.is_empty() {
@@ -183,10 +195,35 @@ impl CollisionModel {
             }
             // The hull's witness costs what its distance costs (GJK, EPA in contact): keep it
             // for the closest contact instead of computing it again.
+            let obb = &self.obbs[oi];
             let (d, w) = match self.placed(poses, k, x) {
                 None => (bound, None),
+                Some(h)
+                    if !exact_penetration
+                        && bound < 0.0
+                        && overlap(&Placed::Hull(h), &Placed::Box(obb)) =>
+                {
+                    let (c0, c1) = self.shapes[x].caps;
+                    let deepest = s.world[c0..c1]
+                        .iter()
+                        .min_by(|a, b| {
+                            obb.signed_distance_capsule(a)
+                                .total_cmp(&obb.signed_distance_capsule(b))
+                        })
+                        .copied();
+                    match deepest {
+                        Some(c) => {
+                            let w = witness(&Placed::Capsule(c), &Placed::Box(obb));
+                            (w.distance, Some(w))
+                        }
+                        None => {
+                            let w = witness(&Placed::Hull(h), &Placed::Box(obb));
+                            (w.distance, Some(w))
+                        }
+                    }
+                }
                 Some(h) => {
-                    let w = witness(&Placed::Hull(h), &Placed::Box(&self.obbs[oi]));
+                    let w = witness(&Placed::Hull(h), &Placed::Box(obb));
                     (w.distance, Some(w))
                 }
             };

@@ -404,6 +404,13 @@ pub(crate) fn witness(a: &Placed<'_>, b: &Placed<'_>) -> Witness {
     }
 }
 
+/// Whether two placed solids overlap (GJK only: no penetration depth, so no EPA).
+pub(crate) fn overlap(a: &Placed<'_>, b: &Placed<'_>) -> bool {
+    let (pa, ga, ma) = a.parts();
+    let (pb, gb, mb) = b.parts();
+    closer_than(&pa, &ga, &pb, &gb, (ma + mb) as f32)
+}
+
 /// Our row-major pose as parry's (translation + unit quaternion).
 fn to_parry(p: &Pose) -> PPose {
     let r = p.rot.map(|row| row.map(f64::from));
