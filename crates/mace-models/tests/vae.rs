@@ -98,10 +98,14 @@ fn trained() -> &'static (PointVae, VaeTrainingRecord, f64) {
     })
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mace-vae-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A fresh folder for one test, removed when the guard drops (also when the test fails).
+fn tmpdir(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let guard = tempfile::Builder::new()
+        .prefix(&format!("mace-vae-{name}-"))
+        .tempdir()
+        .unwrap();
+    let d = guard.path().join("model");
+    (guard, d)
 }
 
 #[test]
@@ -149,7 +153,7 @@ fn vae_training_and_sampling_are_seeded() {
 #[test]
 fn vae_checkpoints_round_trip() {
     let (vae, record, _) = trained();
-    let dir = tmpdir("rt");
+    let (_guard_dir, dir) = tmpdir("rt");
     save_point_vae(vae, Some(record), WeightsDtype::F32, &dir).unwrap();
     assert!(!dir.join("weights.safetensors.tmp").exists());
     let (loaded, info) = load_point_vae(&dir).unwrap();
@@ -163,7 +167,7 @@ fn vae_checkpoints_round_trip() {
     assert_eq!(a.to_vec2::<f32>().unwrap(), b.to_vec2::<f32>().unwrap());
 
     // f16: every weight loads back as its nearest f16.
-    let dir16 = tmpdir("rt16");
+    let (_guard_dir16, dir16) = tmpdir("rt16");
     save_point_vae(vae, None, WeightsDtype::F16, &dir16).unwrap();
     let (half, info) = load_point_vae(&dir16).unwrap();
     assert_eq!(info.weights_dtype, WeightsDtype::F16);
@@ -202,7 +206,7 @@ fn vae_checkpoints_round_trip() {
 #[test]
 fn vae_the_cpu_configuration_fits_the_file_budget() {
     let vae = PointVae::new(PointVaeConfig::cpu(), 0).unwrap();
-    let dir = tmpdir("size");
+    let (_guard_dir, dir) = tmpdir("size");
     save_point_vae(&vae, None, WeightsDtype::F16, &dir).unwrap();
     let bytes = std::fs::metadata(dir.join("weights.safetensors"))
         .unwrap()
@@ -220,7 +224,7 @@ fn vae_the_cpu_configuration_fits_the_file_budget() {
 #[test]
 fn vae_load_errors_name_the_file_and_the_tensor() {
     let vae = PointVae::new(config(), 0).unwrap();
-    let dir = tmpdir("bad");
+    let (_guard_dir, dir) = tmpdir("bad");
     let err = load_point_vae(&dir).unwrap_err().to_string();
     assert!(err.contains("config.json"), "{err}");
 
@@ -252,7 +256,7 @@ fn vae_load_errors_name_the_file_and_the_tensor() {
         0,
     )
     .unwrap();
-    let other_dir = tmpdir("bad-other");
+    let (_guard_other_dir, other_dir) = tmpdir("bad-other");
     save_point_vae(&other, None, WeightsDtype::F32, &other_dir).unwrap();
     std::fs::copy(other_dir.join("config.json"), dir.join("config.json")).unwrap();
     let err = load_point_vae(&dir).unwrap_err().to_string();
@@ -397,7 +401,7 @@ fn vae_the_cvae_follows_its_condition() {
         .sample(2, &[0.5, 0.5], &mut StdRng::seed_from_u64(0))
         .is_err());
 
-    let dir = tmpdir("cvae");
+    let (_guard_dir, dir) = tmpdir("cvae");
     save_cvae(&cvae, Some(&record), WeightsDtype::F32, &dir).unwrap();
     let (loaded, _) = load_cvae(&dir).unwrap();
     let a = cvae
