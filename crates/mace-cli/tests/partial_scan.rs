@@ -169,10 +169,16 @@ fn a_users_scan_completes_with_and_without_its_full_shape() {
     std::fs::write(&mesh, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n").unwrap();
     let empty = dir.join("empty.ply");
     write_ply(&empty, &[]);
+    let three = dir.join("three.ply");
+    write_ply(&three, &[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
     let s = scan.to_str().unwrap();
     for (args, want) in [
         (vec!["--observed", mesh.to_str().unwrap()], "a mesh"),
         (vec!["--observed", empty.to_str().unwrap()], "empty.ply"),
+        (
+            vec!["--observed", three.to_str().unwrap()],
+            "fewer than the 64",
+        ),
         (
             vec!["--observed", s, "--up", "z", "--camera", "100", "0", "50"],
             "inside the scan's bounding box",

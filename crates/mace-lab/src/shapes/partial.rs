@@ -23,7 +23,7 @@
 
 use mace_shapes::{
     read_shape, CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig, Frame,
-    PointCloud, ShapeData, ShapeFormat, ShapeRecord,
+    PointCloud, ShapeData, ShapeFormat, ShapeRecord, MIN_CLOUD_POINTS,
 };
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -160,6 +160,12 @@ pub fn load_partial_scan(
         ),
     };
     let file_points = cloud.len();
+    if file_points < MIN_CLOUD_POINTS {
+        fail!(
+            "--observed {file}: {file_points} points, fewer than the {MIN_CLOUD_POINTS} a scan \
+             needs to outline what the camera saw"
+        );
+    }
     let mut notes = vec![format!("{} cloud of {file_points} points", format.name())];
     let cloud = if file_points > options.max_points {
         notes.push(format!(
