@@ -28,7 +28,12 @@ pub(crate) struct ShapeFileArgs {
     /// Turn the shape about its up axis after reading: DEG (+z towards +x, in the prior's
     /// axes), or `auto` to find the turn that makes it look most like the prior's samples (real
     /// files face any way about their up axis; each ModelNet airplane has its own heading).
-    #[arg(long, value_name = "DEG|auto", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "DEG|auto",
+        allow_hyphen_values = true,
+        conflicts_with = "as_is"
+    )]
     heading: Option<HeadingChoice>,
 }
 
@@ -60,9 +65,6 @@ impl ShapeFileArgs {
         };
         let mut shape = source.test_shape_with(spec, &options)?;
         if let Some(choice) = self.heading {
-            let Some(prior) = prior else {
-                anyhow::bail!("--heading needs the shape prior");
-            };
             let (cloud, record) = apply_heading(&shape.cloud, choice, prior, seed)?;
             let (centre, scale) = turn_normalisation(&shape.cloud, record.heading_deg);
             shape.turn = Some((record.heading_deg, centre, scale));

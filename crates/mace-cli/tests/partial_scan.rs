@@ -160,6 +160,34 @@ fn a_users_scan_completes_with_and_without_its_full_shape() {
     assert!((az - 45.0).abs() < 5.0, "{v}");
     assert!(both.join("ground_truth.ply").is_file());
 
+    // A given heading needs no prior search (and is recorded).
+    let turned = dir.join("turned");
+    let o = mace(
+        &[
+            &[
+                "complete",
+                "tune",
+                "--shape",
+                truth.to_str().unwrap(),
+                "--up",
+                "z",
+            ][..],
+            &[
+                "--heading",
+                "-20",
+                "--view",
+                "45",
+                "30",
+                "--out",
+                turned.to_str().unwrap(),
+            ],
+            &quick,
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(report(&turned)["shape_heading"]["heading_deg"], -20.0);
+
     // Refused, one line each, nothing written.
     let out = dir.join("refused");
     let out = out.to_str().unwrap();
@@ -181,7 +209,7 @@ fn a_users_scan_completes_with_and_without_its_full_shape() {
         ),
         (
             vec!["--observed", s, "--up", "z", "--camera", "100", "0", "50"],
-            "inside the scan's bounding box",
+            "inside the bounding box of the scan",
         ),
         (
             vec!["--observed", s, "--depth-noise", "0.01"],

@@ -62,8 +62,8 @@ pub(crate) struct CompleteTuneArgs {
     file: ShapeFileArgs,
     #[command(flatten)]
     data: ShapeSourceArgs,
-    /// Camera azimuth and elevation in the prior's axes, degrees (required to observe --shape;
-    /// optional with --observed).
+    /// Camera azimuth and elevation, degrees: in the prior's axes to observe --shape; with
+    /// --observed, relative to the scan as read (after --up/--front, before --heading).
     #[arg(
         long,
         required_unless_present = "observed",
@@ -176,11 +176,13 @@ fn tune(args: CompleteTuneArgs, force: bool) -> anyhow::Result<()> {
                 (None, None) => ViewSource::Estimate,
             };
             let options = args.file.partial_options(view, shape.as_ref(), args.seed)?;
-            let turn = shape.as_ref().and_then(|s| s.turn);
-            let truth = shape
-                .as_ref()
-                .and_then(|s| s.file.as_ref())
-                .map(|record| TruthFrame { record, turn });
+            let truth = shape.as_ref().and_then(|s| {
+                s.file.as_ref().map(|record| TruthFrame {
+                    cloud: &s.cloud,
+                    record,
+                    turn: s.turn,
+                })
+            });
             let scan = load_partial_scan(
                 path,
                 &options,

@@ -204,8 +204,8 @@ pub struct Fig1 {
     pub config: TuneConfig,
     /// `exact`'s step fraction.
     pub step_fraction: f64,
-    /// Where the out-of-distribution contacts and conditions lie.
-    pub contacts: ContactGeometry,
+    /// Where the out-of-distribution contacts and conditions lie (when the CVAE runs).
+    pub contacts: Option<ContactGeometry>,
     /// In distribution, then out of distribution.
     pub settings: Vec<Setting>,
     /// The prior's samples (the same for every observation; not in the JSON).
@@ -242,7 +242,15 @@ pub fn run_fig1(
         test.iter().enumerate().take(config.observations).collect();
     let form = config.score;
     let observed: Vec<&PointCloud> = shapes.iter().map(|(_, s)| *s).collect();
-    let contacts = ContactGeometry::measure(cvae, &observed, &config.data.load(Split::Train)?)?;
+    let contacts = if run_model("cvae") {
+        Some(ContactGeometry::measure(
+            cvae,
+            &observed,
+            &config.data.load(Split::Train)?,
+        )?)
+    } else {
+        None
+    };
     let prior_clouds = sample_clouds(&prior.model()?, config.samples, config.seed)?;
     let prior_diversity = mace_shapes::pairwise_diversity(&prior_clouds)?;
     let mut settings = Vec::new();
@@ -520,8 +528,10 @@ impl Fig1 {
                 );
             }
         }
-        t.push('\n');
-        t.push_str(&self.contacts.markdown());
+        if let Some(contacts) = &self.contacts {
+            t.push('\n');
+            t.push_str(&contacts.markdown());
+        }
         t
     }
 }

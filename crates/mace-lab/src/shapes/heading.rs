@@ -217,14 +217,14 @@ impl HeadingRecord {
 pub const HEADING_PRIOR_SAMPLES: usize = 128;
 
 /// `shape` turned as `choice` says; for [`HeadingChoice::Auto`] against
-/// [`HEADING_PRIOR_SAMPLES`] samples of `prior` drawn with `seed`.
+/// [`HEADING_PRIOR_SAMPLES`] samples of `prior` drawn with `seed` (a given turn needs no prior).
 ///
 /// # Errors
-/// From sampling the prior or the search.
+/// For a search without a prior, or from sampling the prior or the search.
 pub fn apply_heading(
     shape: &PointCloud,
     choice: HeadingChoice,
-    prior: &super::prior::ShapePrior,
+    prior: Option<&super::prior::ShapePrior>,
     seed: u64,
 ) -> Result<(PointCloud, HeadingRecord)> {
     match choice {
@@ -238,6 +238,9 @@ pub fn apply_heading(
             },
         )),
         HeadingChoice::Auto => {
+            let Some(prior) = prior else {
+                fail!("--heading auto compares the shape with the prior's samples: no prior given");
+            };
             let samples =
                 super::latent::sample_clouds(&prior.model()?, HEADING_PRIOR_SAMPLES, seed)?;
             let found = infer_heading(shape, &samples, &HeadingSearch::default())?;

@@ -136,7 +136,7 @@ pub fn run_heading_bench(
     let mut rows = Vec::new();
     for &extra in &config.headings {
         let shape = turn_about_up(&native, extra)?;
-        let (found, record) = apply_heading(&shape, HeadingChoice::Auto, prior, config.seed)?;
+        let (found, record) = apply_heading(&shape, HeadingChoice::Auto, Some(prior), config.seed)?;
         let found_chamfer = config
             .views
             .iter()

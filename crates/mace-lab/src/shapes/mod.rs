@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod latent;
 pub mod partial;
 pub mod prior;
+mod scan_geometry;
 pub mod source;
 pub mod train;
 

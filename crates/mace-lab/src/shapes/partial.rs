@@ -5,8 +5,9 @@
 //!
 //! 1. read the cloud (PLY, PCD, NPY, JSON; a mesh is refused: a scan is points), thin it to
 //!    `max_points` (a uniformly random subset, seeded), rotate it from the file's axes;
-//! 2. the camera's direction: given as a view (azimuth, elevation in the prior's axes), as the
-//!    camera's position in file coordinates, or estimated: a depth camera sees one surface
+//! 2. the camera's direction: given as a view (azimuth, elevation relative to the scan as read,
+//!    in the prior's axes before any heading turn), as the camera's position in file
+//!    coordinates, or estimated: a depth camera sees one surface
 //!    point per ray, so along its axis no point of the scan hides another; of 300 axes spread
 //!    over a half sphere, those from which the most points are visible are averaged (both ways
 //!    along the result are tried: a single surface hides nothing from behind either);
@@ -19,7 +20,8 @@
 //!    of 64) wins.
 //!
 //! With a full shape given as well (a truth in the same file coordinates, as PCN ships them),
-//! the scan takes the truth's transform instead of 4, exactly.
+//! the scan takes the truth's transform instead of 3 and 4, exactly; an estimated view is then
+//! oriented and refined so that the truth, seen from the camera, matches the scan.
 
 use mace_shapes::{
     read_shape, CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig, Frame,
@@ -31,13 +33,17 @@ use serde::{Deserialize, Serialize};
 use super::heading::{HeadingChoice, HeadingRecord};
 use super::latent::sample_clouds;
 use super::prior::ShapePrior;
+use super::scan_geometry::{
+    angles_of, bounds, camera, diagonal, direction_of, mean_point, median, mid,
+    occlusion_free_axis, sub, unit, MAX_ELEVATION_DEG,
+};
 use crate::error::{fail, Context, Result};
 
 /// Where the camera was.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ViewSource {
-    /// Azimuth and elevation in the prior's axes, degrees (the camera looks at the object's
-    /// centre).
+    /// Azimuth and elevation, degrees, relative to the scan as read (rotated to the prior's axes,
+    /// before any heading turn); the camera looks at the object's centre.
     View([f32; 2]),
     /// The camera's position in the scan file's coordinates.
     Position([f64; 3]),
@@ -122,6 +128,8 @@ impl PartialScan {
 /// and heading turn.
 #[derive(Debug, Clone, Copy)]
 pub struct TruthFrame<'a> {
+    /// The full shape in the prior's frame.
+    pub cloud: &'a PointCloud,
     /// How the full shape's file was brought into the prior's frame.
     pub record: &'a ShapeRecord,
     /// The turn about the up axis applied to it after that, with the re-centring it implied.
@@ -132,8 +140,6 @@ pub struct TruthFrame<'a> {
 const CALIBRATION_SAMPLES: usize = 64;
 /// The best of them whose scores are averaged.
 const CALIBRATION_BEST: usize = 8;
-/// Steepest camera elevation used, degrees (the camera model needs |elevation| < 90°).
-const MAX_ELEVATION_DEG: f32 = 85.0;
 
 /// Reads the scan at `path` and finds its camera (see the module docs); `intrinsics` gives
 /// the camera's distance, field of view and rendering (its angles are replaced), `score` the
@@ -192,17 +198,27 @@ pub fn load_partial_scan(
     }
     let camera_at = match options.view {
         ViewSource::Position(c) => {
-            let c = rotate(c);
-            if (0..3).all(|a| c[a] >= lo[a] && c[a] <= hi[a]) {
+            if !c.iter().all(|v| v.is_finite() && v.abs() < 1e12) {
+                fail!("--camera {c:?}: the camera's position must be finite numbers below 1e12");
+            }
+            let rc = rotate(c);
+            if (0..3).all(|a| rc[a] >= lo[a] && rc[a] <= hi[a]) {
                 fail!(
-                    "--camera {:?}: inside the scan's bounding box; the camera must see the \
-                     object from outside",
-                    options_position(options)
+                    "--camera {c:?}: inside the bounding box of the scan {file}; the camera must \
+                     see the object from outside"
                 );
             }
-            Some(c)
+            Some(rc)
         }
-        _ => None,
+        ViewSource::View([az, el]) => {
+            if !(az.is_finite() && el.is_finite() && el.abs() < 90.0) {
+                fail!(
+                    "--view {az} {el}: the azimuth must be finite and the elevation in (-90, 90)"
+                );
+            }
+            None
+        }
+        ViewSource::Estimate => None,
     };
     if frame != Frame::PRIOR {
         notes.push(format!(
@@ -227,26 +243,30 @@ pub fn load_partial_scan(
         return scan_in_truth_frame(
             &rotated,
             &directions,
+            camera_at,
             view_source,
             truth,
             intrinsics,
-            file,
-            format,
-            file_points,
-            notes,
+            ScanFile {
+                file,
+                format,
+                file_points,
+                notes,
+            },
         );
     }
     if options.as_is {
         let points: Vec<[f32; 3]> = rotated.iter().map(|p| p.map(|v| v as f32)).collect();
         let best = best_view(&points, &directions, intrinsics, score, prior, options.seed)?;
         notes.push("coordinates kept as they are (already in the prior's frame)".into());
+        let best_el = best.el.clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG);
         let record = PartialScanRecord {
             file,
             format,
             file_points,
             points: points.len(),
             frame,
-            view_deg: [best.az, best.el],
+            view_deg: [best.az, best_el],
             view_source: view_source.into(),
             scale: 1.0,
             heading: None,
@@ -350,13 +370,6 @@ pub fn load_partial_scan(
     })
 }
 
-fn options_position(options: &PartialScanOptions) -> [f64; 3] {
-    match options.view {
-        ViewSource::Position(c) => c,
-        _ => [0.0; 3],
-    }
-}
-
 /// One candidate placement of the scan.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -403,7 +416,10 @@ fn calibrate(
         })
         .collect();
     if boxes.is_empty() {
-        fail!("the camera at azimuth {az}°, elevation {el}° sees none of the prior's samples");
+        fail!(
+            "the camera at azimuth {az}°, elevation {el}° sees none of the prior's samples: check \
+             --distance and --fov"
+        );
     }
     let target_centre = [0, 1, 2].map(|a| median(boxes.iter().map(|b| b.0[a]).collect()));
     let target_diag = median(boxes.iter().map(|b| b.1).collect());
@@ -483,18 +499,26 @@ fn best_view(
     }
 }
 
-/// The scan placed by its full shape's transform (see [`TruthFrame`]).
+/// What a scan file held, carried into its record.
+struct ScanFile {
+    file: String,
+    format: ShapeFormat,
+    file_points: usize,
+    notes: Vec<String>,
+}
+
+/// The scan placed by its full shape's transform (see [`TruthFrame`]). The camera looks at the
+/// object's centre (the origin): a given position's direction is taken from there; an estimated
+/// axis is oriented, and refined, so that the truth seen from the camera matches the scan.
 #[allow(clippy::too_many_arguments)]
 fn scan_in_truth_frame(
     rotated: &[[f64; 3]],
     directions: &[[f64; 3]],
+    camera_at: Option<[f64; 3]>,
     view_source: &str,
     truth: TruthFrame<'_>,
     intrinsics: &DepthCameraConfig,
-    file: String,
-    format: ShapeFormat,
-    file_points: usize,
-    mut notes: Vec<String>,
+    scan: ScanFile,
 ) -> Result<PartialScan> {
     let record = truth.record;
     let place = |p: [f64; 3]| -> [f64; 3] {
@@ -520,7 +544,41 @@ fn scan_in_truth_frame(
             [c * d[0] + s * d[2], d[1], -s * d[0] + c * d[2]]
         }
     };
-    let (az, el) = angles_of(turn_dir(directions[0]));
+    let mismatch = |az: f32, el: f32| -> Result<f32> {
+        let seen = camera(intrinsics, az, el)?.visible(truth.cloud.points())?;
+        if seen.is_empty() {
+            return Ok(f32::INFINITY);
+        }
+        Ok(mace_shapes::chamfer(&points, &seen)?)
+    };
+    let (mut az, mut el) = match camera_at {
+        Some(c) => angles_of(unit(place(c))),
+        None => angles_of(turn_dir(directions[0])),
+    };
+    if view_source == "estimated" {
+        let mut best = f32::INFINITY;
+        for d in directions {
+            let (a, e) = angles_of(turn_dir(*d));
+            let m = mismatch(a, e)?;
+            if m < best {
+                (best, az, el) = (m, a, e);
+            }
+        }
+        for step in [20.0f32, 10.0, 5.0, 2.5] {
+            for (da, de) in [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0)] {
+                let (a, e) = (
+                    (az + da * step).rem_euclid(360.0),
+                    (el + de * step).clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG),
+                );
+                let m = mismatch(a, e)?;
+                if m < best {
+                    (best, az, el) = (m, a, e);
+                }
+            }
+        }
+    }
+    let el = el.clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG);
+    let mut notes = scan.notes;
     notes.push(format!(
         "placed by the full shape's transform ({}); camera at azimuth {az:.1}°, elevation \
          {el:.1}° ({view_source})",
@@ -530,9 +588,9 @@ fn scan_in_truth_frame(
     Ok(PartialScan {
         camera: camera(intrinsics, az, el)?,
         record: PartialScanRecord {
-            file,
-            format,
-            file_points,
+            file: scan.file,
+            format: scan.format,
+            file_points: scan.file_points,
             points: points.len(),
             frame: record.frame,
             view_deg: [az, el],
@@ -543,152 +601,4 @@ fn scan_in_truth_frame(
         },
         points,
     })
-}
-
-fn camera(intrinsics: &DepthCameraConfig, az: f32, el: f32) -> Result<DepthCamera> {
-    Ok(DepthCamera::new(&DepthCameraConfig {
-        azimuth_deg: az,
-        elevation_deg: el.clamp(-MAX_ELEVATION_DEG, MAX_ELEVATION_DEG),
-        ..intrinsics.clone()
-    })?)
-}
-
-/// Unit direction towards a camera at azimuth `az` (about +y, from +z towards +x) and
-/// elevation `el`, degrees.
-fn direction_of(az: f32, el: f32) -> [f64; 3] {
-    let (a, e) = (f64::from(az).to_radians(), f64::from(el).to_radians());
-    [e.cos() * a.sin(), e.sin(), e.cos() * a.cos()]
-}
-
-/// Azimuth and elevation (degrees) of a unit direction.
-fn angles_of(d: [f64; 3]) -> (f32, f32) {
-    let az = d[0].atan2(d[2]).to_degrees().rem_euclid(360.0);
-    let el = d[1].clamp(-1.0, 1.0).asin().to_degrees();
-    (az as f32, el as f32)
-}
-
-fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
-}
-
-fn unit(a: [f64; 3]) -> [f64; 3] {
-    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
-        .sqrt()
-        .max(f64::MIN_POSITIVE);
-    a.map(|v| v / n)
-}
-
-fn mean_point(points: &[[f64; 3]]) -> [f64; 3] {
-    let n = points.len().max(1) as f64;
-    [0, 1, 2].map(|a| points.iter().map(|p| p[a]).sum::<f64>() / n)
-}
-
-fn bounds(points: &[[f64; 3]]) -> ([f64; 3], [f64; 3]) {
-    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
-    for p in points {
-        for a in 0..3 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
-    (lo, hi)
-}
-
-fn mid(lo: [f64; 3], hi: [f64; 3]) -> [f64; 3] {
-    [0, 1, 2].map(|a| 0.5 * (lo[a] + hi[a]))
-}
-
-fn diagonal(lo: [f64; 3], hi: [f64; 3]) -> f64 {
-    (0..3).map(|a| (hi[a] - lo[a]).powi(2)).sum::<f64>().sqrt()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-/// Axes tried when estimating the view direction (over a half sphere).
-const VIEW_AXES: usize = 300;
-
-/// The axis along which the scan's points hide each other least (see the module docs): the
-/// mean of the axes from which at least 99% of the best visible share is seen.
-///
-/// # Errors
-/// From the camera.
-fn occlusion_free_axis(points: &[[f64; 3]], intrinsics: &DepthCameraConfig) -> Result<[f64; 3]> {
-    let (lo, hi) = bounds(points);
-    let (centre, size) = (mid(lo, hi), diagonal(lo, hi).max(f64::MIN_POSITIVE));
-    let unit_scan: Vec<[f32; 3]> = points
-        .iter()
-        .map(|p| [0, 1, 2].map(|a| ((p[a] - centre[a]) / size) as f32))
-        .collect();
-    // A Fibonacci spiral over the half sphere y ≥ 0 (the other half gives the same answers).
-    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    let axes: Vec<[f64; 3]> = (0..VIEW_AXES)
-        .map(|i| {
-            let y = (i as f64 + 0.5) / VIEW_AXES as f64;
-            let r = (1.0 - y * y).sqrt();
-            let t = golden * i as f64;
-            [r * t.cos(), y, r * t.sin()]
-        })
-        .collect();
-    let shares: Vec<f64> = axes
-        .iter()
-        .map(|d| {
-            let (az, el) = angles_of(*d);
-            let mask = camera(intrinsics, az, el)?.visible_mask(&unit_scan)?;
-            Ok(mask.iter().filter(|v| **v).count() as f64 / mask.len().max(1) as f64)
-        })
-        .collect::<Result<_>>()?;
-    let best = shares.iter().copied().fold(0.0, f64::max);
-    let mut sum = [0.0; 3];
-    let reference = axes[shares.iter().position(|s| *s == best).unwrap_or(0)];
-    for (d, s) in axes.iter().zip(&shares) {
-        if *s >= 0.99 * best {
-            let dot: f64 = (0..3).map(|a| d[a] * reference[a]).sum();
-            let sign = if dot < 0.0 { -1.0 } else { 1.0 };
-            for a in 0..3 {
-                sum[a] += sign * d[a];
-            }
-        }
-    }
-    Ok(unit(sum))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn angles_and_directions_round_trip() {
-        for (az, el) in [(45.0f32, 30.0f32), (200.0, -20.0), (0.0, 60.0)] {
-            let (a, e) = angles_of(direction_of(az, el));
-            assert!((a - az).abs() < 1e-3 && (e - el).abs() < 1e-3, "{a} {e}");
-        }
-        // Azimuth 0 looks from +z; 90 from +x.
-        let d = direction_of(90.0, 0.0);
-        assert!((d[0] - 1.0).abs() < 1e-12 && d[2].abs() < 1e-12);
-    }
-
-    #[test]
-    fn a_box_corner_seen_from_its_diagonal_hides_nothing_from_there() {
-        // Three faces of a cube, as a camera on the (1, 1, 1) diagonal sees them.
-        let mut pts = Vec::new();
-        for i in 0..30 {
-            for j in 0..30 {
-                let (u, v) = (i as f64 / 29.0, j as f64 / 29.0);
-                pts.extend([[1.0, u, v], [u, 1.0, v], [u, v, 1.0]]);
-            }
-        }
-        let n = occlusion_free_axis(&pts, &DepthCameraConfig::default()).unwrap();
-        let along: f64 = n.iter().sum::<f64>() / 3f64.sqrt();
-        assert!(along.abs() > 0.9, "{n:?}");
-    }
 }

@@ -95,3 +95,57 @@ fn a_scan_in_millimetres_z_up_and_turned_is_placed_and_its_camera_found() {
         }
     }
 }
+
+#[test]
+fn with_its_full_shape_a_scan_from_below_finds_its_camera_side() {
+    use mace_lab::shapes::partial::TruthFrame;
+    use mace_shapes::{load_shape, PrepareOptions};
+    let prior = load_shape_prior(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (heading, offset) = (70.0f32, [100.0f32, -50.0, 20.0]);
+    let (truth, seen, _) = scan_of_test_shape("2", 0.0, -30.0);
+    let write = |name: &str, points: &[[f32; 3]]| {
+        let path = dir.path().join(name);
+        let file: Vec<[f32; 3]> = points
+            .iter()
+            .map(|p| to_file(*p, heading, offset))
+            .collect();
+        mace_shapes::write_point_cloud(&path, &PointCloud::new(file).unwrap(), false).unwrap();
+        path
+    };
+    let (scan_path, truth_path) = (write("scan.ply", &seen), write("truth.ply", truth.points()));
+    let frame = Frame::new(Axis::Z, None).unwrap();
+    let options = PrepareOptions {
+        frame,
+        ..PrepareOptions::default()
+    };
+    let (truth_cloud, record) = load_shape(&truth_path, &options).unwrap();
+    let scan = load_partial_scan(
+        &scan_path,
+        &PartialScanOptions {
+            frame,
+            as_is: false,
+            view: ViewSource::Estimate,
+            heading: None,
+            max_points: 4096,
+            seed: 0,
+        },
+        &DepthCameraConfig::default(),
+        &CompletionScoreConfig::default(),
+        &prior,
+        Some(TruthFrame {
+            cloud: &truth_cloud,
+            record: &record,
+            turn: None,
+        }),
+    )
+    .unwrap();
+    // The file's truth faces 70° further round: the camera sits at azimuth 70° there.
+    let [az, el] = scan.record.view_deg;
+    eprintln!("camera from (0°, -30°) found at ({az:.1}°, {el:.1}°) in the file's heading (want (70°, -30°))");
+    assert!(
+        angle_apart(az, 70.0) <= 10.0 && (el + 30.0).abs() <= 6.0,
+        "{:?}",
+        scan.record
+    );
+}

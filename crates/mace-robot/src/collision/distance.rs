@@ -48,9 +48,10 @@ impl CollisionModel {
     /// ground), if it is below `cutoff` metres: its closest points and normal, from which
     /// [`Contact::gradient`] gives how the distance changes with the joints.
     ///
-    /// Where a link's hull overlaps a box, the contact is that of the capsule covering the hull
-    /// (its penetration is at least the hull's, and the capsule's costs no EPA on the hull): a
-    /// step along its gradient moves the hull out as well. Every contact at or beyond 0 is the
+    /// Where a link's hull overlaps a box (GJK), the contact is that of the deepest of the
+    /// capsules covering the hull: negative like the hull's, its depth an estimate (the capsule's
+    /// costs no EPA on the hull), and a step along its gradient moves that part of the link out.
+    /// Every contact at or beyond 0 — what decides whether a configuration is free — is the
     /// hull's own, exact.
     pub fn closest_contact(&self, poses: &[Pose], s: &mut Scratch, cutoff: f32) -> Option<Contact> {
         let (_, closest) = self.minima(poses, s, cutoff, false);
