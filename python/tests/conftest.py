@@ -74,7 +74,8 @@ class Cli:
         return lines[-1][len("error: "):]
 
 
-@pytest.fixture(scope="session")
+# The tests are one folder: a package-scoped fixture is built once for the whole run.
+@pytest.fixture(scope="package")
 def cli():
     path = _cli_path()
     if path is None or not path.exists():
@@ -88,7 +89,7 @@ def cli():
     return Cli(path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reference():
     """Loads a reference file of crates/mace-robot/tests/data (PyBullet 3.2.7)."""
 
@@ -99,21 +100,21 @@ def reference():
     return load
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def panda():
     import mace
 
     return mace.Robot("panda")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def box():
     import mace
 
     return mace.Scene("box")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def panda_prior():
     import mace
 

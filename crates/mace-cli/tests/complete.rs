@@ -4,21 +4,9 @@
 
 mod common;
 
-use common::{assert_not_blank, load_png, mace, stderr, temp_dir};
+use common::{assert_not_blank, load_png, mace, stderr, temp_dir, write_ply};
 
 use std::path::{Path, PathBuf};
-
-/// Writes an ASCII PLY of `points`; coordinates are written with `{}` so NaN stays `NaN`.
-fn write_ply(path: &Path, points: &[[f32; 3]]) {
-    let mut s = format!(
-        "ply\nformat ascii 1.0\nelement vertex {}\nproperty float x\nproperty float y\nproperty float z\nend_header\n",
-        points.len()
-    );
-    for p in points {
-        s.push_str(&format!("{} {} {}\n", p[0], p[1], p[2]));
-    }
-    std::fs::write(path, s).unwrap();
-}
 
 /// A small sphere of points about `centre`.
 fn blob(centre: [f32; 3], r: f32, n: usize) -> Vec<[f32; 3]> {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{mace, stderr, stdout, temp_dir};
+use common::{mace, stderr, stdout, temp_dir, write_ply};
 
 use std::path::Path;
 
@@ -25,17 +25,6 @@ fn read_ascii_or_binary_ply(path: &Path) -> Vec<[f32; 3]> {
         .chunks(12)
         .map(|c| [0, 1, 2].map(|k| f32::from_le_bytes(c[4 * k..4 * k + 4].try_into().unwrap())))
         .collect()
-}
-
-fn write_ply(path: &Path, points: &[[f32; 3]]) {
-    let mut s = format!(
-        "ply\nformat ascii 1.0\nelement vertex {}\nproperty float x\nproperty float y\nproperty float z\nend_header\n",
-        points.len()
-    );
-    for p in points {
-        s.push_str(&format!("{} {} {}\n", p[0], p[1], p[2]));
-    }
-    std::fs::write(path, s).unwrap();
 }
 
 /// A prior-frame point in a user's file: turned 70° about up, z up, millimetres, moved.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs the `mace` binary built for these tests with `args`.
@@ -165,4 +165,16 @@ pub(crate) fn refused(args: &[&str], dir: &std::path::Path) -> String {
         dir.display()
     );
     lines[0].to_string()
+}
+
+/// Writes an ASCII PLY of `points`; coordinates are written with `{}` so NaN stays `NaN`.
+pub(crate) fn write_ply(path: &Path, points: &[[f32; 3]]) {
+    let mut s = format!(
+        "ply\nformat ascii 1.0\nelement vertex {}\nproperty float x\nproperty float y\nproperty float z\nend_header\n",
+        points.len()
+    );
+    for p in points {
+        s.push_str(&format!("{} {} {}\n", p[0], p[1], p[2]));
+    }
+    std::fs::write(path, s).unwrap();
 }

@@ -35,7 +35,7 @@ use super::latent::sample_clouds;
 use super::prior::ShapePrior;
 use super::scan_geometry::{
     angles_of, bounds, camera, diagonal, direction_of, mean_point, median, mid,
-    occlusion_free_axis, sub, unit, MAX_ELEVATION_DEG,
+    occlusion_free_axis, sub, turn_y, unit, MAX_ELEVATION_DEG,
 };
 use crate::error::{fail, Context, Result};
 
@@ -244,7 +244,7 @@ pub fn load_partial_scan(
             &rotated,
             &directions,
             camera_at,
-            view_source,
+            (view_source, options.view == ViewSource::Estimate),
             truth,
             intrinsics,
             ScanFile {
@@ -381,6 +381,16 @@ struct Candidate {
     points: Vec<[f32; 3]>,
 }
 
+/// The mean of the best [`CALIBRATION_BEST`] scores (0 for none).
+fn mean_of_best(mut scores: Vec<f32>) -> f32 {
+    scores.sort_by(|a, b| b.total_cmp(a));
+    let k = CALIBRATION_BEST.min(scores.len());
+    if k == 0 {
+        return 0.0;
+    }
+    scores[..k].iter().sum::<f32>() / k as f32
+}
+
 fn best_of(tried: &[Candidate]) -> &Candidate {
     tried
         .iter()
@@ -423,13 +433,9 @@ fn calibrate(
     }
     let target_centre = [0, 1, 2].map(|a| median(boxes.iter().map(|b| b.0[a]).collect()));
     let target_diag = median(boxes.iter().map(|b| b.1).collect());
-    let (s, c) = f64::from(heading).to_radians().sin_cos();
     let turned: Vec<[f64; 3]> = rotated
         .iter()
-        .map(|p| {
-            let q = sub(*p, centroid);
-            [c * q[0] + s * q[2], q[1], -s * q[0] + c * q[2]]
-        })
+        .map(|p| turn_y(sub(*p, centroid), heading))
         .collect();
     let (lo, hi) = bounds(&turned);
     let scale = target_diag / diagonal(lo, hi).max(f64::MIN_POSITIVE);
@@ -439,15 +445,12 @@ fn calibrate(
         .map(|p| [0, 1, 2].map(|a| ((p[a] - centre[a]) * scale + target_centre[a]) as f32))
         .collect();
     let scores = CompletionScore::new(points.clone(), score)?.score_batch(&views)?;
-    let mut scores = scores;
-    scores.sort_by(|a, b| b.total_cmp(a));
-    let k = CALIBRATION_BEST.min(scores.len()).max(1);
     Ok(Candidate {
         heading,
         az,
         el,
         scale,
-        score: scores[..k].iter().sum::<f32>() / k as f32,
+        score: mean_of_best(scores),
         points,
     })
 }
@@ -478,10 +481,7 @@ fn best_view(
     for d in directions {
         let (az, el) = angles_of(*d);
         let views = camera(intrinsics, az, el)?.visible_batch(&samples)?;
-        let mut scores = observed.score_batch(&views)?;
-        scores.sort_by(|a, b| b.total_cmp(a));
-        let k = CALIBRATION_BEST.min(scores.len()).max(1);
-        let s = scores[..k].iter().sum::<f32>() / k as f32;
+        let s = mean_of_best(observed.score_batch(&views)?);
         if best.as_ref().is_none_or(|b| s > b.score) {
             best = Some(Candidate {
                 heading: 0.0,
@@ -515,7 +515,7 @@ fn scan_in_truth_frame(
     rotated: &[[f64; 3]],
     directions: &[[f64; 3]],
     camera_at: Option<[f64; 3]>,
-    view_source: &str,
+    (view_source, estimated): (&str, bool),
     truth: TruthFrame<'_>,
     intrinsics: &DepthCameraConfig,
     scan: ScanFile,
@@ -526,8 +526,7 @@ fn scan_in_truth_frame(
         match truth.turn {
             None => q,
             Some((deg, centre, scale)) => {
-                let (s, c) = f64::from(deg).to_radians().sin_cos();
-                let t = [c * q[0] + s * q[2], q[1], -s * q[0] + c * q[2]];
+                let t = turn_y(q, deg);
                 [0, 1, 2].map(|a| (t[a] - centre[a]) * scale)
             }
         }
@@ -537,13 +536,7 @@ fn scan_in_truth_frame(
         .map(|p| place(*p).map(|v| v as f32))
         .collect();
     // Directions turn with the heading (scaling and moving do not change them).
-    let turn_dir = |d: [f64; 3]| match truth.turn {
-        None => d,
-        Some((deg, _, _)) => {
-            let (s, c) = f64::from(deg).to_radians().sin_cos();
-            [c * d[0] + s * d[2], d[1], -s * d[0] + c * d[2]]
-        }
-    };
+    let turn_dir = |d: [f64; 3]| truth.turn.map_or(d, |(deg, _, _)| turn_y(d, deg));
     let mismatch = |az: f32, el: f32| -> Result<f32> {
         let seen = camera(intrinsics, az, el)?.visible(truth.cloud.points())?;
         if seen.is_empty() {
@@ -555,7 +548,7 @@ fn scan_in_truth_frame(
         Some(c) => angles_of(unit(place(c))),
         None => angles_of(turn_dir(directions[0])),
     };
-    if view_source == "estimated" {
+    if estimated {
         let mut best = f32::INFINITY;
         for d in directions {
             let (a, e) = angles_of(turn_dir(*d));

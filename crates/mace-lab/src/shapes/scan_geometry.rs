@@ -31,6 +31,12 @@ pub(super) fn angles_of(d: [f64; 3]) -> (f32, f32) {
     (az as f32, el as f32)
 }
 
+/// `p` turned about +y by `deg` (+z towards +x), as [`super::heading::turn_about_up`] turns.
+pub(super) fn turn_y(p: [f64; 3], deg: f32) -> [f64; 3] {
+    let (s, c) = f64::from(deg).to_radians().sin_cos();
+    [c * p[0] + s * p[2], p[1], -s * p[0] + c * p[2]]
+}
+
 pub(super) fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
