@@ -322,3 +322,46 @@ impl PoseArgs {
         config.ik.rotation_tolerance = self.rot_tol.to_radians();
     }
 }
+
+/// The mixture latent prior (`mix`) of the shape commands: MACE-VAE whose latent prior is a
+/// mixture of Gaussians, fitted to the elites by EM.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct MixtureArgs {
+    /// `mix`: most mixture components (fewer when the elites are too few to fill them).
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    components: usize,
+    /// `mix`: samples drawn per MACE step.
+    #[arg(long, default_value_t = 4096, value_parser = crate::limits::samples())]
+    mix_samples: usize,
+    /// `mix`: elite quantile in (0, 1].
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    mix_quantile: f64,
+    /// `mix`: MACE steps, each on a fresh sample of the mixture.
+    #[arg(long, default_value_t = 1, value_parser = crate::limits::steps())]
+    mix_iterations: usize,
+}
+
+impl MixtureArgs {
+    /// The mixture's settings.
+    pub(crate) fn settings(&self) -> mace_models::vae::MixtureSettings {
+        mace_models::vae::MixtureSettings {
+            components: self.components,
+            ..Default::default()
+        }
+    }
+
+    /// The tuner's settings for `mix`, with `seed`.
+    pub(crate) fn tune_config(&self, seed: u64) -> anyhow::Result<mace_core::TuneConfig> {
+        if !(self.mix_quantile > 0.0 && self.mix_quantile <= 1.0) {
+            anyhow::bail!("--mix-quantile {}: must be in (0, 1]", self.mix_quantile);
+        }
+        Ok(mace_core::TuneConfig {
+            iterations: self.mix_iterations,
+            sample_size: self.mix_samples,
+            bsz: self.mix_samples,
+            quantile: self.mix_quantile,
+            seed,
+            ..mace_lab::shapes::mixture_tune_config()
+        })
+    }
+}

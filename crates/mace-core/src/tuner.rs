@@ -81,6 +81,7 @@ impl Tuner {
     /// and recorded with `loss: None`.
     ///
     /// # Errors
+    /// - [`Error::NoTrainableVars`] for `keep_best` (or Adam) on a model that exposes none;
     /// - [`Error::InvalidScore`] / [`Error::ScoreCount`] if the evidence misbehaves;
     /// - [`Error::NonFiniteLoss`] / [`Error::NonFiniteGradient`]: the run stops and the model keeps
     ///   the parameters of its last finite step;
@@ -94,7 +95,9 @@ impl Tuner {
         let cfg = &self.config;
         let start = Instant::now();
         let mut rng = StdRng::seed_from_u64(cfg.seed);
-        if model.trainable_vars().is_empty() {
+        // `keep_best` snapshots the variables; a model with its own optimizer (EM, say) may
+        // expose none.
+        if cfg.keep_best && model.trainable_vars().is_empty() {
             return Err(Error::NoTrainableVars);
         }
         let frozen = match self.objective {

@@ -12,7 +12,7 @@ use mace_lab::shapes::{
 };
 use mace_shapes::ScoreForm;
 
-use crate::args::{CameraArgs, JsonArg, ScoreArgs, ShapeSourceArgs, TuneKnobs};
+use crate::args::{CameraArgs, JsonArg, MixtureArgs, ScoreArgs, ShapeSourceArgs, TuneKnobs};
 use crate::output::{emit_json, write_json, write_text, ResultsDir};
 use crate::pictures::{save_completion_picture, save_grasp_picture};
 use crate::progress::BarProgress;
@@ -45,7 +45,8 @@ pub(crate) struct Fig1Args {
     samples: usize,
     #[command(flatten)]
     data: ShapeSourceArgs,
-    /// Models to run, comma-separated, from prior, mace, exact, is, cvae (default: all).
+    /// Models to run, comma-separated, from prior, mace (the paper's MACE-VAE), mix (MACE-VAE
+    /// with a mixture latent prior), exact, is, cvae (default: all).
     #[arg(long, value_delimiter = ',', default_values_t = MODELS.map(String::from))]
     models: Vec<String>,
     /// Score form tuned on: `mean` (the paper's mean of contact distances) or `sum` (the
@@ -57,6 +58,8 @@ pub(crate) struct Fig1Args {
     step_fraction: f64,
     #[command(flatten)]
     knobs: TuneKnobs,
+    #[command(flatten)]
+    mixture: MixtureArgs,
     /// Seed of the tuning and the samples.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -99,6 +102,8 @@ pub(crate) fn fig1(args: Fig1Args, force: bool) -> anyhow::Result<()> {
         score: args.score.unwrap_or(args.setup.score_form()),
         step_fraction: args.step_fraction,
         tune: args.knobs.apply(shape_tune_config(), args.seed),
+        mixture: args.mixture.settings(),
+        mixture_tune: args.mixture.tune_config(args.seed)?,
         seed: args.seed,
     };
     let fig = run_fig1(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use mace_core::{NoObserver, TuneConfig};
-use mace_models::vae::Cvae;
+use mace_models::vae::{Cvae, MixtureSettings};
 use mace_shapes::{
     clouds_from_tensor, grasp_evidence, GraspScore, GraspSimulator, PointCloud, ScoreForm, Split,
 };
@@ -16,14 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use super::fig1_contacts::ContactGeometry;
 use super::grasp::{grasp_simulator, CvaeCondition, SampleEval};
-use super::latent::{sample_clouds, tune_latent, LatentObjective};
+use super::latent::{sample_clouds, tune_latent, tune_mixture, LatentObjective};
 use super::prior::ShapePrior;
 use super::source::ShapeSource;
 use crate::error::{fail, Result};
 use crate::progress::Progress;
 
 /// The models compared, in table order.
-pub const MODELS: [&str; 5] = ["prior", "mace", "exact", "is", "cvae"];
+pub const MODELS: [&str; 6] = ["prior", "mace", "mix", "exact", "is", "cvae"];
 
 /// Which experiment Fig. 1 runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +95,10 @@ pub struct Fig1Config {
     pub step_fraction: f64,
     /// Tuner settings.
     pub tune: TuneConfig,
+    /// `mix`: the mixture latent prior's components and EM.
+    pub mixture: MixtureSettings,
+    /// `mix`: its tuner settings.
+    pub mixture_tune: TuneConfig,
     /// Seed of the samples.
     pub seed: u64,
 }
@@ -202,6 +206,10 @@ pub struct Fig1 {
     pub score_form: String,
     /// Tuner settings.
     pub config: TuneConfig,
+    /// `mix`: the mixture's settings.
+    pub mixture: MixtureSettings,
+    /// `mix`: its tuner settings.
+    pub mixture_config: TuneConfig,
     /// `exact`'s step fraction.
     pub step_fraction: f64,
     /// Where the out-of-distribution contacts and conditions lie (when the CVAE runs).
@@ -306,6 +314,24 @@ pub fn run_fig1(
                 }
                 models.push((name.to_string(), result));
             }
+            if run_model("mix") {
+                let (posterior, report) = tune_mixture(
+                    prior,
+                    &evidence,
+                    config.mixture,
+                    &config.mixture_tune,
+                    &mut NoObserver,
+                )?;
+                let clouds = sample_clouds(&posterior, config.samples, config.seed + 1)?;
+                let result = scores.result(
+                    &sim,
+                    &clouds,
+                    None,
+                    report.timings.total_s,
+                    report.iterations.len(),
+                )?;
+                models.push(("mix".to_string(), result));
+            }
             // The CVAE is conditioned on the contacts it was trained with (in distribution);
             // out of distribution it receives contacts of a finger set it never saw.
             if run_model("cvae") {
@@ -358,6 +384,8 @@ pub fn run_fig1(
         samples: config.samples,
         score_form: format!("{form:?}"),
         config: config.tune.clone(),
+        mixture: config.mixture,
+        mixture_config: config.mixture_tune.clone(),
         step_fraction: config.step_fraction,
         contacts,
         settings,
@@ -472,6 +500,7 @@ fn paper_finding(model: &str, ood: bool) -> &'static str {
         ("prior", _) => "lowest score, most diverse",
         ("mace", false) => "score well above prior; more diverse than CVAE",
         ("mace", true) => "beats CVAE in score and diversity",
+        ("mix", _) => "(ours: MACE-VAE, mixture latent prior)",
         ("exact", _) => "(ours: closed-form MACE-VAE update)",
         ("is", _) => "below MACE",
         ("cvae", false) => "highest score, low diversity",

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use mace_core::{
     Evidence, GenerativeModel, Objective, TuneConfig, TuneObserver, TuneReport, Tuner,
 };
-use mace_models::vae::{LatentUpdate, TunableLatentPrior};
+use mace_models::vae::{LatentUpdate, MixtureLatentPrior, MixtureSettings, TunableLatentPrior};
 use mace_shapes::{clouds_from_tensor, PointCloud};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -99,11 +99,41 @@ pub fn tune_latent(
     Ok((model, report))
 }
 
+/// Tunes a fresh mixture latent prior of `prior` to `evidence` (MACE with EM steps; see
+/// [`MixtureLatentPrior`]); returns it and the report.
+///
+/// # Errors
+/// From the settings or the tuner.
+pub fn tune_mixture(
+    prior: &ShapePrior,
+    evidence: &dyn Evidence,
+    settings: MixtureSettings,
+    config: &TuneConfig,
+    observer: &mut dyn TuneObserver,
+) -> Result<(MixtureLatentPrior, TuneReport)> {
+    let model = MixtureLatentPrior::new(&prior.model()?, settings)?;
+    let report = Tuner::new(config.clone(), Objective::Mace)?.run(&model, evidence, observer)?;
+    Ok((model, report))
+}
+
+/// Our settings for the mixture latent prior: one MACE step on the best fifth of 4096 prior
+/// samples (see docs/BENCHMARKS.md, Fig. 1).
+pub fn mixture_tune_config() -> TuneConfig {
+    TuneConfig {
+        iterations: 1,
+        sample_size: 4096,
+        bsz: 4096,
+        grad_steps: 1,
+        quantile: 0.2,
+        ..TuneConfig::grasp()
+    }
+}
+
 /// `n` clouds sampled from `model` with `seed`.
 ///
 /// # Errors
 /// From the model.
-pub fn sample_clouds(model: &TunableLatentPrior, n: usize, seed: u64) -> Result<Vec<PointCloud>> {
+pub fn sample_clouds(model: &impl GenerativeModel, n: usize, seed: u64) -> Result<Vec<PointCloud>> {
     let x = model.sample(n, &mut StdRng::seed_from_u64(seed))?;
     Ok(clouds_from_tensor(&x)?)
 }

@@ -24,7 +24,10 @@ pub use completion_bench::{run_completion_bench, CompletionBenchConfig, Completi
 pub use fig1::{run_fig1, Fig1, Fig1Config};
 pub use grasp::{tune_grasp, GraspTuneConfig, GraspTuneRecord, GraspTuneRun, SampleEval};
 pub use inspect::{inspect_prior, PriorQuality};
-pub use latent::{sample_clouds, shape_tune_config, tune_latent, LatentObjective};
+pub use latent::{
+    mixture_tune_config, sample_clouds, shape_tune_config, tune_latent, tune_mixture,
+    LatentObjective,
+};
 pub use prior::{load_shape_cvae, load_shape_prior, LatentPrior, ShapePrior};
 pub use source::ShapeSource;
 pub use train::{train_shape_model, ShapeTrainConfig};

@@ -10,6 +10,8 @@
 //! - [`TunableLatentPrior`]: the frozen VAE with a tunable latent prior N(μ_z, σ_z²), a
 //!   [`mace_core::GenerativeModel`]; [`LatentUpdate::Exact`] swaps Adam for the closed-form
 //!   maximiser ([`ExactLatentOptimizer`]).
+//! - [`MixtureLatentPrior`]: the same with a mixture of Gaussians as latent prior, fitted to
+//!   the elites by EM ([`MixtureEm`]; ours).
 //! - [`LatentBasis`]: principal axes of the codes, the coordinates a fitted latent prior lives
 //!   in (a diagonal Gaussian in z draws off-data codes; see its module docs).
 //! - [`Cvae`]: conditional VAE q(x | c), the amortised baseline.
@@ -52,6 +54,8 @@ mod config;
 mod cvae;
 mod dense;
 mod fast;
+mod gmm;
+mod mixture;
 mod model;
 mod nets;
 mod prior;
@@ -63,6 +67,11 @@ pub mod checkpoint;
 pub use basis::{Encodings, LatentBasis};
 pub use config::PointVaeConfig;
 pub use cvae::Cvae;
+pub use gmm::{fit_diagonal_mixture, DiagonalMixture};
+pub use mixture::{
+    active_axes, LatentMixture, MixtureEm, MixtureLatentPrior, MixtureSettings, DRAWN_CAPACITY,
+    MAX_ACTIVE_AXES,
+};
 pub use model::{kl_to_isotropic, PointVae};
 pub use prior::{
     CacheStats, ExactLatentOptimizer, LatentUpdate, TunableLatentPrior, DEFAULT_CACHE_ROWS,

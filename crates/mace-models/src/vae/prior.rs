@@ -178,6 +178,16 @@ impl TunableLatentPrior {
         &self.config
     }
 
+    /// The frozen networks (shared).
+    pub(super) fn nets(&self) -> Arc<VaeNets> {
+        Arc::clone(&self.nets)
+    }
+
+    /// The device θ lives on.
+    pub(super) fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// μ_z, `latent_dim` values.
     ///
     /// # Errors
@@ -416,7 +426,7 @@ fn neg_kl_values(enc: &Encodings, mu: &[f32], log_sigma: &[f32]) -> Vec<f64> {
 }
 
 /// A 128-bit hash of a row's bits (two independent multiply-rotate lanes over 64-bit words).
-fn row_key(row: &[f32]) -> u128 {
+pub(super) fn row_key(row: &[f32]) -> u128 {
     let (mut a, mut b) = (0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344u64);
     for pair in row.chunks(2) {
         let w = pair[0].to_bits() as u64 | (pair.get(1).map_or(0, |v| v.to_bits()) as u64) << 32;
