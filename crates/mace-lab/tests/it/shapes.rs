@@ -1,10 +1,11 @@
 use mace_core::{NoObserver, TuneConfig};
 use mace_lab::shapes::{
-    inspect_prior, load_shape_cvae, load_shape_prior, run_completion_bench, run_fig1,
-    tune_completion, tune_grasp, CompleteTuneConfig, CompletionBenchConfig, CompletionProblem,
-    Fig1Config, GraspTuneConfig, LatentObjective, ShapeSource,
+    inspect_prior, load_shape_cvae, load_shape_prior, mixture_tune_config, run_completion_bench,
+    run_fig1, tune_completion, tune_grasp, CompleteTuneConfig, CompletionBenchConfig,
+    CompletionProblem, Fig1Config, GraspTuneConfig, LatentObjective, ShapeSource,
 };
 use mace_lab::Silent;
+use mace_models::vae::MixtureSettings;
 use mace_shapes::{CompletionScoreConfig, DepthCamera, DepthCameraConfig, ScoreForm};
 
 fn short_tuning() -> TuneConfig {
@@ -31,12 +32,18 @@ fn fig1_at_two_observations_puts_mace_above_the_prior() {
         observations: 2,
         samples: 8,
         data: ShapeSource::default(),
-        models: ["prior", "mace", "exact", "is", "cvae"]
+        models: ["prior", "mace", "mix", "exact", "is", "cvae"]
             .map(String::from)
             .to_vec(),
         score: ScoreForm::Sum,
         step_fraction: 0.5,
         tune: short_tuning(),
+        mixture: MixtureSettings::default(),
+        mixture_tune: TuneConfig {
+            sample_size: 512,
+            bsz: 512,
+            ..mixture_tune_config()
+        },
         seed: 0,
     };
     let fig = run_fig1(&prior, &cvae, cvae_dir, &config, &mut Silent).unwrap();
@@ -53,6 +60,7 @@ fn fig1_at_two_observations_puts_mace_above_the_prior() {
         };
         assert!(score("mace") > score("prior"), "{:?}", setting.summaries);
         assert!(score("exact") > score("prior"), "{:?}", setting.summaries);
+        assert!(score("mix") > score("prior"), "{:?}", setting.summaries);
     }
     assert_eq!(fig.first.len(), 2);
     assert!(fig.markdown().contains("Fig. 1, in distribution"));

@@ -378,7 +378,7 @@ impl mace_core::ModelOptimizer for MixtureEm<'_> {
 mod tests {
     use super::*;
     use crate::vae::PointVae;
-    use mace_core::{GenerativeModel, ModelOptimizer};
+    use mace_core::GenerativeModel;
     use rand::SeedableRng;
 
     fn tiny() -> MixtureLatentPrior {
