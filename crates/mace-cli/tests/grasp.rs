@@ -40,8 +40,14 @@ fn tiny_priors(dir: &std::path::Path) -> (String, String) {
 fn train_tune_and_fig1_end_to_end() {
     let d = temp_dir("grasp");
     let (prior, cvae) = tiny_priors(&d);
-    for objective in ["mace", "exact", "is"] {
+    for objective in ["mace", "mix", "exact", "is"] {
         let out = d.join(format!("tune-{objective}"));
+        // `mix` draws 4096 samples per step by default: two steps on 256 here.
+        let (iterations, sample_size) = if objective == "mix" {
+            ("2", "256")
+        } else {
+            ("16", "128")
+        };
         let o = mace(&[
             "grasp",
             "tune",
@@ -54,7 +60,9 @@ fn train_tune_and_fig1_end_to_end() {
             "--objective",
             objective,
             "--iterations",
-            "16",
+            iterations,
+            "--sample-size",
+            sample_size,
             "--eval-samples",
             "6",
             "-q",
@@ -98,6 +106,8 @@ fn train_tune_and_fig1_end_to_end() {
             &[
                 "--iterations",
                 "8",
+                "--mix-samples",
+                "256",
                 "--json",
                 json.to_str().unwrap(),
                 "--out",
@@ -112,6 +122,7 @@ fn train_tune_and_fig1_end_to_end() {
         "in distribution",
         "out of distribution",
         "| mace |",
+        "| mix |",
         "| cvae |",
         "| exact |",
     ] {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use mace_lab::shapes::fig1::{GraspSetup, MODELS};
+use mace_lab::shapes::fig1::{GraspSetup, HeldOut, MODELS};
 use mace_lab::shapes::{
     load_shape_cvae, load_shape_prior, run_completion_bench, run_fig1, shape_tune_config,
     CompletionBenchConfig, Fig1Config, LatentObjective,
@@ -37,9 +37,13 @@ pub(crate) struct Fig1Args {
     /// --score, --prior and --cvae override a set-up's choice.
     #[arg(long, default_value = "reference")]
     setup: GraspSetup,
-    /// Held-out shapes (the first N of the test split).
+    /// Held-out shapes (the first N of the split).
     #[arg(long, default_value_t = 100)]
     observations: usize,
+    /// `test`: the test split (the figure); `val`: the validation split, to choose settings on
+    /// shapes the figure does not use.
+    #[arg(long, default_value = "test")]
+    split: HeldOut,
     /// Samples per model and observation (paper: 49).
     #[arg(long, default_value_t = 49)]
     samples: usize,
@@ -96,6 +100,7 @@ pub(crate) fn fig1(args: Fig1Args, force: bool) -> anyhow::Result<()> {
     let (cvae, cvae_dir) = load_shape_cvae(Some(&resolve(&args.cvae, cvae_dir)))?;
     let config = Fig1Config {
         observations: args.observations,
+        split: args.split,
         samples: args.samples,
         data: args.data.source_with_roll(args.setup.roll_deg()),
         models: args.models.clone(),
@@ -181,7 +186,8 @@ pub(crate) struct CompletionBenchArgs {
     #[command(flatten)]
     score: ScoreArgs,
     /// Tuned posteriors (and the tuning-free `best-of` baseline) to compare with the prior:
-    /// comma-separated from mace, exact, is, best-of.
+    /// comma-separated from mace, mix, exact, is, best-of (`mix` runs with its own preset: one
+    /// MACE step on 4096 samples; the tuner's knobs apply to the others).
     #[arg(long, value_delimiter = ',', default_values = ["mace", "exact", "is", "best-of"])]
     objectives: Vec<LatentObjective>,
     /// `exact`: fraction of the way to the closed-form optimum per step.

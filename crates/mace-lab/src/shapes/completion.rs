@@ -4,7 +4,6 @@
 //! ways. The score is [`CompletionScore`] (see its module docs for the choice).
 
 use mace_core::{Evidence, TuneConfig, TuneObserver, TuneReport};
-use mace_models::vae::TunableLatentPrior;
 use mace_shapes::{
     add_depth_noise, chamfer, completion_evidence, observe_partial, pairwise_diversity,
     CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig, PointCloud,
@@ -12,7 +11,7 @@ use mace_shapes::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::latent::{sample_clouds, tune_latent, LatentObjective};
+use super::latent::{sample_clouds, tune_latent, LatentObjective, TunedLatent};
 use super::prior::ShapePrior;
 use crate::error::Result;
 
@@ -164,7 +163,7 @@ impl CompletionProblem {
         step_fraction: f64,
         config: &TuneConfig,
         observer: &mut dyn TuneObserver,
-    ) -> Result<(TunableLatentPrior, TuneReport)> {
+    ) -> Result<(TunedLatent, TuneReport)> {
         tune_latent(
             prior,
             &self.evidence()?,
@@ -366,7 +365,8 @@ pub fn tune_completion(
         &config.tune,
         observer,
     )?;
-    let clouds = sample_clouds(&posterior, n, config.eval_seed)?;
+    let clouds = posterior.clouds(n, config.eval_seed)?;
+    let (posterior_mean, posterior_std) = posterior.moments()?;
     let posterior_eval = evaluate_completions(&clouds, truth, &problem.camera, &problem.score)?;
     Ok(CompleteTuneRun {
         record: CompleteTuneRecord {
@@ -380,8 +380,8 @@ pub fn tune_completion(
             truth_points: truth.map(|t| t.len()),
             prior_eval,
             posterior_eval,
-            posterior_mean: posterior.mean()?,
-            posterior_std: posterior.std()?,
+            posterior_mean,
+            posterior_std,
             report,
         },
         problem,

@@ -33,7 +33,8 @@ pub struct CompletionBenchConfig {
     pub objectives: Vec<LatentObjective>,
     /// `exact`: fraction of the way to the closed-form optimum per step.
     pub step_fraction: f64,
-    /// Tuner settings (the seed is replaced per observation).
+    /// Tuner settings of `mace`, `exact` and `is` (the seed is replaced per observation);
+    /// `mix` runs with [`LatentObjective::preset`].
     pub tune: TuneConfig,
     /// Seed of the tuning and the evaluation draws.
     pub seed: u64,
@@ -229,14 +230,23 @@ pub fn run_completion_bench(
                     });
                     continue;
                 }
+                let own = TuneConfig {
+                    seed: base_config.seed,
+                    ..objective.preset()
+                };
+                let tune = if objective == LatentObjective::Mix {
+                    &own
+                } else {
+                    &base_config
+                };
                 let (model, report) = problem.tune(
                     prior,
                     objective,
                     config.step_fraction,
-                    &base_config,
+                    tune,
                     &mut NoObserver,
                 )?;
-                let clouds = sample_clouds(&model, n, eval_seed)?;
+                let clouds = model.clouds(n, eval_seed)?;
                 let eval = evaluate_completions(&clouds, Some(truth), camera, &problem.score)?;
                 if k == 0 && posteriors.is_empty() {
                     first = Some(FirstCompletion {

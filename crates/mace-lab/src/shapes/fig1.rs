@@ -78,11 +78,47 @@ impl std::str::FromStr for GraspSetup {
     }
 }
 
+/// The held-out shapes Fig. 1 observes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeldOut {
+    /// The test split (10%): the figure.
+    #[default]
+    Test,
+    /// The validation split (5%): for choosing settings.
+    Val,
+}
+
+impl HeldOut {
+    /// The data split.
+    pub fn split(self) -> Split {
+        match self {
+            HeldOut::Test => Split::Test,
+            HeldOut::Val => Split::Val,
+        }
+    }
+}
+
+impl std::str::FromStr for HeldOut {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "test" => Ok(HeldOut::Test),
+            "val" => Ok(HeldOut::Val),
+            _ => Err(format!("`{s}`: choose test or val")),
+        }
+    }
+}
+
 /// Settings of Fig. 1.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fig1Config {
-    /// Held-out shapes (the first N of the test split).
+    /// Held-out shapes (the first N of the split).
     pub observations: usize,
+    /// Where they come from: the test split (the figure), or the validation split (to choose
+    /// settings on shapes the figure does not use).
+    #[serde(default)]
+    pub split: HeldOut,
     /// Samples per model and observation (paper: 49; at least 2).
     pub samples: usize,
     /// Where the shapes come from.
@@ -245,7 +281,7 @@ pub fn run_fig1(
         );
     }
     let run_model = |m: &str| config.models.iter().any(|a| a == m);
-    let test: Vec<PointCloud> = config.data.load(Split::Test)?;
+    let test: Vec<PointCloud> = config.data.load(config.split.split())?;
     let shapes: Vec<(usize, &PointCloud)> =
         test.iter().enumerate().take(config.observations).collect();
     let form = config.score;
@@ -296,7 +332,7 @@ pub fn run_fig1(
                     &config.tune,
                     &mut NoObserver,
                 )?;
-                let clouds = sample_clouds(&posterior, config.samples, config.seed + 1)?;
+                let clouds = posterior.clouds(config.samples, config.seed + 1)?;
                 let result = scores.result(
                     &sim,
                     &clouds,

@@ -221,7 +221,8 @@ pub fn tune_grasp(
         &config.tune,
         observer,
     )?;
-    let clouds = sample_clouds(&posterior, n, config.eval_seed)?;
+    let clouds = posterior.clouds(n, config.eval_seed)?;
+    let (posterior_mean, posterior_std) = posterior.moments()?;
     let posterior_eval = evaluate_clouds(&clouds, &sim, &score)?;
     Ok(GraspTuneRun {
         record: GraspTuneRecord {
@@ -231,8 +232,8 @@ pub fn tune_grasp(
             observation: target,
             prior_eval,
             posterior_eval,
-            posterior_mean: posterior.mean()?,
-            posterior_std: posterior.std()?,
+            posterior_mean,
+            posterior_std,
             report,
         },
         sim,

@@ -25,6 +25,9 @@ pub enum LatentObjective {
     Exact,
     /// Importance sampling (paper Eq. 2) with Adam.
     Is,
+    /// MACE-VAE with a mixture latent prior, fitted to the elites by EM (ours; see
+    /// [`MixtureLatentPrior`]). Its preset draws a large sample once ([`mixture_tune_config`]).
+    Mix,
     /// No tuning: the best of as many prior samples as a tuner simulates (iterations × sample
     /// size), by score. A baseline of the benches; it yields samples, not a posterior.
     #[serde(rename = "best-of")]
@@ -33,22 +36,32 @@ pub enum LatentObjective {
 
 impl LatentObjective {
     /// Every objective, in table order.
-    pub const ALL: [LatentObjective; 4] = [
+    pub const ALL: [LatentObjective; 5] = [
         LatentObjective::Mace,
+        LatentObjective::Mix,
         LatentObjective::Exact,
         LatentObjective::Is,
         LatentObjective::BestOf,
     ];
 
-    /// The tuner objective and the latent update rule; `None` for
-    /// [`LatentObjective::BestOf`], which tunes nothing.
+    /// The tuner objective and the Gaussian latent prior's update rule; `None` for
+    /// [`LatentObjective::Mix`] (a mixture, fitted by EM) and [`LatentObjective::BestOf`]
+    /// (which tunes nothing).
     pub fn parts(self, step_fraction: f64) -> Option<(Objective, LatentUpdate)> {
         Some(match self {
             LatentObjective::Mace => (Objective::Mace, LatentUpdate::Adam),
             LatentObjective::Exact => (Objective::Mace, LatentUpdate::Exact { step_fraction }),
             LatentObjective::Is => (Objective::Is, LatentUpdate::Adam),
-            LatentObjective::BestOf => return None,
+            LatentObjective::Mix | LatentObjective::BestOf => return None,
         })
+    }
+
+    /// The tuner settings this objective starts from (the command line's knobs apply on top).
+    pub fn preset(self) -> TuneConfig {
+        match self {
+            LatentObjective::Mix => mixture_tune_config(),
+            _ => shape_tune_config(),
+        }
     }
 
     /// The name on the command line and in tables.
@@ -57,6 +70,7 @@ impl LatentObjective {
             LatentObjective::Mace => "mace",
             LatentObjective::Exact => "exact",
             LatentObjective::Is => "is",
+            LatentObjective::Mix => "mix",
             LatentObjective::BestOf => "best-of",
         }
     }
@@ -75,7 +89,42 @@ impl FromStr for LatentObjective {
         LatentObjective::ALL
             .into_iter()
             .find(|o| o.label() == s)
-            .ok_or_else(|| format!("unknown objective `{s}`: expected mace, exact, is or best-of"))
+            .ok_or_else(|| {
+                format!("unknown objective `{s}`: expected mace, mix, exact, is or best-of")
+            })
+    }
+}
+
+/// A tuned latent prior: the paper's Gaussian or the mixture.
+#[derive(Debug, Clone)]
+pub enum TunedLatent {
+    /// N(μ, diag σ²) in the prior's coordinates (`mace`, `exact`, `is`).
+    Gaussian(TunableLatentPrior),
+    /// A mixture of Gaussians (`mix`).
+    Mixture(MixtureLatentPrior),
+}
+
+impl TunedLatent {
+    /// `n` clouds sampled with `seed`.
+    ///
+    /// # Errors
+    /// From the model.
+    pub fn clouds(&self, n: usize, seed: u64) -> Result<Vec<PointCloud>> {
+        match self {
+            TunedLatent::Gaussian(m) => sample_clouds(m, n, seed),
+            TunedLatent::Mixture(m) => sample_clouds(m, n, seed),
+        }
+    }
+
+    /// Mean and standard deviation on each latent axis (of the whole mixture for `mix`).
+    ///
+    /// # Errors
+    /// Tensor errors.
+    pub fn moments(&self) -> Result<(Vec<f32>, Vec<f32>)> {
+        Ok(match self {
+            TunedLatent::Gaussian(m) => (m.mean()?, m.std()?),
+            TunedLatent::Mixture(m) => m.mixture().moments(),
+        })
     }
 }
 
@@ -90,13 +139,23 @@ pub fn tune_latent(
     step_fraction: f64,
     config: &TuneConfig,
     observer: &mut dyn TuneObserver,
-) -> Result<(TunableLatentPrior, TuneReport)> {
+) -> Result<(TunedLatent, TuneReport)> {
+    if objective == LatentObjective::Mix {
+        let (model, report) = tune_mixture(
+            prior,
+            evidence,
+            MixtureSettings::default(),
+            config,
+            observer,
+        )?;
+        return Ok((TunedLatent::Mixture(model), report));
+    }
     let Some((objective, update)) = objective.parts(step_fraction) else {
-        fail!("best-of tunes nothing: it is a baseline of `mace bench completion` (choose mace, exact or is)");
+        fail!("best-of tunes nothing: it is a baseline of `mace bench completion` (choose mace, mix, exact or is)");
     };
     let model = prior.model()?.with_update(update);
     let report = Tuner::new(config.clone(), objective)?.run(&model, evidence, observer)?;
-    Ok((model, report))
+    Ok((TunedLatent::Gaussian(model), report))
 }
 
 /// Tunes a fresh mixture latent prior of `prior` to `evidence` (MACE with EM steps; see

@@ -30,6 +30,7 @@ fn fig1_at_two_observations_puts_mace_above_the_prior() {
     let (cvae, cvae_dir) = load_shape_cvae(None).unwrap();
     let config = Fig1Config {
         observations: 2,
+        split: Default::default(),
         samples: 8,
         data: ShapeSource::default(),
         models: ["prior", "mace", "mix", "exact", "is", "cvae"]

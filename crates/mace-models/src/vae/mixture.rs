@@ -72,6 +72,24 @@ pub struct LatentMixture {
 }
 
 impl LatentMixture {
+    /// Mean and standard deviation of the whole mixture on each axis.
+    pub fn moments(&self) -> (Vec<f32>, Vec<f32>) {
+        let d = self.means.first().map_or(0, Vec::len);
+        let mut mean = vec![0f64; d];
+        let mut second = vec![0f64; d];
+        for (k, w) in self.weights.iter().enumerate() {
+            for i in 0..d {
+                let (m, s) = (self.means[k][i] as f64, self.stds[k][i] as f64);
+                mean[i] += w * m;
+                second[i] += w * (s * s + m * m);
+            }
+        }
+        let std = (0..d)
+            .map(|i| (second[i] - mean[i] * mean[i]).max(0.0).sqrt() as f32)
+            .collect();
+        (mean.iter().map(|&v| v as f32).collect(), std)
+    }
+
     /// log p(u) under the mixture.
     fn log_density(&self, u: &[f32]) -> f64 {
         let ln_2pi = (2.0 * std::f64::consts::PI).ln();
