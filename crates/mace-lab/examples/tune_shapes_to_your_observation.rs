@@ -45,7 +45,7 @@ fn main() -> Result<(), mace_lab::Error> {
         &config,
         &mut NoObserver,
     )?;
-    let after = mean_span(&sample_clouds(&posterior, 32, 1)?);
+    let after = mean_span(&posterior.clouds(32, 1)?);
     println!(
         "mean wingspan {before:.3} → {after:.3} after {} iterations ({:.2} s)",
         report.iterations.len(),
