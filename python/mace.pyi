@@ -443,7 +443,8 @@ class ShapePrior:
         float32 ``(n, n_points, 3)``, ``n`` scores in [0, 1] back (see the module docstring),
         by ``objective``: ``"mace"`` (MACE-VAE with Adam, the paper's), ``"exact"`` (its
         closed-form update, moving ``step_fraction`` in (0, 1] of the way per step) or ``"is"``
-        (importance sampling); seeded by ``seed`` (default 0), with the preset of
+        (importance sampling); ``"mix"`` (a mixture latent prior) is refused here, it runs from
+        ``mace grasp tune --objective mix``; seeded by ``seed`` (default 0), with the preset of
         ``mace grasp tune`` (200 iterations, samples of 128 redrawn every 8 steps, quantile
         1/16, lr 2e-3) unless knobs are given. Prior and posterior are then scored by the
         evidence on ``eval_samples`` clouds each (default 49, seed ``seed + 1``)."""

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use mace_core::NoObserver;
 use mace_lab::shapes::{
     load_shape_prior, sample_clouds, shape_tune_config, tune_latent, LatentObjective, ShapePrior,
+    TunedLatent,
 };
 use mace_models::checkpoint::{CONFIG_FILE, CONFIG_LIMIT};
 use mace_models::vae::checkpoint::VaeCheckpointInfo;
@@ -204,6 +205,13 @@ impl PyShapePrior {
         knobs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<PyShapePosterior> {
         let objective = match objective.parse::<LatentObjective>() {
+            Ok(LatentObjective::Mix) => {
+                return Err(PyValueError::new_err(
+                    "objective `mix` (a mixture latent prior) runs from the command line \
+                     (`mace grasp tune --objective mix`); a ShapePosterior holds one Gaussian: \
+                     expected mace, exact or is",
+                ))
+            }
             Ok(LatentObjective::BestOf) | Err(_) => {
                 return Err(PyValueError::new_err(format!(
                     "unknown objective `{objective}`: expected mace, exact or is"
@@ -236,6 +244,11 @@ impl PyShapePrior {
                 &config,
                 &mut NoObserver,
             )?;
+            let TunedLatent::Gaussian(posterior) = posterior else {
+                return Err(mace_lab::Error::Failed(
+                    "a ShapePosterior holds one Gaussian latent prior".into(),
+                ));
+            };
             let clouds = sample_clouds(&posterior, n_eval, eval_seed)?;
             Ok((posterior, report, flat(&prior_clouds), flat(&clouds)))
         });

@@ -153,6 +153,8 @@ def test_bad_input(airplanes, tmp_path):
     ok = lambda c: np.full(len(c), 0.5)
     with pytest.raises(ValueError, match="unknown objective `best-of`"):
         airplanes.tune(ok, objective="best-of")
+    with pytest.raises(ValueError, match="`mix` .* runs from the command line"):
+        airplanes.tune(ok, objective="mix")
     with pytest.raises(ValueError, match="step_fraction must be in"):
         airplanes.tune(ok, objective="exact", step_fraction=1.5)
     with pytest.raises(ValueError, match="`quantile` = 2"):
