@@ -334,7 +334,7 @@ pub(crate) struct MixtureArgs {
     #[arg(long, default_value_t = 4096, value_parser = crate::limits::samples())]
     mix_samples: usize,
     /// `mix`: elite quantile in (0, 1].
-    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     mix_quantile: f64,
     /// `mix`: MACE steps, each on a fresh sample of the mixture.
     #[arg(long, default_value_t = 1, value_parser = crate::limits::steps())]
