@@ -4,16 +4,16 @@
 //! The paper's θ = (μ_z, σ_z) is one diagonal Gaussian. A posterior given a few contacts is not
 //! one: the shapes that fit lie along curved, sometimes separate regions of the few latent axes
 //! the decoder uses, and a single Gaussian wide enough to hold them also holds shapes between
-//! them that fit badly (measured on the rolled airplanes: the best fifth of 2048 prior samples
-//! closes 61% of the score gap with 53% of the prior's diversity; one Gaussian moment-matched
-//! to them 47–50% with 49%; eight components 56% with 49%).
+//! them that fit badly. On the rolled airplanes (docs/BENCHMARKS.md, Fig. 1) every setting of
+//! the single Gaussian trades half the score gap for ~60% of the diversity; the mixture closes
+//! more of the gap with more of the diversity kept.
 //!
 //! The MACE objective is the elites' log-likelihood. For a mixture it has no closed form; EM
-//! reaches a local maximum ([`super::gmm`]). The likelihood is that of the latent each elite
-//! was decoded from, which the model keeps (keyed by the bits of the decoded cloud) when it
-//! samples: exact, where the paper's −KL(q(z | x) ‖ p(z)) is a bound through the encoder (whose
-//! round trip shrinks the codes' spread by ≈10% on the airplane prior). So the model scores only
-//! clouds it drew itself — the tuner's samples.
+//! reaches a local maximum ([`super::fit_diagonal_mixture`]). The likelihood is that of the
+//! latent each elite was decoded from, which the model keeps (keyed by the bits of the decoded
+//! cloud) when it samples: exact, where the paper's −KL(q(z | x) ‖ p(z)) is a bound through the
+//! encoder (whose round trip shrinks the codes' spread). So the model scores only clouds it
+//! drew itself — the tuner's samples.
 //!
 //! Coordinates: the prior's principal axes when it has a [`LatentBasis`]; the mixture spans the
 //! [`active_axes`] that carry the shapes' variance, the others share one Gaussian.
