@@ -336,6 +336,10 @@ pub(crate) struct MixtureArgs {
     /// `mix`: elite quantile in (0, 1].
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     mix_quantile: f64,
+    /// `mix`: leading principal axes the components span (default: those whose variance is
+    /// well above the rest).
+    #[arg(long, value_name = "N")]
+    mix_axes: Option<usize>,
     /// `mix`: MACE steps, each on a fresh sample of the mixture.
     #[arg(long, default_value_t = 1, value_parser = crate::limits::steps())]
     mix_iterations: usize,
@@ -346,6 +350,7 @@ impl MixtureArgs {
     pub(crate) fn settings(&self) -> mace_models::vae::MixtureSettings {
         mace_models::vae::MixtureSettings {
             components: self.components,
+            axes: self.mix_axes,
             ..Default::default()
         }
     }
