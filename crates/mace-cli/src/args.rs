@@ -323,8 +323,9 @@ impl PoseArgs {
     }
 }
 
-/// The mixture latent prior (`mix`) of the shape commands: MACE-VAE whose latent prior is a
-/// mixture of Gaussians, fitted to the elites by EM.
+/// The mixture latent prior (`mix`) of `bench grasp-fig1`: MACE-VAE whose latent prior is a
+/// mixture of Gaussians, fitted to the elites by EM. The tuner's other knobs apply to the
+/// Gaussian models (mace, exact, is) only.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct MixtureArgs {
     /// `mix`: most mixture components (fewer when the elites are too few to fill them).

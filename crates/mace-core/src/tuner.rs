@@ -81,7 +81,7 @@ impl Tuner {
     /// and recorded with `loss: None`.
     ///
     /// # Errors
-    /// - [`Error::NoTrainableVars`] for `keep_best` (or Adam) on a model that exposes none;
+    /// - [`Error::Config`] for `keep_best` on a model that exposes no trainable variables;
     /// - [`Error::InvalidScore`] / [`Error::ScoreCount`] if the evidence misbehaves;
     /// - [`Error::NonFiniteLoss`] / [`Error::NonFiniteGradient`]: the run stops and the model keeps
     ///   the parameters of its last finite step;
@@ -98,7 +98,11 @@ impl Tuner {
         // `keep_best` snapshots the variables; a model with its own optimizer (EM, say) may
         // expose none.
         if cfg.keep_best && model.trainable_vars().is_empty() {
-            return Err(Error::NoTrainableVars);
+            return Err(Error::Config {
+                field: "keep_best",
+                value: "true".into(),
+                reason: "needs a model with trainable variables to restore (this one fits itself, e.g. by EM)",
+            });
         }
         let frozen = match self.objective {
             Objective::Is => Some(model.frozen_copy()?),

@@ -262,7 +262,9 @@ pub(crate) struct GraspTuneArgs {
     #[arg(long)]
     ood: bool,
     /// Tuning objective: mace (the paper's MACE-VAE), mix (MACE-VAE with a mixture latent
-    /// prior: one step on 4096 samples unless the knobs say otherwise), exact or is.
+    /// prior of up to 8 components: one EM step on the best tenth of 4096 samples unless the
+    /// knobs say otherwise; it takes no learning rate, and each step refits to one
+    /// mini-batch's elites), exact or is.
     #[arg(long, default_value = "mace")]
     objective: LatentObjective,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.

@@ -171,10 +171,12 @@ pub struct GraspTuneRecord {
     pub prior_eval: SampleEval,
     /// The posterior's samples.
     pub posterior_eval: SampleEval,
-    /// θ of the tuned latent prior: μ per axis, in the coordinates of the prior's
-    /// `latent_prior.json` basis (its principal axes) when it has one, else in z.
+    /// The tuned latent prior's mean per axis (θ's μ; for `mix`, the whole mixture's), in the
+    /// coordinates of the prior's `latent_prior.json` basis (its principal axes) when it has
+    /// one, else in z.
     pub posterior_mean: Vec<f32>,
-    /// θ of the tuned latent prior: σ per axis, same coordinates.
+    /// Its standard deviation per axis (θ's σ; for `mix`, the whole mixture's), same
+    /// coordinates.
     pub posterior_std: Vec<f32>,
     /// The tuning run.
     pub report: TuneReport,

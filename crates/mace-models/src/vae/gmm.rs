@@ -59,8 +59,9 @@ fn log_sum_exp(values: &[f64]) -> f64 {
 }
 
 /// Fits up to `components` diagonal Gaussians to `points` (`n` rows of `dim`) with `weights`
-/// (≥ 0, at least one > 0) by `iterations` EM steps; variances are at least `floor` (one per
-/// dimension, > 0). Fewer components when the points carry too little weight to fill them.
+/// (≥ 0; NaN counts as 0, ∞ fits nothing) by `iterations` EM steps; variances are at least `floor` (one per
+/// dimension, > 0). Fewer components when the points carry too little weight to fill them;
+/// `None` when they carry less than [`MIN_COMPONENT_POINTS`] points' worth in all.
 /// Deterministic for a given `seed`.
 pub fn fit_diagonal_mixture(
     points: &[Vec<f64>],
@@ -69,11 +70,19 @@ pub fn fit_diagonal_mixture(
     iterations: usize,
     floor: &[f64],
     seed: u64,
-) -> DiagonalMixture {
+) -> Option<DiagonalMixture> {
+    let weights: Vec<f64> = weights
+        .iter()
+        .map(|&w| if w > 0.0 { w } else { 0.0 })
+        .collect();
+    let weights = &weights[..];
     let total: f64 = weights.iter().sum();
     let live: Vec<usize> = (0..points.len()).filter(|&i| weights[i] > 0.0).collect();
     // Points' worth of weight (Kish's effective sample size), to bound the components.
     let effective = total * total / weights.iter().map(|w| w * w).sum::<f64>();
+    if live.is_empty() || !effective.is_finite() || effective < MIN_COMPONENT_POINTS {
+        return None;
+    }
     let most = (effective / (2.0 * MIN_COMPONENT_POINTS)).floor().max(1.0) as usize;
     let k = components.clamp(1, most.min(live.len()));
     let mut mixture = DiagonalMixture {
@@ -114,7 +123,7 @@ pub fn fit_diagonal_mixture(
         next.weights.iter_mut().for_each(|w| *w /= sum);
         mixture = next;
     }
-    mixture
+    Some(mixture)
 }
 
 /// Weighted mean and variance (floored) of all `points`.
@@ -214,7 +223,7 @@ mod tests {
             })
             .collect();
         let weights = vec![1.0; points.len()];
-        let m = fit_diagonal_mixture(&points, &weights, 2, 50, &[1e-6, 1e-6], 0);
+        let m = fit_diagonal_mixture(&points, &weights, 2, 50, &[1e-6, 1e-6], 0).unwrap();
         assert_eq!(m.weights.len(), 2);
         let (a, b) = if m.means[0][0] < m.means[1][0] {
             (0, 1)
@@ -235,7 +244,7 @@ mod tests {
         );
         // Weight 0 removes points: only the second cluster is left.
         let only_b: Vec<f64> = (0..600).map(|i| if i < 400 { 0.0 } else { 1.0 }).collect();
-        let m = fit_diagonal_mixture(&points, &only_b, 1, 20, &[1e-6, 1e-6], 0);
+        let m = fit_diagonal_mixture(&points, &only_b, 1, 20, &[1e-6, 1e-6], 0).unwrap();
         assert!((m.means[0][0] - 4.0).abs() < 0.15);
         assert!(m.log_density(&[4.0, 0.0]) > m.log_density(&[-3.0, 0.0]) + 20.0);
     }
@@ -244,14 +253,18 @@ mod tests {
     #[test]
     fn few_points_and_floors() {
         let points = vec![vec![0.0], vec![0.0], vec![0.0], vec![1.0], vec![1.0]];
-        let m = fit_diagonal_mixture(&points, &[1.0; 5], 8, 10, &[0.01], 3);
+        let m = fit_diagonal_mixture(&points, &[1.0; 5], 8, 10, &[0.01], 3).unwrap();
         assert!(
             m.weights.len() == 1,
             "{} components from 5 points",
             m.weights.len()
         );
-        let m = fit_diagonal_mixture(&points[..3], &[1.0; 3], 1, 10, &[0.01], 3);
+        let m = fit_diagonal_mixture(&points[..3], &[1.0; 3], 1, 10, &[0.01], 3).unwrap();
         assert_eq!(m.variances[0][0], 0.01);
         assert!((m.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // No weight, or one point's worth: nothing to fit.
+        assert!(fit_diagonal_mixture(&points, &[0.0; 5], 2, 10, &[0.01], 3).is_none());
+        let one = [f64::NAN, 0.0, 0.0, 1.0, 0.0];
+        assert!(fit_diagonal_mixture(&points, &one, 2, 10, &[0.01], 3).is_none());
     }
 }

@@ -33,7 +33,7 @@ use super::prior::{row_key, TunableLatentPrior};
 use super::PointVaeConfig;
 use crate::{Error, Result};
 
-/// Latents kept for scoring, rows (each `latent_dim` floats); the map is emptied when full.
+/// Latents kept for scoring per generation, rows (each `latent_dim` floats; two generations).
 pub const DRAWN_CAPACITY: usize = 1 << 15;
 
 /// The most axes the mixture spans.
@@ -46,7 +46,8 @@ pub struct MixtureSettings {
     pub components: usize,
     /// EM steps per MACE step.
     pub em_iterations: usize,
-    /// Variance floor, as a fraction of the prior's standard deviation on each axis.
+    /// Floor of every component's standard deviation on each axis, as a fraction of the
+    /// prior's there.
     pub floor_fraction: f64,
     /// Leading axes the components span (`None`: [`active_axes`]).
     #[serde(default)]
@@ -110,6 +111,9 @@ impl LatentMixture {
             })
             .collect();
         let max = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !max.is_finite() {
+            return max;
+        }
         max + logs.iter().map(|l| (l - max).exp()).sum::<f64>().ln()
     }
 }
@@ -117,7 +121,7 @@ impl LatentMixture {
 /// The axes of `basis` that carry the shapes' variance: those above twice the mean axis
 /// variance (on the airplane priors 4 axes hold 54% of the codes' variance and the next ones
 /// ≈1% each, the encoder's noise), at least 1 and at most [`MAX_ACTIVE_AXES`]. Without a basis,
-/// the first `min(dim, 8)` axes.
+/// the first `min(dim, 8)` coordinates of z (not principal axes; `MixtureSettings::axes` chooses).
 pub fn active_axes(basis: Option<&LatentBasis>, dim: usize) -> usize {
     let Some(basis) = basis else {
         return dim.min(8);
@@ -151,7 +155,29 @@ pub struct MixtureLatentPrior {
     floor: Vec<f64>,
     settings: MixtureSettings,
     state: Arc<Mutex<LatentMixture>>,
-    drawn: Arc<Mutex<HashMap<u128, Vec<f32>>>>,
+    drawn: Arc<Mutex<DrawnLatents>>,
+}
+
+/// The latents of the clouds drawn lately, keyed by the clouds' bits: the current generation
+/// and the one before (a generation is retired when [`DRAWN_CAPACITY`] would be passed, so a
+/// draw and the draw after it are always both held).
+#[derive(Debug, Default)]
+struct DrawnLatents {
+    current: HashMap<u128, Vec<f32>>,
+    previous: HashMap<u128, Vec<f32>>,
+}
+
+impl DrawnLatents {
+    fn get(&self, key: &u128) -> Option<&Vec<f32>> {
+        self.current.get(key).or_else(|| self.previous.get(key))
+    }
+
+    /// Makes room for `n` more rows.
+    fn reserve(&mut self, n: usize) {
+        if self.current.len() + n > DRAWN_CAPACITY {
+            self.previous = std::mem::take(&mut self.current);
+        }
+    }
 }
 
 impl MixtureLatentPrior {
@@ -164,7 +190,7 @@ impl MixtureLatentPrior {
         if settings.axes.is_some_and(|a| a == 0 || a > d) {
             return Err(Error::Config {
                 field: "axes",
-                value: format!("{:?}", settings.axes),
+                value: format!("{} (latent size {d})", settings.axes.unwrap_or(0)),
                 reason: "between 1 and the latent size",
             });
         }
@@ -273,11 +299,9 @@ impl MixtureLatentPrior {
         let rows = x.flatten_all()?.to_vec1::<f32>()?;
         let w = self.config.cloud_len();
         let mut drawn = self.drawn.lock().expect("drawn lock");
-        if drawn.len() + n > DRAWN_CAPACITY.max(n) {
-            drawn.clear();
-        }
+        drawn.reserve(n);
         for (row, latent) in rows.chunks_exact(w).zip(u.chunks_exact(d)) {
-            drawn.insert(row_key(row), latent.to_vec());
+            drawn.current.insert(row_key(row), latent.to_vec());
         }
         Ok(x)
     }
@@ -289,8 +313,9 @@ impl MixtureLatentPrior {
         Ok(latents.iter().map(|u| state.log_density(u)).collect())
     }
 
-    /// Fits θ to `latents` with `weights` by EM (seeded by `seed`).
-    fn fit(&self, latents: &[Vec<f32>], weights: &[f64], seed: u64) -> LatentMixture {
+    /// Fits θ to `latents` with `weights` by EM (seeded by `seed`); `None` when the weights
+    /// hold less than two points' worth (θ is then left as it is).
+    fn fit(&self, latents: &[Vec<f32>], weights: &[f64], seed: u64) -> Option<LatentMixture> {
         let a = self.active;
         let head: Vec<Vec<f64>> = latents
             .iter()
@@ -308,7 +333,7 @@ impl MixtureLatentPrior {
             self.settings.em_iterations,
             &self.floor[..a],
             seed,
-        );
+        )?;
         let (tail_mean, tail_var) = weighted_moments(&tail, weights, total, &self.floor[a..]);
         let full = |head: &[f64], tail: &[f64]| -> Vec<f32> {
             head.iter().chain(tail).map(|&v| v as f32).collect()
@@ -320,11 +345,11 @@ impl MixtureLatentPrior {
             .iter()
             .map(|v| full(&sqrt(v), &sqrt(&tail_var)))
             .collect();
-        LatentMixture {
+        Some(LatentMixture {
             weights: mixture.weights,
             means,
             stds,
-        }
+        })
     }
 }
 
@@ -387,10 +412,13 @@ impl mace_core::ModelOptimizer for MixtureEm<'_> {
         if weights.iter().sum::<f64>() <= 0.0 {
             return Ok(0.0);
         }
-        let fitted = self.prior.fit(&latents, &weights, iteration as u64);
+        let Some(fitted) = self.prior.fit(&latents, &weights, iteration as u64) else {
+            return Ok(0.0);
+        };
         let loss: f64 = -latents
             .iter()
             .zip(&weights)
+            .filter(|(_, &w)| w > 0.0)
             .map(|(u, w)| w * fitted.log_density(u))
             .sum::<f64>();
         if !loss.is_finite() {
@@ -460,6 +488,20 @@ mod tests {
         let other = (x + 0.5).unwrap();
         let err = prior.log_prob(&other).unwrap_err().to_string();
         assert!(err.contains("drew itself"), "{err}");
+    }
+
+    /// A draw and the draw after it stay scorable when the second passes the capacity (the
+    /// tuner tops a scarce first sample up this way); the one before them is forgotten.
+    #[test]
+    fn two_draws_stay_scorable_past_the_capacity() {
+        let prior = tiny();
+        let mut rng = StdRng::seed_from_u64(4);
+        let old = prior.sample(16, &mut rng).unwrap();
+        let first = prior.sample(DRAWN_CAPACITY - 8, &mut rng).unwrap();
+        let second = prior.sample(64, &mut rng).unwrap();
+        assert!(prior.log_prob(&first.narrow(0, 0, 32).unwrap()).is_ok());
+        assert!(prior.log_prob(&second).is_ok());
+        assert!(prior.log_prob(&old).is_err());
     }
 
     /// A step fits the elites: their likelihood rises, and the mixture sits where they are.
