@@ -230,12 +230,13 @@ pub fn run_completion_bench(
                     });
                     continue;
                 }
-                let own = TuneConfig {
-                    seed: base_config.seed,
-                    ..objective.preset()
-                };
+                let mix_config;
                 let tune = if objective == LatentObjective::Mix {
-                    &own
+                    mix_config = TuneConfig {
+                        seed: base_config.seed,
+                        ..objective.preset()
+                    };
+                    &mix_config
                 } else {
                     &base_config
                 };

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fig1_contacts::ContactGeometry;
 use super::grasp::{grasp_simulator, CvaeCondition, SampleEval};
-use super::latent::{sample_clouds, tune_latent, tune_mixture, LatentObjective};
+use super::latent::{sample_clouds, tune_latent, tune_mixture, LatentObjective, TunedLatent};
 use super::prior::ShapePrior;
 use super::source::ShapeSource;
 use crate::error::{fail, Result};
@@ -318,20 +318,33 @@ pub fn run_fig1(
             let evidence = grasp_evidence(sim.clone(), target.clone(), form)?;
             for (name, objective) in [
                 ("mace", LatentObjective::Mace),
+                ("mix", LatentObjective::Mix),
                 ("exact", LatentObjective::Exact),
                 ("is", LatentObjective::Is),
             ] {
                 if !run_model(name) {
                     continue;
                 }
-                let (posterior, report) = tune_latent(
-                    prior,
-                    &evidence,
-                    objective,
-                    config.step_fraction,
-                    &config.tune,
-                    &mut NoObserver,
-                )?;
+                let (posterior, report) = match objective {
+                    LatentObjective::Mix => {
+                        let (model, report) = tune_mixture(
+                            prior,
+                            &evidence,
+                            config.mixture,
+                            &config.mixture_tune,
+                            &mut NoObserver,
+                        )?;
+                        (TunedLatent::Mixture(model), report)
+                    }
+                    _ => tune_latent(
+                        prior,
+                        &evidence,
+                        objective,
+                        config.step_fraction,
+                        &config.tune,
+                        &mut NoObserver,
+                    )?,
+                };
                 let clouds = posterior.clouds(config.samples, config.seed + 1)?;
                 let result = scores.result(
                     &sim,
@@ -349,24 +362,6 @@ pub fn run_fig1(
                     });
                 }
                 models.push((name.to_string(), result));
-            }
-            if run_model("mix") {
-                let (posterior, report) = tune_mixture(
-                    prior,
-                    &evidence,
-                    config.mixture,
-                    &config.mixture_tune,
-                    &mut NoObserver,
-                )?;
-                let clouds = sample_clouds(&posterior, config.samples, config.seed + 1)?;
-                let result = scores.result(
-                    &sim,
-                    &clouds,
-                    None,
-                    report.timings.total_s,
-                    report.iterations.len(),
-                )?;
-                models.push(("mix".to_string(), result));
             }
             // The CVAE is conditioned on the contacts it was trained with (in distribution);
             // out of distribution it receives contacts of a finger set it never saw.

@@ -90,6 +90,7 @@ pub fn fit_diagonal_mixture(
         means: seed_means(points, weights, &live, k, seed),
         variances: vec![weighted_moments(points, weights, total, floor).1; k],
     };
+    let rows: Vec<&Vec<f64>> = live.iter().map(|&i| &points[i]).collect();
     for _ in 0..iterations {
         let resp: Vec<Vec<f64>> = live
             .iter()
@@ -110,7 +111,6 @@ pub fn fit_diagonal_mixture(
             if mass * effective / total < MIN_COMPONENT_POINTS {
                 continue;
             }
-            let rows: Vec<&Vec<f64>> = live.iter().map(|&i| &points[i]).collect();
             let (mean, var) = moments_of(&rows, &w, mass, floor);
             next.weights.push(mass / total);
             next.means.push(mean);
