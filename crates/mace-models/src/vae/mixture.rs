@@ -490,6 +490,38 @@ mod tests {
         assert!(err.contains("drew itself"), "{err}");
     }
 
+    /// The tuner runs the mixture (it has no trainable variables) but refuses `keep_best`,
+    /// which would have nothing to restore, by name.
+    #[test]
+    fn tuner_runs_it_and_refuses_keep_best() {
+        struct Half;
+        impl mace_core::Evidence for Half {
+            fn evaluate(&self, samples: &Tensor) -> mace_core::Result<Vec<f32>> {
+                Ok(vec![0.5; samples.dims()[0]])
+            }
+        }
+        let prior = tiny();
+        let config = mace_core::TuneConfig {
+            iterations: 1,
+            sample_size: 64,
+            bsz: 64,
+            grad_steps: 1,
+            quantile: 0.25,
+            ..Default::default()
+        };
+        let tuner = mace_core::Tuner::new(config.clone(), mace_core::Objective::Mace).unwrap();
+        assert!(tuner.run(&prior, &Half, &mut mace_core::NoObserver).is_ok());
+        let keep = mace_core::TuneConfig {
+            keep_best: true,
+            ..config
+        };
+        let tuner = mace_core::Tuner::new(keep, mace_core::Objective::Mace).unwrap();
+        let e = tuner
+            .run(&prior, &Half, &mut mace_core::NoObserver)
+            .unwrap_err();
+        assert!(e.to_string().contains("keep_best"), "{e}");
+    }
+
     /// A draw and the draw after it stay scorable when the second passes the capacity (the
     /// tuner tops a scarce first sample up this way); the one before them is forgotten.
     #[test]
