@@ -405,7 +405,8 @@ def table1_targets(n: int = 10, seed: Seed = 0, robot: Optional[Robot] = None) -
 
 class ShapePrior:
     """A shape prior: the point-cloud VAE (frozen) and the latent prior N(mu, diag sigma^2) it
-    samples from, whose parameters ``tune`` moves (MACE-VAE).
+    samples from, whose parameters ``tune`` moves (MACE-VAE); or, for a saved posterior of
+    objective ``"mix"``, the mixture of Gaussians it samples from.
 
     Picklable (by shipped name, or by the folder's absolute path).
     """
@@ -441,16 +442,21 @@ class ShapePrior:
              keep_best: Optional[bool] = None) -> "ShapePosterior":
         """Tunes the latent prior to ``evidence``, a callable ``f(clouds) -> scores``: clouds
         float32 ``(n, n_points, 3)``, ``n`` scores in [0, 1] back (see the module docstring),
-        by ``objective``: ``"mace"`` (MACE-VAE with Adam, the paper's), ``"exact"`` (its
-        closed-form update, moving ``step_fraction`` in (0, 1] of the way per step) or ``"is"``
-        (importance sampling); ``"mix"`` (a mixture latent prior) is refused here, it runs from
-        ``mace grasp tune --objective mix``; seeded by ``seed`` (default 0), with the preset of
-        ``mace grasp tune`` (200 iterations, samples of 128 redrawn every 8 steps, quantile
-        1/16, lr 2e-3) unless knobs are given. Prior and posterior are then scored by the
-        evidence on ``eval_samples`` clouds each (default 49, seed ``seed + 1``)."""
+        by ``objective``: ``"mace"`` (MACE-VAE with Adam, the paper's), ``"mix"`` (a mixture
+        of up to 8 Gaussians over the latent axes the decoder uses, refitted to the elites by
+        EM; ours, as ``mace grasp tune --objective mix``), ``"exact"`` (the closed-form update,
+        moving ``step_fraction`` in (0, 1] of the way per step) or ``"is"`` (importance
+        sampling); seeded by ``seed`` (default 0), with the preset of ``mace grasp tune`` for
+        the objective unless knobs are given (``"mix"``: one step on the best tenth of 4096
+        samples; ``lr`` plays no part and ``keep_best`` is refused; the others: 200 iterations,
+        samples of 128 redrawn every 8 steps, quantile 1/16, lr 2e-3). A prior that samples a
+        mixture is tuned by ``"mix"`` only (the others raise ``ValueError`` naming
+        ``mixture``). Prior and posterior are then scored by the evidence on ``eval_samples``
+        clouds each (default 49, seed ``seed + 1``)."""
 
 class ShapePosterior:
-    """A shape prior whose latent prior ``ShapePrior.tune`` tuned to an evidence.
+    """A shape prior whose latent prior ``ShapePrior.tune`` tuned to an evidence: one Gaussian,
+    or a mixture of Gaussians for objective ``"mix"``.
 
     ``save(dir)`` writes it as a shape prior folder that the ``mace`` command reads
     (``--prior DIR``) and ``ShapePrior.load`` / ``ShapePosterior.load`` read back, drawing the
@@ -473,15 +479,22 @@ class ShapePosterior:
         """What tuning measured: ``prior`` (its folder), ``objective``, ``evidence``
         (``callable``, ``calls``, ``callable_s``, ``samples``, ``prior_mean_score``,
         ``posterior_mean_score``), ``posterior_mean`` and ``posterior_std`` (the tuned latent
-        prior, in the prior's principal axes) and ``report`` (the tuner's)."""
+        prior, in the prior's principal axes; a mixture's moments), ``components`` (a
+        mixture's, ``"mix"`` only) and ``report`` (the tuner's)."""
+    @property
+    def mixture(self) -> Optional[Dict[str, Any]]:
+        """The mixture a posterior of objective ``"mix"`` samples from: ``weights`` (k values
+        summing to 1), ``means`` and ``stds`` (k lists of ``latent_dim`` values, in the prior's
+        principal axes); ``None`` for one Gaussian."""
     def sample(self, n: int, seed: Optional[Seed] = None) -> npt.NDArray[np.float32]:
         """``n`` clouds ``(n, n_points, 3)`` from the posterior (seeded)."""
     def save(self, dir: PathType, force: bool = False) -> None:
         """Writes the posterior as a shape prior folder: the VAE (``config.json``,
         ``weights.safetensors``, stored as the prior stores them), the tuned latent prior
-        (``latent_prior.json``, in the prior's principal axes) and ``report.json``.
-        ``mace grasp inspect --prior DIR`` and ``mace complete tune --prior DIR`` sample it as
-        their prior. The folder is written beside ``dir`` and renamed into place whole; a
+        (``latent_prior.json``, in the prior's principal axes; a mixture under ``mixture``)
+        and ``report.json``. ``mace grasp inspect --prior DIR`` and ``mace complete tune
+        --prior DIR`` sample it as their prior (a mixture is tuned further by ``--objective
+        mix`` only). The folder is written beside ``dir`` and renamed into place whole; a
         ``dir`` that holds files raises ``FileExistsError`` unless ``force`` (then it is
         replaced whole)."""
 

@@ -1,8 +1,9 @@
-//! `mace.ShapePosterior`: a shape prior whose latent prior `ShapePrior.tune` moved. Saved as a
-//! shape prior folder (the VAE checkpoint, `latent_prior.json` holding the tuned θ, and
-//! `report.json`) that the `mace` command reads as `--prior DIR` and `ShapePrior.load` /
-//! `ShapePosterior.load` read back; pickled by value (θ and the record; the frozen VAE by the
-//! prior's name or folder, as `ShapePrior` pickles).
+//! `mace.ShapePosterior`: a shape prior whose latent prior `ShapePrior.tune` moved: one Gaussian
+//! (objectives `mace`, `exact`, `is`) or a mixture of Gaussians (`mix`). Saved as a shape prior
+//! folder (the VAE checkpoint, `latent_prior.json` holding the tuned θ, and `report.json`) that
+//! `ShapePrior.load` / `ShapePosterior.load` read back and the `mace` command reads as
+//! `--prior DIR` (a mixture only where objective `mix` tunes it further); pickled by value (θ
+//! and the record; the frozen VAE by the prior's name or folder, as `ShapePrior` pickles).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,9 +12,11 @@ use candle_core::Tensor;
 use mace_core::fs::{FileError, OutputDir};
 use mace_core::{GenerativeModel, TuneReport};
 use mace_lab::shapes::prior::LATENT_PRIOR_FILE;
-use mace_lab::shapes::{LatentObjective, LatentPrior};
+use mace_lab::shapes::{
+    latent_at_prior, mixture_at_prior, LatentObjective, LatentPrior, TunedLatent,
+};
 use mace_models::vae::checkpoint::save_point_vae;
-use mace_models::vae::TunableLatentPrior;
+use mace_models::vae::{LatentMixture, MixtureSettings, TunableLatentPrior};
 use pyo3::exceptions::{PyFileExistsError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -36,10 +39,13 @@ pub(crate) struct ShapeTuneRecord {
     /// The evidence's scores of prior and posterior samples.
     pub(crate) evidence: EvidenceEval,
     /// θ of the tuned latent prior: μ per axis (in the prior's principal axes when it has
-    /// them, else in z).
+    /// them, else in z; a mixture's mean).
     pub(crate) posterior_mean: Vec<f32>,
-    /// θ of the tuned latent prior: σ per axis.
+    /// θ of the tuned latent prior: σ per axis (a mixture's standard deviation).
     pub(crate) posterior_std: Vec<f32>,
+    /// Components of the mixture (objective `mix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) components: Option<usize>,
     /// The tuning run.
     pub(crate) report: TuneReport,
 }
@@ -51,7 +57,7 @@ pub(crate) struct PyShapePosterior {
     /// The prior it was tuned from (or the folder it was loaded from): the frozen VAE.
     loaded: Arc<Loaded>,
     /// The VAE with the tuned latent prior.
-    model: TunableLatentPrior,
+    model: TunedLatent,
     record: ShapeTuneRecord,
     /// The record as JSON text, as first written: what `report`, `report.json` and pickling
     /// give (JSON text read back into numbers may differ in the last digit).
@@ -80,7 +86,7 @@ impl PyShapePosterior {
     /// A posterior of the prior `loaded`, tuned as `record` says.
     pub(crate) fn new(
         loaded: Arc<Loaded>,
-        model: TunableLatentPrior,
+        model: TunedLatent,
         record: ShapeTuneRecord,
     ) -> PyResult<Self> {
         let mut record_json = serde_json::to_string_pretty(&record)
@@ -97,7 +103,7 @@ impl PyShapePosterior {
     /// A posterior whose record is the JSON text `record_json` (checked).
     fn with_record_text(
         loaded: Arc<Loaded>,
-        model: TunableLatentPrior,
+        model: TunedLatent,
         record_json: String,
     ) -> Result<Self, String> {
         let record = serde_json::from_str(&record_json)
@@ -110,9 +116,13 @@ impl PyShapePosterior {
         })
     }
 
-    /// θ as the model holds it: μ and log σ (its trainable variables, in that order).
+    /// θ of a Gaussian posterior as the model holds it: μ and log σ (its trainable variables,
+    /// in that order); empty for a mixture.
     fn theta(&self) -> PyResult<(Vec<f32>, Vec<f32>)> {
-        match self.model.trainable_vars().as_slice() {
+        let TunedLatent::Gaussian(model) = &self.model else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        match model.trainable_vars().as_slice() {
             [mu, log_sigma] => Ok((
                 mu.as_tensor().to_vec1().map_err(tensor_err)?,
                 log_sigma.as_tensor().to_vec1().map_err(tensor_err)?,
@@ -169,7 +179,7 @@ impl PyShapePosterior {
         let dir = loaded.prior.dir.clone();
         let (model, record) = py
             .detach(|| -> mace_lab::Result<_> {
-                Ok((loaded.prior.model()?, Self::read_record(&dir)?))
+                Ok((latent_at_prior(&loaded.prior)?, Self::read_record(&dir)?))
             })
             .py_err()?;
         Self::with_record_text(loaded, model, record).map_err(|reason| {
@@ -180,18 +190,32 @@ impl PyShapePosterior {
     /// Points per cloud.
     #[getter]
     fn n_points(&self) -> usize {
-        self.model.config().n_points
+        self.loaded.prior.vae.config().n_points
     }
 
     /// Size of the latent space.
     #[getter]
     fn latent_dim(&self) -> usize {
-        self.model.config().latent_dim
+        self.loaded.prior.vae.config().latent_dim
+    }
+
+    /// The mixture a posterior of objective `mix` samples from, as a dict (`weights` (k,),
+    /// `means` and `stds` (k, latent_dim), in the prior's principal axes); `None` for one
+    /// Gaussian.
+    #[getter]
+    fn mixture<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let TunedLatent::Mixture(m) = &self.model else {
+            return Ok(None);
+        };
+        let text = serde_json::to_string(&m.mixture())
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        Ok(Some(py.import("json")?.call_method1("loads", (text,))?))
     }
 
     /// What tuning measured: `prior` (folder), `objective`, `evidence` (the callable's name, its
     /// calls and seconds during tuning, and its mean scores of prior and posterior samples),
-    /// `posterior_mean` / `posterior_std` (θ) and the tuner's `report`.
+    /// `posterior_mean` / `posterior_std` (θ, or a mixture's moments), `components` (a
+    /// mixture's) and the tuner's `report`.
     #[getter]
     fn report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py.import("json")?
@@ -206,15 +230,17 @@ impl PyShapePosterior {
         n: &Bound<'py, PyAny>,
         seed: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        sample(py, &self.model, n, seed)
+        sample(py, &self.model, self.n_points(), n, seed)
     }
 
     /// Writes the posterior as a shape prior folder: the VAE (`config.json`,
     /// `weights.safetensors`, as the prior stores them), the tuned latent prior
-    /// (`latent_prior.json`, in the prior's principal axes) and `report.json`. The `mace`
-    /// command samples it as a prior (`mace grasp inspect --prior DIR`,
-    /// `mace complete tune --prior DIR`), as do `ShapePrior.load(dir)` and
-    /// `ShapePosterior.load(dir)` — the same clouds for the same seed. The folder is written
+    /// (`latent_prior.json`, in the prior's principal axes; a mixture's weights, means and
+    /// standard deviations under `mixture`) and `report.json`. `ShapePrior.load(dir)` and
+    /// `ShapePosterior.load(dir)` sample it — the same clouds for the same seed — and so does
+    /// the `mace` command as a prior (`mace grasp inspect --prior DIR`,
+    /// `mace complete tune --prior DIR`; a mixture only with `--objective mix`, which tunes it
+    /// further; the other commands name the field and refuse it). The folder is written
     /// beside `dir` and renamed into place whole; a `dir` that holds files is refused
     /// (`FileExistsError`) unless `force`.
     #[pyo3(signature = (dir, force = false))]
@@ -226,12 +252,24 @@ impl PyShapePosterior {
             )),
             e => crate::errors::lab(e.into()),
         })?;
-        let (mean, log_sigma) = self.theta()?;
+        let prior_latent = self.loaded.prior.latent.as_ref();
+        let (mean, std, mixture) = match &self.model {
+            TunedLatent::Gaussian(_) => {
+                let (mean, log_sigma) = self.theta()?;
+                (mean, log_sigma.iter().map(|&l| std_for(l)).collect(), None)
+            }
+            TunedLatent::Mixture(m) => {
+                let mixture = m.mixture();
+                let (mean, std) = mixture.moments();
+                (mean, std, Some(mixture))
+            }
+        };
         let latent = LatentPrior {
             mean,
-            std: log_sigma.iter().map(|&l| std_for(l)).collect(),
-            basis: self.model.basis().cloned(),
-            shapes: self.loaded.prior.latent.as_ref().map_or(0, |l| l.shapes),
+            std,
+            basis: prior_latent.and_then(|l| l.basis.clone()),
+            shapes: prior_latent.map_or(0, |l| l.shapes),
+            mixture,
         };
         let (loaded, record) = (&self.loaded, self.record_json.as_bytes());
         py.detach(|| -> mace_lab::Result<()> {
@@ -262,15 +300,21 @@ impl PyShapePosterior {
         )
     }
 
-    /// Pickled by value: θ (μ and log σ exactly) and the record, with the frozen VAE named as
-    /// `ShapePrior` pickles it (a shipped name or an absolute folder); rebuilt by
-    /// `_from_state`.
+    /// Pickled by value: θ (μ and log σ exactly, or the mixture as JSON text, whose numbers
+    /// read back bit for bit) and the record, with the frozen VAE named as `ShapePrior` pickles
+    /// it (a shipped name or an absolute folder); rebuilt by `_from_state`.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
         let me = slf.get();
         let (mean, log_sigma) = me.theta()?;
         let record = me.record_json.clone();
-        let state = (me.loaded.spec.clone(), mean, log_sigma, record).into_pyobject(py)?;
+        let mixture = match &me.model {
+            TunedLatent::Gaussian(_) => String::new(),
+            TunedLatent::Mixture(m) => serde_json::to_string(&m.mixture())
+                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+        };
+        let state =
+            (me.loaded.spec.clone(), mean, log_sigma, record, mixture).into_pyobject(py)?;
         let rebuild = py.get_type::<PyShapePosterior>().getattr("_from_state")?;
         PyTuple::new(
             py,
@@ -281,11 +325,24 @@ impl PyShapePosterior {
     /// Rebuilds a pickled posterior (see `__reduce__`).
     #[staticmethod]
     fn _from_state(py: Python<'_>, state: &Bound<'_, PyTuple>) -> PyResult<Self> {
-        let (spec, mean, log_sigma, record): (String, Vec<f32>, Vec<f32>, String) =
+        let (spec, mean, log_sigma, record, mixture): (String, Vec<f32>, Vec<f32>, String, String) =
             state.extract()?;
         let loaded = Loaded::load(py, Path::new(&spec))?;
-        let model = py.detach(|| loaded.prior.model()).py_err()?;
-        Self::set_theta(&model, &mean, &log_sigma)?;
+        let model = if mixture.is_empty() {
+            let model = py.detach(|| loaded.prior.model()).py_err()?;
+            Self::set_theta(&model, &mean, &log_sigma)?;
+            TunedLatent::Gaussian(model)
+        } else {
+            let mixture: LatentMixture = serde_json::from_str(&mixture)
+                .map_err(|e| PyValueError::new_err(format!("pickled mixture: {e}")))?;
+            let model = py
+                .detach(|| mixture_at_prior(&loaded.prior, MixtureSettings::default()))
+                .py_err()?;
+            model
+                .set_mixture(mixture)
+                .map_err(|e| PyValueError::new_err(format!("pickled mixture: {e}")))?;
+            TunedLatent::Mixture(model)
+        };
         Self::with_record_text(loaded, model, record).map_err(PyValueError::new_err)
     }
 }

@@ -8,12 +8,10 @@ use std::sync::Arc;
 
 use mace_core::NoObserver;
 use mace_lab::shapes::{
-    load_shape_prior, sample_clouds, shape_tune_config, tune_latent, LatentObjective, ShapePrior,
-    TunedLatent,
+    latent_at_prior, load_shape_prior, tune_latent, LatentObjective, ShapePrior, TunedLatent,
 };
 use mace_models::checkpoint::{CONFIG_FILE, CONFIG_LIMIT};
 use mace_models::vae::checkpoint::VaeCheckpointInfo;
-use mace_models::vae::TunableLatentPrior;
 use mace_shapes::PointCloud;
 use numpy::ndarray::Array3;
 use numpy::IntoPyArray;
@@ -37,8 +35,9 @@ pub(crate) const MAX_CLOUDS: usize = 100_000;
 #[derive(Debug)]
 pub(crate) struct PyShapePrior {
     loaded: Arc<Loaded>,
-    /// The latent model at the prior (θ = the fitted latent prior), for sampling.
-    model: TunableLatentPrior,
+    /// The latent model at the prior (θ = the fitted latent prior, or the mixture of a saved
+    /// posterior of objective `mix`), for sampling.
+    model: TunedLatent,
 }
 
 /// A shape prior folder as loaded: the prior, what its checkpoint records, and how to load it
@@ -125,17 +124,19 @@ fn clouds_array<'py>(
     Ok(a.into_pyarray(py).into_any())
 }
 
-/// `n` clouds of `model` drawn with `seed` (as `mace_lab::shapes::sample_clouds`), GIL released.
+/// `n` clouds of `points` points from `model` drawn with `seed` (as
+/// `mace_lab::shapes::sample_clouds`), GIL released.
 pub(crate) fn sample<'py>(
     py: Python<'py>,
-    model: &TunableLatentPrior,
+    model: &TunedLatent,
+    points: usize,
     n: &Bound<'py, PyAny>,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let n = cloud_count(n, "n")?;
     let seed = seed.map(arrays::seed).transpose()?.unwrap_or(0);
-    let clouds = py.detach(|| sample_clouds(model, n, seed)).py_err()?;
-    clouds_array(py, &clouds, model.config().n_points)
+    let clouds = py.detach(|| model.clouds(n, seed)).py_err()?;
+    clouds_array(py, &clouds, points)
 }
 
 /// Flat clouds `(n · points · 3)`.
@@ -152,7 +153,7 @@ impl PyShapePrior {
     #[pyo3(signature = (spec = PathBuf::from("airplanes")), text_signature = "(spec='airplanes')")]
     fn load(py: Python<'_>, spec: PathBuf) -> PyResult<Self> {
         let loaded = Loaded::load(py, &spec)?;
-        let model = py.detach(|| loaded.prior.model()).py_err()?;
+        let model = py.detach(|| latent_at_prior(&loaded.prior)).py_err()?;
         Ok(PyShapePrior { loaded, model })
     }
 
@@ -183,15 +184,16 @@ impl PyShapePrior {
         n: &Bound<'py, PyAny>,
         seed: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        sample(py, &self.model, n, seed)
+        sample(py, &self.model, self.n_points(), n, seed)
     }
 
     /// Tunes the latent prior to `evidence`, a callable scoring a float32 batch of clouds
     /// `(n, n_points, 3)` with `n` scores in [0, 1], by `objective` (`mace`: MACE-VAE with Adam,
-    /// the paper's; `exact`: its closed-form update, moving `step_fraction` of the way per step;
-    /// `is`: importance sampling) with `mace grasp tune`'s preset (`shape_tune_config`) and
-    /// `seed`; `knobs` override the preset. Prior and posterior are then scored on
-    /// `eval_samples` clouds (default 49) drawn with seed `seed + 1`.
+    /// the paper's; `mix`: a mixture latent prior refitted to the elites by EM, ours; `exact`:
+    /// the closed-form update, moving `step_fraction` of the way per step; `is`: importance
+    /// sampling) with `mace grasp tune`'s preset for that objective and `seed`; `knobs` override
+    /// the preset. Prior and posterior are then scored on `eval_samples` clouds (default 49)
+    /// drawn with seed `seed + 1`.
     #[pyo3(signature = (evidence, seed = None, objective = "mace", step_fraction = 0.5, eval_samples = None, **knobs))]
     #[allow(clippy::too_many_arguments)]
     fn tune<'py>(
@@ -205,16 +207,9 @@ impl PyShapePrior {
         knobs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<PyShapePosterior> {
         let objective = match objective.parse::<LatentObjective>() {
-            Ok(LatentObjective::Mix) => {
-                return Err(PyValueError::new_err(
-                    "objective `mix` (a mixture latent prior) runs from the command line \
-                     (`mace grasp tune --objective mix`); a ShapePosterior holds one Gaussian: \
-                     expected mace, exact or is",
-                ))
-            }
             Ok(LatentObjective::BestOf) | Err(_) => {
                 return Err(PyValueError::new_err(format!(
-                    "unknown objective `{objective}`: expected mace, exact or is"
+                    "unknown objective `{objective}`: expected mace, mix, exact or is"
                 )))
             }
             Ok(o) => o,
@@ -229,13 +224,13 @@ impl PyShapePrior {
             Some(n) => cloud_count(n, "eval_samples")?,
             None => 49,
         };
-        let config = Knobs::from_kwargs(knobs)?.config(shape_tune_config(), seed)?;
+        let config = Knobs::from_kwargs(knobs)?.config(objective.preset(), seed)?;
         let points = self.n_points();
         let evidence = PyEvidence::new(evidence, Layout::Clouds { points })?;
         let eval_seed = seed.wrapping_add(1);
         let (prior, model) = (&self.loaded.prior, &self.model);
         let run = py.detach(|| -> mace_lab::Result<_> {
-            let prior_clouds = sample_clouds(model, n_eval, eval_seed)?;
+            let prior_clouds = model.clouds(n_eval, eval_seed)?;
             let (posterior, report) = tune_latent(
                 prior,
                 &evidence,
@@ -244,12 +239,7 @@ impl PyShapePrior {
                 &config,
                 &mut NoObserver,
             )?;
-            let TunedLatent::Gaussian(posterior) = posterior else {
-                return Err(mace_lab::Error::Failed(
-                    "a ShapePosterior holds one Gaussian latent prior".into(),
-                ));
-            };
-            let clouds = sample_clouds(&posterior, n_eval, eval_seed)?;
+            let clouds = posterior.clouds(n_eval, eval_seed)?;
             Ok((posterior, report, flat(&prior_clouds), flat(&clouds)))
         });
         let (posterior, report, prior_clouds, clouds) = run.map_err(|e| {
@@ -258,6 +248,7 @@ impl PyShapePrior {
                 .unwrap_or_else(|| crate::errors::lab(e))
         })?;
         let (calls, seconds) = evidence.spent();
+        let (posterior_mean, posterior_std) = posterior.moments().map_err(crate::errors::lab)?;
         let prior_scores = evidence.scores(py, prior_clouds, n_eval)?;
         let posterior_scores = evidence.scores(py, clouds, n_eval)?;
         let record = ShapeTuneRecord {
@@ -271,8 +262,12 @@ impl PyShapePrior {
                 prior_mean_score: mace_core::stats::mean_f32(&prior_scores),
                 posterior_mean_score: mace_core::stats::mean_f32(&posterior_scores),
             },
-            posterior_mean: posterior.mean().map_err(|e| crate::errors::lab(e.into()))?,
-            posterior_std: posterior.std().map_err(|e| crate::errors::lab(e.into()))?,
+            posterior_mean,
+            posterior_std,
+            components: match &posterior {
+                TunedLatent::Gaussian(_) => None,
+                TunedLatent::Mixture(m) => Some(m.mixture().weights.len()),
+            },
             report,
         };
         PyShapePosterior::new(Arc::clone(&self.loaded), posterior, record)

@@ -108,6 +108,21 @@ def test_same_seed_same_clouds(airplanes, wide, wide_posterior):
     assert again.report["posterior_mean"] == wide_posterior.report["posterior_mean"]
 
 
+def test_mixture_latent_prior(airplanes, wide):
+    """Objective `mix`: one EM step on the best tenth of the sample (its preset)."""
+    post = airplanes.tune(wide, seed=0, objective="mix", sample_size=1024, bsz=1024)
+    prior = x_extent(airplanes.sample(128, seed=2)).mean()
+    assert x_extent(post.sample(128, seed=2)).mean() >= prior + 0.05
+    rep = post.report
+    assert rep["objective"] == "mix" and rep["report"]["iterations"] == 1
+    m = post.mixture
+    assert 1 < len(m["weights"]) == rep["components"] <= 8
+    assert abs(sum(m["weights"]) - 1) < 1e-9
+    assert len(m["means"][0]) == len(m["stds"][0]) == len(rep["posterior_mean"]) == 128
+    again = airplanes.tune(wide, seed=0, objective="mix", sample_size=1024, bsz=1024)
+    np.testing.assert_array_equal(again.sample(4, seed=5), post.sample(4, seed=5))
+
+
 def test_exact_update(airplanes, wide):
     post = airplanes.tune(wide, seed=0, objective="exact", iterations=16)
     prior = x_extent(airplanes.sample(128, seed=2)).mean()
@@ -153,8 +168,8 @@ def test_bad_input(airplanes, tmp_path):
     ok = lambda c: np.full(len(c), 0.5)
     with pytest.raises(ValueError, match="unknown objective `best-of`"):
         airplanes.tune(ok, objective="best-of")
-    with pytest.raises(ValueError, match="`mix` .* runs from the command line"):
-        airplanes.tune(ok, objective="mix")
+    with pytest.raises(ValueError, match="`keep_best`"):
+        airplanes.tune(ok, objective="mix", keep_best=True)
     with pytest.raises(ValueError, match="step_fraction must be in"):
         airplanes.tune(ok, objective="exact", step_fraction=1.5)
     with pytest.raises(ValueError, match="`quantile` = 2"):

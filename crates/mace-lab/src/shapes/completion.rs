@@ -11,7 +11,7 @@ use mace_shapes::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::latent::{sample_clouds, tune_latent, LatentObjective, TunedLatent};
+use super::latent::{latent_at_prior, tune_latent, LatentObjective, TunedLatent};
 use super::prior::ShapePrior;
 use crate::error::Result;
 
@@ -358,7 +358,7 @@ pub fn tune_completion(
     observer: &mut dyn TuneObserver,
 ) -> Result<CompleteTuneRun> {
     let n = config.eval_samples.max(2);
-    let prior_clouds = sample_clouds(&prior.model()?, n, config.eval_seed)?;
+    let prior_clouds = latent_at_prior(prior)?.clouds(n, config.eval_seed)?;
     let prior_eval = evaluate_completions(&prior_clouds, truth, &problem.camera, &problem.score)?;
     let (posterior, report) = problem.tune(
         prior,

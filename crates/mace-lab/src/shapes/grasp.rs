@@ -7,7 +7,7 @@ use mace_shapes::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::latent::{sample_clouds, tune_latent, LatentObjective};
+use super::latent::{latent_at_prior, tune_latent, LatentObjective};
 use super::prior::ShapePrior;
 use crate::error::{Context, Result};
 
@@ -212,7 +212,7 @@ pub fn tune_grasp(
     })?;
     let score = GraspScore::new(target.clone(), config.score)?;
     let n = config.eval_samples.max(2);
-    let prior_clouds = sample_clouds(&prior.model()?, n, config.eval_seed)?;
+    let prior_clouds = latent_at_prior(prior)?.clouds(n, config.eval_seed)?;
     let prior_eval = evaluate_clouds(&prior_clouds, &sim, &score)?;
     let evidence = grasp_evidence(sim.clone(), target.clone(), config.score)?;
     let (posterior, report) = tune_latent(

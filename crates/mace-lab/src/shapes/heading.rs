@@ -242,7 +242,7 @@ pub fn apply_heading(
                 fail!("--heading auto compares the shape with the prior's samples: no prior given");
             };
             let samples =
-                super::latent::sample_clouds(&prior.model()?, HEADING_PRIOR_SAMPLES, seed)?;
+                super::latent::latent_at_prior(prior)?.clouds(HEADING_PRIOR_SAMPLES, seed)?;
             let found = infer_heading(shape, &samples, &HeadingSearch::default())?;
             Ok((
                 turn_about_up(shape, found.heading_deg)?,

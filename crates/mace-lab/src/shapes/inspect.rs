@@ -6,11 +6,10 @@
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
-use mace_core::GenerativeModel;
 use mace_shapes::{chamfer, clouds_from_tensor, pairwise_diversity, PointCloud, Split};
-use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::latent::latent_at_prior;
 use super::prior::{flatten, ShapePrior};
 use super::source::ShapeSource;
 use crate::error::{fail, Result};
@@ -59,18 +58,17 @@ pub fn inspect_prior(
     }
     let start = Instant::now();
     let shapes: Vec<PointCloud> = data.load(Split::Test)?.into_iter().take(count).collect();
-    let model = prior.model()?;
+    let model = latent_at_prior(prior)?;
     let w = prior.vae.config().cloud_len();
     let x = Tensor::from_vec(flatten(&shapes), (shapes.len(), w), &Device::Cpu)?;
     let recon = clouds_from_tensor(&prior.vae.reconstruct(&x)?)?;
-    let mut mean = model.mean()?;
-    if let Some(basis) = model.basis() {
+    let (mut mean, _) = model.moments()?;
+    if let Some(basis) = prior.latent.as_ref().and_then(|l| l.basis.as_ref()) {
         basis.latents_from_axes(&mut mean);
     }
     let mean = Tensor::from_vec(mean, (1, prior.vae.config().latent_dim), &Device::Cpu)?;
     let mean_shape = clouds_from_tensor(&prior.vae.decode(&mean)?)?.remove(0);
-    let mut rng = StdRng::seed_from_u64(seed);
-    let samples = clouds_from_tensor(&model.sample(count, &mut rng)?)?;
+    let samples = model.clouds(count, seed)?;
 
     let mean_of =
         |v: Vec<f32>| mace_core::stats::mean(v.into_iter().map(f64::from)).unwrap_or(f64::NAN);

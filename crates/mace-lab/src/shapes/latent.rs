@@ -170,9 +170,41 @@ pub fn tune_mixture(
     config: &TuneConfig,
     observer: &mut dyn TuneObserver,
 ) -> Result<(MixtureLatentPrior, TuneReport)> {
-    let model = MixtureLatentPrior::new(&prior.model()?, settings)?;
+    let model = mixture_at_prior(prior, settings)?;
     let report = Tuner::new(config.clone(), Objective::Mace)?.run(&model, evidence, observer)?;
     Ok((model, report))
+}
+
+/// A mixture latent prior fitted by `settings`, at `prior`'s latent prior: its mixture if it
+/// holds one (a saved posterior of objective `mix`), else one component at its Gaussian.
+///
+/// # Errors
+/// Bad settings, or a mixture that does not fit the VAE.
+pub fn mixture_at_prior(
+    prior: &ShapePrior,
+    settings: MixtureSettings,
+) -> Result<MixtureLatentPrior> {
+    let model = MixtureLatentPrior::new(&prior.gaussian()?, settings)?;
+    if let Some(mixture) = prior.latent.as_ref().and_then(|l| l.mixture.clone()) {
+        model.set_mixture(mixture)?;
+    }
+    Ok(model)
+}
+
+/// The model `prior` samples from as loaded: a mixture latent prior (default settings) if its
+/// `latent_prior.json` holds one, else the tunable Gaussian.
+///
+/// # Errors
+/// As [`ShapePrior::model`] and [`mixture_at_prior`].
+pub fn latent_at_prior(prior: &ShapePrior) -> Result<TunedLatent> {
+    if prior.latent.as_ref().is_some_and(|l| l.mixture.is_some()) {
+        Ok(TunedLatent::Mixture(mixture_at_prior(
+            prior,
+            MixtureSettings::default(),
+        )?))
+    } else {
+        Ok(TunedLatent::Gaussian(prior.model()?))
+    }
 }
 
 /// Our settings for the mixture latent prior: one MACE step on the best tenth of 4096 prior

@@ -25,8 +25,8 @@ pub use fig1::{run_fig1, Fig1, Fig1Config};
 pub use grasp::{tune_grasp, GraspTuneConfig, GraspTuneRecord, GraspTuneRun, SampleEval};
 pub use inspect::{inspect_prior, PriorQuality};
 pub use latent::{
-    mixture_tune_config, sample_clouds, shape_tune_config, tune_latent, tune_mixture,
-    LatentObjective, TunedLatent,
+    latent_at_prior, mixture_at_prior, mixture_tune_config, sample_clouds, shape_tune_config,
+    tune_latent, tune_mixture, LatentObjective, TunedLatent,
 };
 pub use prior::{load_shape_cvae, load_shape_prior, LatentPrior, ShapePrior};
 pub use source::ShapeSource;

@@ -31,7 +31,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::heading::{HeadingChoice, HeadingRecord};
-use super::latent::sample_clouds;
+use super::latent::latent_at_prior;
 use super::prior::ShapePrior;
 use super::scan_geometry::{
     angles_of, bounds, camera, diagonal, direction_of, mean_point, median, mid,
@@ -279,7 +279,7 @@ pub fn load_partial_scan(
         });
     }
     // Search: for each direction, the object's azimuth (heading) candidates.
-    let samples = sample_clouds(&prior.model()?, CALIBRATION_SAMPLES, options.seed)?;
+    let samples = latent_at_prior(prior)?.clouds(CALIBRATION_SAMPLES, options.seed)?;
     let mut best: Option<Candidate> = None;
     for d in &directions {
         let (az_w, el) = angles_of(*d);
@@ -475,7 +475,7 @@ fn best_view(
             points: points.to_vec(),
         });
     }
-    let samples = sample_clouds(&prior.model()?, CALIBRATION_SAMPLES, seed)?;
+    let samples = latent_at_prior(prior)?.clouds(CALIBRATION_SAMPLES, seed)?;
     let observed = CompletionScore::new(points.to_vec(), score)?;
     let mut best: Option<Candidate> = None;
     for d in directions {

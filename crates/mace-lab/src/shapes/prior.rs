@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use mace_models::vae::checkpoint::{load_cvae, load_point_vae};
-use mace_models::vae::{Cvae, Encodings, LatentBasis, PointVae, TunableLatentPrior};
+use mace_models::vae::{Cvae, Encodings, LatentBasis, LatentMixture, PointVae, TunableLatentPrior};
 use mace_shapes::PointCloud;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,8 @@ pub const LATENT_PRIOR_FILE: &str = "latent_prior.json";
 
 /// The latent prior N(μ, diag σ²) a shape prior samples from: fitted to the aggregate
 /// posterior of the training shapes (see [`fit_latent_prior`]), in the coordinates of `basis`
-/// (its principal axes) when present, else in z.
+/// (its principal axes) when present, else in z. A tuned posterior of objective `mix` also
+/// holds the mixture it samples from (`mixture`; `mean` and `std` are then its moments).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatentPrior {
     /// μ, one per latent dimension.
@@ -28,6 +29,9 @@ pub struct LatentPrior {
     pub basis: Option<LatentBasis>,
     /// Shapes the moments were taken over.
     pub shapes: usize,
+    /// A mixture of Gaussians in the same coordinates, sampled instead of N(μ, diag σ²).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixture: Option<LatentMixture>,
 }
 
 /// A loaded shape prior: the VAE and the latent prior it samples from.
@@ -43,7 +47,23 @@ pub struct ShapePrior {
 
 impl ShapePrior {
     /// A fresh tunable model at the prior (θ = the fitted latent prior, if any).
+    ///
+    /// # Errors
+    /// A latent prior holding a mixture (a posterior of objective `mix`), which one Gaussian
+    /// cannot stand for: [`super::latent_at_prior`] gives the model for any latent prior.
     pub fn model(&self) -> Result<TunableLatentPrior> {
+        if self.latent.as_ref().is_some_and(|l| l.mixture.is_some()) {
+            fail!(
+                "{}: `mixture`: this prior samples from a mixture latent prior (a posterior of \
+                 objective mix), which one Gaussian cannot stand for: tune it with objective mix",
+                self.dir.join(LATENT_PRIOR_FILE).display()
+            );
+        }
+        self.gaussian()
+    }
+
+    /// The VAE with θ = N(μ, diag σ²) of the latent prior (its moments, for a mixture).
+    pub(crate) fn gaussian(&self) -> Result<TunableLatentPrior> {
         let mut model = TunableLatentPrior::new(&self.vae)?;
         if let Some(l) = &self.latent {
             if let Some(basis) = &l.basis {
@@ -136,6 +156,11 @@ impl LatentPrior {
                 .validate(d)
                 .map_err(|e| format!("bad latent basis: {e}"))?;
         }
+        if let Some(mixture) = &l.mixture {
+            mixture
+                .validate(d)
+                .map_err(|e| format!("bad `mixture`: {e}"))?;
+        }
         Ok(l)
     }
 }
@@ -164,6 +189,7 @@ pub fn fit_latent_prior(vae: &PointVae, clouds: &[PointCloud]) -> Result<LatentP
         std,
         basis: Some(basis),
         shapes: clouds.len(),
+        mixture: None,
     })
 }
 
@@ -240,6 +266,7 @@ pub fn fit_cvae_latent(cvae: &Cvae, clouds: &[PointCloud], cond: &[f32]) -> Resu
         std: vec![std; d],
         basis: Some(LatentBasis::principal_axes(&all, std)?),
         shapes: clouds.len(),
+        mixture: None,
     })
 }
 

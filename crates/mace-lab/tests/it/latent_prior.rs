@@ -78,6 +78,34 @@ fn the_seed_is_valid_and_its_checks_bite() {
     assert!(e.contains("mean"), "{e}");
 }
 
+/// A mixture beside the moments is read and checked: sizes, weights summing to 1, σ > 0.
+#[test]
+fn a_mixture_is_checked_by_field() {
+    let with = |mixture: &str| {
+        SEED.replacen(
+            "\"shapes\":85,",
+            &format!("\"shapes\":85,\"mixture\":{mixture},"),
+            1,
+        )
+    };
+    let good =
+        r#"{"weights":[0.25,0.75],"means":[[0,0,0],[1,1,1]],"stds":[[0.1,0.1,0.1],[0.2,0.2,0.2]]}"#;
+    let l = LatentPrior::parse(&with(good), 3).unwrap();
+    assert_eq!(l.mixture.unwrap().weights, [0.25, 0.75]);
+    for (bad, field) in [
+        (good.replace("0.25", "0.5"), "sum"),
+        (
+            good.replace("[0.1,0.1,0.1]", "[0.1,-0.1,0.1]"),
+            "stds[0][1]",
+        ),
+        (good.replace("[1,1,1]", "[1,1]"), "means[1]"),
+        (good.replace("0.25,0.75", "0.25,0.75,0"), "2 means"),
+    ] {
+        let e = LatentPrior::parse(&with(&bad), 3).unwrap_err();
+        assert!(e.contains("mixture") && e.contains(field), "{field}: {e}");
+    }
+}
+
 proptest! {
     #![proptest_config(config())]
 

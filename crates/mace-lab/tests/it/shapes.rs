@@ -234,3 +234,87 @@ fn mixture_spans_the_rolled_priors_active_axes() {
     assert_eq!(mace_models::vae::active_axes(model.basis(), 128), 4);
     assert_eq!(mace_models::vae::active_axes(None, 128), 8);
 }
+
+/// A shape prior folder whose `latent_prior.json` holds a mixture (as a saved posterior of
+/// objective `mix` does) is sampled from the mixture, tuned further only by `mix`, and refused by
+/// name where one Gaussian would stand in for it.
+#[test]
+fn a_mixture_prior_folder_samples_its_mixture_and_only_mix_tunes_it() {
+    use mace_lab::shapes::{latent_at_prior, LatentPrior, TunedLatent};
+    use mace_models::vae::LatentMixture;
+    let shipped = mace_lab::assets::resolve(None, mace_lab::assets::SHAPE_PRIOR);
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["config.json", "weights.safetensors"] {
+        std::fs::copy(shipped.join(f), dir.path().join(f)).unwrap();
+    }
+    let gaussian = load_shape_prior(Some(&shipped)).unwrap();
+    let mut latent: LatentPrior = gaussian.latent.clone().unwrap();
+    let shifted = |sign: f32| -> Vec<f32> {
+        let mut m = latent.mean.clone();
+        m[0] += sign * 2.0 * latent.std[0];
+        m
+    };
+    let half: Vec<f32> = latent.std.iter().map(|s| 0.5 * s).collect();
+    latent.mixture = Some(LatentMixture {
+        weights: vec![0.5, 0.5],
+        means: vec![shifted(-1.0), shifted(1.0)],
+        stds: vec![half.clone(), half],
+    });
+    let text = serde_json::to_string(&latent).unwrap();
+    std::fs::write(dir.path().join("latent_prior.json"), text).unwrap();
+
+    let prior = load_shape_prior(Some(dir.path())).unwrap();
+    let e = prior.model().unwrap_err().to_string();
+    assert!(
+        e.contains("latent_prior.json") && e.contains("`mixture`"),
+        "{e}"
+    );
+    let model = latent_at_prior(&prior).unwrap();
+    assert!(matches!(model, TunedLatent::Mixture(_)));
+    let a = model.clouds(3, 7).unwrap();
+    assert_eq!(a, model.clouds(3, 7).unwrap(), "seeded draws repeat");
+    let plain = latent_at_prior(&gaussian).unwrap().clouds(3, 7).unwrap();
+    assert_ne!(a, plain, "the mixture, not the Gaussian, is sampled");
+    let (mean, _) = model.moments().unwrap();
+    assert!(
+        (mean[0] - latent.mean[0]).abs() < 1e-4,
+        "moments of the mixture"
+    );
+
+    let (shape, name) = ShapeSource::default().test_shape("0").unwrap();
+    let config = |objective| GraspTuneConfig {
+        ood: false,
+        objective,
+        step_fraction: 0.5,
+        score: ScoreForm::Sum,
+        tune: TuneConfig {
+            sample_size: 256,
+            bsz: 256,
+            ..objective.preset()
+        },
+        eval_samples: 4,
+        eval_seed: 1,
+    };
+    let e = tune_grasp(
+        &prior,
+        &shape,
+        &name,
+        &config(LatentObjective::Mace),
+        &mut NoObserver,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`mixture`") && e.contains("objective mix"),
+        "{e}"
+    );
+    let run = tune_grasp(
+        &prior,
+        &shape,
+        &name,
+        &config(LatentObjective::Mix),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(run.record.objective, LatentObjective::Mix);
+}

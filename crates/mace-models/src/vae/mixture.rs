@@ -39,6 +39,9 @@ pub const DRAWN_CAPACITY: usize = 1 << 15;
 /// The most axes the mixture spans.
 pub const MAX_ACTIVE_AXES: usize = 16;
 
+/// The most components a mixture read from a file may hold.
+pub const MAX_COMPONENTS: usize = 64;
+
 /// How the mixture is fitted.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MixtureSettings {
@@ -77,6 +80,60 @@ pub struct LatentMixture {
 }
 
 impl LatentMixture {
+    /// Checks θ for a latent of size `dim`: 1 to 64 components, each with `dim` finite means
+    /// and `dim` finite, positive standard deviations, finite positive weights summing to 1
+    /// (within 1e-6).
+    ///
+    /// # Errors
+    /// A one-line reason naming the field and value at fault.
+    pub fn validate(&self, dim: usize) -> std::result::Result<(), String> {
+        let k = self.weights.len();
+        if !(1..=MAX_COMPONENTS).contains(&k) {
+            return Err(format!(
+                "{k} mixture weights: expected 1 to {MAX_COMPONENTS} components"
+            ));
+        }
+        if self.means.len() != k || self.stds.len() != k {
+            return Err(format!(
+                "{k} weights but {} means and {} stds",
+                self.means.len(),
+                self.stds.len()
+            ));
+        }
+        if let Some((i, w)) = self
+            .weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w > 0.0))
+        {
+            return Err(format!("`weights[{i}]` = {w}: must be finite and positive"));
+        }
+        let total: f64 = self.weights.iter().sum();
+        if (total - 1.0).abs() > 1e-6 {
+            return Err(format!("the weights sum to {total}, not 1"));
+        }
+        for (field, rows) in [("means", &self.means), ("stds", &self.stds)] {
+            for (c, row) in rows.iter().enumerate() {
+                if row.len() != dim {
+                    return Err(format!(
+                        "`{field}[{c}]` has {} values for a latent of size {dim}",
+                        row.len()
+                    ));
+                }
+                let bad = |v: f32| !v.is_finite() || (field == "stds" && v <= 0.0);
+                if let Some((i, v)) = row.iter().enumerate().find(|(_, &v)| bad(v)) {
+                    let want = if field == "stds" {
+                        "finite and positive"
+                    } else {
+                        "finite"
+                    };
+                    return Err(format!("`{field}[{c}][{i}]` = {v}: must be {want}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Mean and standard deviation of the whole mixture on each axis.
     pub fn moments(&self) -> (Vec<f32>, Vec<f32>) {
         let d = self.means.first().map_or(0, Vec::len);
@@ -231,6 +288,23 @@ impl MixtureLatentPrior {
             })),
             drawn: Arc::default(),
         })
+    }
+
+    /// Sets θ (a mixture fitted earlier, or read from a file), checked as
+    /// [`LatentMixture::validate`] checks it.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming what is wrong.
+    pub fn set_mixture(&self, mixture: LatentMixture) -> Result<()> {
+        mixture
+            .validate(self.config.latent_dim)
+            .map_err(|reason| Error::Config {
+                field: "mixture",
+                value: reason,
+                reason: "a valid mixture latent prior",
+            })?;
+        *self.state.lock().expect("mixture lock") = mixture;
+        Ok(())
     }
 
     /// θ as it stands.
@@ -440,6 +514,39 @@ mod tests {
         let vae = PointVae::new(PointVaeConfig::tiny(32), 0).unwrap();
         let gaussian = TunableLatentPrior::new(&vae).unwrap();
         MixtureLatentPrior::new(&gaussian, MixtureSettings::default()).unwrap()
+    }
+
+    /// A mixture set from outside is checked, then sampled: every draw near one of its
+    /// components.
+    #[test]
+    fn set_mixture_checks_then_samples_it() {
+        let prior = tiny();
+        let d = prior.config.latent_dim;
+        let good = LatentMixture {
+            weights: vec![0.5, 0.5],
+            means: vec![vec![-3.0; d], vec![3.0; d]],
+            stds: vec![vec![0.01; d], vec![0.01; d]],
+        };
+        let mut bad = good.clone();
+        bad.stds[1][2] = 0.0;
+        let e = prior.set_mixture(bad).unwrap_err().to_string();
+        assert!(e.contains("stds[1][2]"), "{e}");
+        let mut bad = good.clone();
+        bad.weights = vec![0.5, 0.6];
+        assert!(prior.set_mixture(bad).is_err());
+        let mut bad = good.clone();
+        bad.means[0].pop();
+        assert!(prior.set_mixture(bad).is_err());
+        prior.set_mixture(good.clone()).unwrap();
+        assert_eq!(prior.mixture(), good);
+        let x = prior.sample(32, &mut StdRng::seed_from_u64(1)).unwrap();
+        let latents = prior.latents_of(&x).unwrap();
+        let signs: Vec<bool> = latents.iter().map(|u| u[0] > 0.0).collect();
+        assert!(latents.iter().all(|u| (u[0].abs() - 3.0).abs() < 0.1));
+        assert!(
+            signs.iter().any(|&s| s) && signs.iter().any(|&s| !s),
+            "both components drawn"
+        );
     }
 
     /// Settings out of range are refused by name.
