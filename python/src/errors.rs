@@ -40,8 +40,12 @@ fn is_bad_input(err: &mace_lab::Error) -> bool {
         // A prior folder whose files are missing, unreadable or not a checkpoint of that kind.
         E::Models(m) => matches!(
             m,
-            mace_models::Error::Checkpoint { .. } | mace_models::Error::Io { .. }
+            mace_models::Error::Checkpoint { .. }
+                | mace_models::Error::Io { .. }
+                | mace_models::Error::Config { .. }
         ),
+        // A tuner setting out of range (or one the model cannot take, as `keep_best`).
+        E::Core(c) => matches!(c, mace_core::Error::Config { .. }),
         _ => false,
     }
 }

@@ -114,7 +114,7 @@ def test_mixture_latent_prior(airplanes, wide):
     prior = x_extent(airplanes.sample(128, seed=2)).mean()
     assert x_extent(post.sample(128, seed=2)).mean() >= prior + 0.05
     rep = post.report
-    assert rep["objective"] == "mix" and rep["report"]["iterations"] == 1
+    assert rep["objective"] == "mix" and len(rep["report"]["iterations"]) == 1
     m = post.mixture
     assert 1 < len(m["weights"]) == rep["components"] <= 8
     assert abs(sum(m["weights"]) - 1) < 1e-9
