@@ -414,8 +414,9 @@ class ShapePrior:
     @staticmethod
     def load(spec: PathType = "airplanes") -> "ShapePrior":
         """Loads a shape prior, as ``mace grasp … --prior DIR`` does: ``spec`` is a shipped
-        prior's name (``"airplanes"``: ``assets/priors/airplanes``) or a prior folder
-        (``mace grasp train --out DIR``). Anything else, or a folder that holds no point-cloud
+        prior's name (``"airplanes"``: ``assets/priors/airplanes``; ``"airplanes-rolled"``:
+        the one trained on airplanes rolled by up to 45 degrees, Fig. 1's reference set-up) or a
+        prior folder (``mace grasp train --out DIR``). Anything else, or a folder that holds no point-cloud
         VAE, raises ``ValueError``."""
     @property
     def dir(self) -> Path:

@@ -226,17 +226,25 @@ fn shape_text(shape: &[usize]) -> String {
 /// A count in `1..=MAX_ROWS` from a Python integer (any size), checked before anything is
 /// allocated.
 pub(crate) fn count(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
+    count_at_most(obj, name, MAX_ROWS)
+}
+
+/// A count in `1..=max` from a Python integer (`ValueError` naming the range otherwise).
+pub(crate) fn count_at_most(obj: &Bound<'_, PyAny>, name: &str, max: usize) -> PyResult<usize> {
     let n: i128 = obj.extract().map_err(|_| {
         let shown = obj.repr().map(|r| r.to_string()).unwrap_or_default();
         if obj.is_instance_of::<pyo3::types::PyInt>() {
-            PyValueError::new_err(format!(
-                "{name} must be between 1 and {MAX_ROWS}, got {shown}"
-            ))
+            PyValueError::new_err(format!("{name} must be between 1 and {max}, got {shown}"))
         } else {
             PyTypeError::new_err(format!("{name} must be an integer, got {shown}"))
         }
     })?;
-    count_value(n, name)
+    if n < 1 || n > max as i128 {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be between 1 and {max}, got {n}"
+        )));
+    }
+    Ok(n as usize)
 }
 
 /// A count in `1..=MAX_ROWS`.

@@ -177,6 +177,12 @@ impl PyShapePosterior {
         }
         let loaded = Loaded::load(py, &dir)?;
         let dir = loaded.prior.dir.clone();
+        if loaded.prior.latent.is_none() {
+            return Err(PyValueError::new_err(format!(
+                "{}: missing: a folder ShapePosterior.save wrote holds its tuned latent prior there",
+                dir.join(LATENT_PRIOR_FILE).display()
+            )));
+        }
         let (model, record) = py
             .detach(|| -> mace_lab::Result<_> {
                 Ok((latent_at_prior(&loaded.prior)?, Self::read_record(&dir)?))

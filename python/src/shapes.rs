@@ -25,7 +25,7 @@ use crate::evidence::{EvidenceEval, Knobs, Layout, PyEvidence};
 use crate::shape_posterior::{PyShapePosterior, ShapeTuneRecord};
 
 /// The shipped shape priors (in `assets/priors/NAME`).
-pub(crate) const SHIPPED: [&str; 1] = ["airplanes"];
+pub(crate) const SHIPPED: [&str; 2] = ["airplanes", "airplanes-rolled"];
 
 /// Most clouds one call samples (each is `points × 3` floats: 24 KB for 2048 points).
 pub(crate) const MAX_CLOUDS: usize = 100_000;
@@ -103,13 +103,7 @@ fn shipped_dir(name: &str) -> PathBuf {
 
 /// A count of clouds in `1..=MAX_CLOUDS`.
 fn cloud_count(n: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
-    let n = arrays::count(n, name)?;
-    if n > MAX_CLOUDS {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be between 1 and {MAX_CLOUDS} clouds, got {n}"
-        )));
-    }
-    Ok(n)
+    arrays::count_at_most(n, name, MAX_CLOUDS)
 }
 
 /// Clouds of `points` points as a float32 `(n, points, 3)` array.

@@ -100,6 +100,15 @@ def test_pickles_by_value(posterior, saved):
     np.testing.assert_array_equal(q.sample(2, seed=11), posterior.sample(2, seed=11))
 
 
+def test_a_posterior_without_its_latent_prior_is_refused(saved, tmp_path):
+    import shutil
+    d = tmp_path / "copy"
+    shutil.copytree(saved, d)
+    (d / "latent_prior.json").unlink()
+    with pytest.raises(ValueError, match="latent_prior.json: missing"):
+        mace.ShapePosterior.load(d)
+
+
 def test_bad_folders(airplanes, tmp_path):
     with pytest.raises(ValueError, match="no shape posterior folder"):
         mace.ShapePosterior.load(tmp_path / "missing")

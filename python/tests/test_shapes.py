@@ -77,6 +77,12 @@ def test_prior_samples_equal_the_cli(airplanes, cli, tmp_path):
         np.testing.assert_array_equal(mine[i], read_ply(out / "prior" / f"sample_{i:02d}.ply"))
 
 
+def test_the_rolled_prior_is_shipped_too():
+    rolled = mace.ShapePrior.load("airplanes-rolled")
+    assert rolled.dir == REPO / "assets" / "priors" / "airplanes-rolled"
+    assert pickle.loads(pickle.dumps(rolled)).dir == rolled.dir
+
+
 def test_prior_pickles(airplanes):
     p = pickle.loads(pickle.dumps(airplanes))
     assert p.dir == airplanes.dir
@@ -109,7 +115,7 @@ def test_same_seed_same_clouds(airplanes, wide, wide_posterior):
 
 
 def test_mixture_latent_prior(airplanes, wide):
-    """Objective `mix`: one EM step on the best tenth of the sample (its preset)."""
+    """Objective `mix`: one MACE step, an EM fit to the best tenth of the sample (its preset)."""
     post = airplanes.tune(wide, seed=0, objective="mix", sample_size=1024, bsz=1024)
     prior = x_extent(airplanes.sample(128, seed=2)).mean()
     assert x_extent(post.sample(128, seed=2)).mean() >= prior + 0.05
@@ -170,6 +176,11 @@ def test_bad_input(airplanes, tmp_path):
         airplanes.tune(ok, objective="best-of")
     with pytest.raises(ValueError, match="`keep_best`"):
         airplanes.tune(ok, objective="mix", keep_best=True)
+    with pytest.raises(ValueError, match="`time_budget_s` = 100000000000000000000"):
+        airplanes.tune(ok, objective="mix", time_budget=1e20)
+    for knob in ["sample_size", "first_sample_size"]:           # 24 KB a cloud: refused first
+        with pytest.raises(ValueError, match=f"{knob} must be at most 100000 clouds"):
+            airplanes.tune(ok, **{knob: 1_000_000})
     with pytest.raises(ValueError, match="step_fraction must be in"):
         airplanes.tune(ok, objective="exact", step_fraction=1.5)
     with pytest.raises(ValueError, match="`quantile` = 2"):

@@ -182,6 +182,17 @@ fn inspect_and_refit_the_latent_prior() {
             .collect();
         assert!(var.windows(2).all(|w| w[0] >= w[1]), "axes sorted");
         assert!(var.iter().all(|&v| v > 0.0));
+        // A latent prior the folder holds is replaced only with --force.
+        let before = latent(dir);
+        let o = mace(&args);
+        assert!(
+            !o.status.success() && stderr(&o).contains("--force"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(latent(dir), before);
+        args.push("--force");
+        assert!(mace(&args).status.success());
     }
     // In its axes the fitted prior is N(0, 0.2² I) (moments of the aggregate posterior).
     let l = latent(&prior);

@@ -110,6 +110,32 @@ fn counts_and_rates_that_mean_nothing_are_refused_before_any_work() {
             v(&["grasp", "train", "--out", &out, "--batch", "0"]),
             "--batch",
         ),
+        (
+            v(&[
+                "grasp",
+                "tune",
+                "--shape",
+                "0",
+                "--out",
+                &out,
+                "--time-budget",
+                "1e20",
+            ]),
+            "time_budget",
+        ),
+        (
+            v(&[
+                "complete",
+                "tune",
+                "--shape",
+                "0",
+                "--out",
+                &out,
+                "--sample-size",
+                "5000000",
+            ]),
+            "sample_size must be at most 100000 clouds",
+        ),
         (v(&["grasp", "train", "--out", &out, "--lr", "nan"]), "--lr"),
         (v(&["grasp", "train", "--out", &out, "--lr", "-1"]), "--lr"),
         (

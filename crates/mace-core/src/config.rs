@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// The longest wall-clock budget a tuning run takes, seconds (about 31 years).
+pub const MAX_TIME_BUDGET_S: f64 = 1e9;
+
 /// Which objective the tuner minimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -152,9 +155,11 @@ impl TuneConfig {
         }
     }
 
-    /// The wall-clock budget as a [`Duration`], if any.
+    /// The wall-clock budget as a [`Duration`], if any (one beyond what a `Duration` holds is
+    /// no budget; [`TuneConfig::validate`] refuses it).
     pub fn time_budget(&self) -> Option<Duration> {
-        self.time_budget_s.map(Duration::from_secs_f64)
+        self.time_budget_s
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
     }
 
     /// Number of elites that set the threshold in a batch of `n`: ⌈q · n⌉, at least 1.
@@ -162,7 +167,9 @@ impl TuneConfig {
         ((self.quantile * n as f64).ceil() as usize).clamp(1, n.max(1))
     }
 
-    /// Checks every field; returns the first problem found.
+    /// Checks every field; returns the first problem found. Sizes are not bounded here (a
+    /// sample's memory depends on the model): callers that know the size of a sample bound
+    /// them.
     ///
     /// # Errors
     /// [`Error::Config`] naming the field, its value and the rule it breaks.
@@ -193,8 +200,12 @@ impl TuneConfig {
             return bad("lr", self.lr, "must be finite and positive");
         }
         if let Some(t) = self.time_budget_s {
-            if !(t.is_finite() && t > 0.0) {
-                return bad("time_budget_s", t, "must be finite and positive");
+            if !(t.is_finite() && t > 0.0 && t <= MAX_TIME_BUDGET_S) {
+                return bad(
+                    "time_budget_s",
+                    t,
+                    "must be positive and at most 1e9 seconds (about 31 years)",
+                );
             }
         }
         if self.first_sample_size == Some(0) {
@@ -289,13 +300,21 @@ mod tests {
             "quantile"
         );
         assert_eq!(field_of(TuneConfig { lr: -1.0, ..d() }), "lr");
-        assert_eq!(
-            field_of(TuneConfig {
-                time_budget_s: Some(0.0),
-                ..d()
-            }),
-            "time_budget_s"
-        );
+        for t in [0.0, 1e20, f64::INFINITY] {
+            assert_eq!(
+                field_of(TuneConfig {
+                    time_budget_s: Some(t),
+                    ..d()
+                }),
+                "time_budget_s"
+            );
+        }
+        let longest = TuneConfig {
+            time_budget_s: Some(MAX_TIME_BUDGET_S),
+            ..d()
+        };
+        longest.validate().unwrap();
+        assert!(longest.time_budget().is_some());
         assert_eq!(
             field_of(TuneConfig {
                 stop_at_score: Some(1.5),

@@ -29,7 +29,7 @@ mod traits;
 mod tuner;
 
 pub use best_of::prior_best_of;
-pub use config::{Objective, TuneConfig};
+pub use config::{Objective, TuneConfig, MAX_TIME_BUDGET_S};
 pub use elite::{select_elites, Elites};
 pub use error::{Error, Result};
 pub use report::{IterationStats, NoObserver, Timings, TuneObserver, TuneReport, TuneStatus};

@@ -79,9 +79,10 @@ pub(crate) struct CompleteTuneArgs {
     #[command(flatten)]
     score: ScoreArgs,
     /// Tuning objective: mace (the paper's MACE-VAE), mix (MACE-VAE with a mixture latent
-    /// prior of up to 8 components: one EM step on the best tenth of 4096 samples unless the
-    /// knobs say otherwise; it takes no learning rate, and each step refits to one
-    /// mini-batch's elites), exact or is.
+    /// prior of up to 8 components over the axes the decoder uses: one MACE step, an EM fit to
+    /// the best tenth of 4096 samples, unless the knobs say otherwise; it takes no learning
+    /// rate, and each step refits to one mini-batch's elites; components and axes are set on
+    /// `mace bench grasp-fig1`), exact or is.
     #[arg(long, default_value = "mace")]
     objective: LatentObjective,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.

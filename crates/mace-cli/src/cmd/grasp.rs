@@ -46,14 +46,15 @@ pub(crate) fn run(command: GraspCommand, force: bool) -> anyhow::Result<()> {
         GraspCommand::Train(args) => train(args, force),
         GraspCommand::Tune(args) => tune(args, force),
         GraspCommand::Inspect(args) => inspect(args, force),
-        GraspCommand::FitLatent(args) => fit_latent(args),
+        GraspCommand::FitLatent(args) => fit_latent(args, force),
     }
 }
 
 /// Arguments of `mace grasp fit-latent`.
 #[derive(Debug, Args)]
 pub(crate) struct FitLatentArgs {
-    /// Shape prior folder (its latent_prior.json is replaced).
+    /// Shape prior folder (its latent_prior.json is written; one it holds is replaced only with
+    /// --force: it may be a tuned posterior's).
     #[arg(long, value_name = "DIR")]
     prior: PathBuf,
     /// The folder holds a CVAE (fit to its training pairs under the in-distribution grasp).
@@ -63,8 +64,16 @@ pub(crate) struct FitLatentArgs {
     data: ShapeSourceArgs,
 }
 
-fn fit_latent(args: FitLatentArgs) -> anyhow::Result<()> {
+fn fit_latent(args: FitLatentArgs, force: bool) -> anyhow::Result<()> {
     let start = Instant::now();
+    let file = args.prior.join(LATENT_PRIOR_FILE);
+    if file.exists() && !force {
+        anyhow::bail!(
+            "{} exists (a tuned posterior's latent prior, or the one `mace grasp train` fitted): \
+             pass --force to replace it",
+            file.display()
+        );
+    }
     let train_set = args.data.source().load(Split::Train)?;
     let latent = if args.cvae {
         let (cvae, _) = load_shape_cvae(Some(&args.prior))?;
@@ -78,9 +87,7 @@ fn fit_latent(args: FitLatentArgs) -> anyhow::Result<()> {
         let prior = load_shape_prior(Some(&args.prior))?;
         fit_latent_prior(&prior.vae, &train_set)?
     };
-    let file = args.prior.join(LATENT_PRIOR_FILE);
-    // The command exists to replace it: `--prior` names the folder to update.
-    write_json(&file, &latent, true)?;
+    write_json(&file, &latent, force)?;
     let var = latent
         .basis
         .as_ref()
@@ -262,9 +269,10 @@ pub(crate) struct GraspTuneArgs {
     #[arg(long)]
     ood: bool,
     /// Tuning objective: mace (the paper's MACE-VAE), mix (MACE-VAE with a mixture latent
-    /// prior of up to 8 components: one EM step on the best tenth of 4096 samples unless the
-    /// knobs say otherwise; it takes no learning rate, and each step refits to one
-    /// mini-batch's elites), exact or is.
+    /// prior of up to 8 components over the axes the decoder uses: one MACE step, an EM fit to
+    /// the best tenth of 4096 samples, unless the knobs say otherwise; it takes no learning
+    /// rate, and each step refits to one mini-batch's elites; components and axes are set on
+    /// `mace bench grasp-fig1`), exact or is.
     #[arg(long, default_value = "mace")]
     objective: LatentObjective,
     /// `exact`: fraction of the way to the closed-form optimum taken per step.

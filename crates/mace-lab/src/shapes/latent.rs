@@ -128,10 +128,32 @@ impl TunedLatent {
     }
 }
 
+/// The most clouds one tuning sample may hold (a 2048-point cloud is 24 KB: 2.4 GB at most).
+pub const MAX_SAMPLE_CLOUDS: usize = 100_000;
+
+/// Refuses sample sizes whose clouds would not fit in memory, before anything is drawn.
+fn check_sample_sizes(config: &TuneConfig) -> Result<()> {
+    for (field, n) in [
+        ("sample_size", Some(config.sample_size)),
+        ("first_sample_size", config.first_sample_size),
+        ("first_sample_max", config.first_sample_max),
+    ] {
+        if let Some(n) = n.filter(|&n| n > MAX_SAMPLE_CLOUDS) {
+            return Err(crate::Error::Invalid {
+                field,
+                value: n.to_string(),
+                reason: format!("must be at most {MAX_SAMPLE_CLOUDS} clouds"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Tunes a fresh latent prior of `prior` to `evidence`; returns it and the report.
 ///
 /// # Errors
-/// For [`LatentObjective::BestOf`] (it tunes nothing), or from the tuner.
+/// For [`LatentObjective::BestOf`] (it tunes nothing), a sample of more than
+/// [`MAX_SAMPLE_CLOUDS`] clouds, or from the tuner.
 pub fn tune_latent(
     prior: &ShapePrior,
     evidence: &dyn Evidence,
@@ -140,6 +162,7 @@ pub fn tune_latent(
     config: &TuneConfig,
     observer: &mut dyn TuneObserver,
 ) -> Result<(TunedLatent, TuneReport)> {
+    check_sample_sizes(config)?;
     if objective == LatentObjective::Mix {
         let (model, report) = tune_mixture(
             prior,
@@ -162,7 +185,7 @@ pub fn tune_latent(
 /// [`MixtureLatentPrior`]); returns it and the report.
 ///
 /// # Errors
-/// From the settings or the tuner.
+/// From the settings, a sample of more than [`MAX_SAMPLE_CLOUDS`] clouds, or the tuner.
 pub fn tune_mixture(
     prior: &ShapePrior,
     evidence: &dyn Evidence,
@@ -170,6 +193,7 @@ pub fn tune_mixture(
     config: &TuneConfig,
     observer: &mut dyn TuneObserver,
 ) -> Result<(MixtureLatentPrior, TuneReport)> {
+    check_sample_sizes(config)?;
     let model = mixture_at_prior(prior, settings)?;
     let report = Tuner::new(config.clone(), Objective::Mace)?.run(&model, evidence, observer)?;
     Ok((model, report))

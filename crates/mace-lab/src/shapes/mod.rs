@@ -26,7 +26,7 @@ pub use grasp::{tune_grasp, GraspTuneConfig, GraspTuneRecord, GraspTuneRun, Samp
 pub use inspect::{inspect_prior, PriorQuality};
 pub use latent::{
     latent_at_prior, mixture_at_prior, mixture_tune_config, sample_clouds, shape_tune_config,
-    tune_latent, tune_mixture, LatentObjective, TunedLatent,
+    tune_latent, tune_mixture, LatentObjective, TunedLatent, MAX_SAMPLE_CLOUDS,
 };
 pub use prior::{load_shape_cvae, load_shape_prior, LatentPrior, ShapePrior};
 pub use source::ShapeSource;

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use mace_models::vae::checkpoint::{load_cvae, load_point_vae};
-use mace_models::vae::{Cvae, Encodings, LatentBasis, LatentMixture, PointVae, TunableLatentPrior};
+use mace_models::vae::{
+    Cvae, Encodings, LatentBasis, LatentMixture, PointVae, TunableLatentPrior, MAX_LATENT_MAGNITUDE,
+};
 use mace_shapes::PointCloud;
 use serde::{Deserialize, Serialize};
 
@@ -124,8 +126,10 @@ fn read_latent_prior(dir: &Path, latent_dim: usize) -> Result<Option<LatentPrior
 }
 
 impl LatentPrior {
-    /// Parses and checks a `latent_prior.json` for a latent of size `latent_dim`: one finite μ
-    /// and one finite, positive σ per dimension, and a valid basis if it has one.
+    /// Parses and checks a `latent_prior.json` for a latent of size `latent_dim`: one μ and one
+    /// σ per dimension (|μ| ≤ 1000, 0 < σ ≤ 1000), a valid basis if it has one, and a valid
+    /// mixture if it has one (whose moments `mean` and `std` then are, for reading: the
+    /// mixture is what is sampled).
     ///
     /// # Errors
     /// A one-line reason naming the field and value at fault.
@@ -140,16 +144,26 @@ impl LatentPrior {
                 l.std.len()
             ));
         }
-        if let Some((i, m)) = l.mean.iter().enumerate().find(|(_, m)| !m.is_finite()) {
-            return Err(format!("`mean[{i}]` = {m}: must be finite"));
+        let max = MAX_LATENT_MAGNITUDE;
+        if let Some((i, m)) = l
+            .mean
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.is_nan() || m.abs() > max)
+        {
+            return Err(format!(
+                "`mean[{i}]` = {m}: must be finite, of magnitude at most {max}"
+            ));
         }
         if let Some((i, s)) = l
             .std
             .iter()
             .enumerate()
-            .find(|(_, s)| !(s.is_finite() && **s > 0.0))
+            .find(|(_, s)| s.is_nan() || **s <= 0.0 || **s > max)
         {
-            return Err(format!("`std[{i}]` = {s}: must be finite and positive"));
+            return Err(format!(
+                "`std[{i}]` = {s}: must be positive and at most {max}"
+            ));
         }
         if let Some(basis) = &l.basis {
             basis

@@ -76,6 +76,13 @@ fn the_seed_is_valid_and_its_checks_bite() {
     assert!(e.contains("std[1]"), "{e}");
     let e = LatentPrior::parse(&SEED.replace("[0.1,", "[1e39,"), 3).unwrap_err();
     assert!(e.contains("mean"), "{e}");
+    let e = LatentPrior::parse(&SEED.replace("[0.1,", "[1e6,"), 3).unwrap_err();
+    assert!(
+        e.contains("`mean[0]` = 1000000") && e.contains("at most 1000"),
+        "{e}"
+    );
+    let e = LatentPrior::parse(&SEED.replace("0.25]", "5000]"), 3).unwrap_err();
+    assert!(e.contains("`std[2]` = 5000"), "{e}");
 }
 
 /// A mixture beside the moments is read and checked: sizes, weights summing to 1, σ > 0.
@@ -100,6 +107,8 @@ fn a_mixture_is_checked_by_field() {
         ),
         (good.replace("[1,1,1]", "[1,1]"), "means[1]"),
         (good.replace("0.25,0.75", "0.25,0.75,0"), "2 means"),
+        (good.replace("[1,1,1]", "[1,1e6,1]"), "means[1][1]"),
+        (good.replace("[0.2,0.2,0.2]", "[0.2,0.2,2e3]"), "stds[1][2]"),
     ] {
         let e = LatentPrior::parse(&with(&bad), 3).unwrap_err();
         assert!(e.contains("mixture") && e.contains(field), "{field}: {e}");

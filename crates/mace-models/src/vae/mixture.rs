@@ -42,6 +42,10 @@ pub const MAX_ACTIVE_AXES: usize = 16;
 /// The most components a mixture read from a file may hold.
 pub const MAX_COMPONENTS: usize = 64;
 
+/// The largest |μ| and σ a latent prior read from a file may hold on any axis: the shipped
+/// priors' lie within 0.01–3, and one beyond this decodes to clouds far outside the unit box.
+pub const MAX_LATENT_MAGNITUDE: f32 = 1e3;
+
 /// How the mixture is fitted.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MixtureSettings {
@@ -80,9 +84,9 @@ pub struct LatentMixture {
 }
 
 impl LatentMixture {
-    /// Checks θ for a latent of size `dim`: 1 to 64 components, each with `dim` finite means
-    /// and `dim` finite, positive standard deviations, finite positive weights summing to 1
-    /// (within 1e-6).
+    /// Checks θ for a latent of size `dim`: 1 to 64 components, each with `dim` means of
+    /// magnitude at most [`MAX_LATENT_MAGNITUDE`] and `dim` standard deviations in
+    /// (0, [`MAX_LATENT_MAGNITUDE`]], finite positive weights summing to 1 (within 1e-6).
     ///
     /// # Errors
     /// A one-line reason naming the field and value at fault.
@@ -110,7 +114,7 @@ impl LatentMixture {
         }
         let total: f64 = self.weights.iter().sum();
         if (total - 1.0).abs() > 1e-6 {
-            return Err(format!("the weights sum to {total}, not 1"));
+            return Err(format!("the weights sum to {total}, not 1 (within 1e-6)"));
         }
         for (field, rows) in [("means", &self.means), ("stds", &self.stds)] {
             for (c, row) in rows.iter().enumerate() {
@@ -120,12 +124,13 @@ impl LatentMixture {
                         row.len()
                     ));
                 }
-                let bad = |v: f32| !v.is_finite() || (field == "stds" && v <= 0.0);
-                if let Some((i, v)) = row.iter().enumerate().find(|(_, &v)| bad(v)) {
-                    let want = if field == "stds" {
-                        "finite and positive"
+                let stds = field == "stds";
+                let ok = |v: f32| v.abs() <= MAX_LATENT_MAGNITUDE && (!stds || v > 0.0);
+                if let Some((i, v)) = row.iter().enumerate().find(|(_, &v)| !ok(v)) {
+                    let want = if stds {
+                        "positive and at most 1000"
                     } else {
-                        "finite"
+                        "finite, of magnitude at most 1000"
                     };
                     return Err(format!("`{field}[{c}][{i}]` = {v}: must be {want}"));
                 }

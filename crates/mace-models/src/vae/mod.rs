@@ -70,7 +70,7 @@ pub use cvae::Cvae;
 pub use gmm::{fit_diagonal_mixture, DiagonalMixture};
 pub use mixture::{
     active_axes, LatentMixture, MixtureEm, MixtureLatentPrior, MixtureSettings, DRAWN_CAPACITY,
-    MAX_ACTIVE_AXES, MAX_COMPONENTS,
+    MAX_ACTIVE_AXES, MAX_COMPONENTS, MAX_LATENT_MAGNITUDE,
 };
 pub use model::{kl_to_isotropic, PointVae};
 pub use prior::{
