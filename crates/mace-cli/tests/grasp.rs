@@ -76,6 +76,13 @@ fn train_tune_and_fig1_end_to_end() {
                 .unwrap();
         assert_eq!(report["observation"].as_array().unwrap().len(), 5);
         assert_eq!(report["posterior_std"].as_array().unwrap().len(), 128);
+        // `mix` records its mixture: k weights, k × 128 means.
+        let mixture = &report["posterior_mixture"];
+        assert_eq!(mixture.is_object(), objective == "mix", "{mixture}");
+        if let Some(w) = mixture["weights"].as_array() {
+            assert_eq!(mixture["means"].as_array().unwrap().len(), w.len());
+            assert_eq!(mixture["means"][0].as_array().unwrap().len(), 128);
+        }
         let score = report["posterior_eval"]["mean_score"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&score), "{score}");
         assert!(out.join("observed.ply").is_file());

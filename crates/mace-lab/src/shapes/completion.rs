@@ -4,6 +4,7 @@
 //! ways. The score is [`CompletionScore`] (see its module docs for the choice).
 
 use mace_core::{Evidence, TuneConfig, TuneObserver, TuneReport};
+use mace_models::vae::LatentMixture;
 use mace_shapes::{
     add_depth_noise, chamfer, completion_evidence, observe_partial, pairwise_diversity,
     CompletionScore, CompletionScoreConfig, DepthCamera, DepthCameraConfig, PointCloud,
@@ -284,6 +285,9 @@ pub struct CompleteTuneRecord {
     /// Its standard deviation per axis (θ's σ; for `mix`, the whole mixture's), same
     /// coordinates.
     pub posterior_std: Vec<f32>,
+    /// For `mix`: the tuned mixture (weights, and per component μ and σ), same coordinates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior_mixture: Option<LatentMixture>,
     /// The tuning run.
     pub report: TuneReport,
 }
@@ -384,6 +388,7 @@ pub fn tune_completion(
             posterior_eval,
             posterior_mean,
             posterior_std,
+            posterior_mixture: posterior.mixture(),
             report,
         },
         problem,

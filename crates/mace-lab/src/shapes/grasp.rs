@@ -2,6 +2,7 @@
 //! of one grasp and evaluate prior and posterior samples by their own grasps.
 
 use mace_core::{TuneConfig, TuneObserver, TuneReport};
+use mace_models::vae::LatentMixture;
 use mace_shapes::{
     grasp_evidence, pairwise_diversity, GraspScore, GraspSimulator, PointCloud, ScoreForm,
 };
@@ -178,6 +179,9 @@ pub struct GraspTuneRecord {
     /// Its standard deviation per axis (θ's σ; for `mix`, the whole mixture's), same
     /// coordinates.
     pub posterior_std: Vec<f32>,
+    /// For `mix`: the tuned mixture (weights, and per component μ and σ), same coordinates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior_mixture: Option<LatentMixture>,
     /// The tuning run.
     pub report: TuneReport,
 }
@@ -236,6 +240,7 @@ pub fn tune_grasp(
             posterior_eval,
             posterior_mean,
             posterior_std,
+            posterior_mixture: posterior.mixture(),
             report,
         },
         sim,

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use mace_core::{
     Evidence, GenerativeModel, Objective, TuneConfig, TuneObserver, TuneReport, Tuner,
 };
-use mace_models::vae::{LatentUpdate, MixtureLatentPrior, MixtureSettings, TunableLatentPrior};
+use mace_models::vae::{
+    LatentMixture, LatentUpdate, MixtureLatentPrior, MixtureSettings, TunableLatentPrior,
+};
 use mace_shapes::{clouds_from_tensor, PointCloud};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -113,6 +115,14 @@ impl TunedLatent {
         match self {
             TunedLatent::Gaussian(m) => sample_clouds(m, n, seed),
             TunedLatent::Mixture(m) => sample_clouds(m, n, seed),
+        }
+    }
+
+    /// The mixture θ of `mix` (`None` for one Gaussian).
+    pub fn mixture(&self) -> Option<LatentMixture> {
+        match self {
+            TunedLatent::Gaussian(_) => None,
+            TunedLatent::Mixture(m) => Some(m.mixture()),
         }
     }
 
