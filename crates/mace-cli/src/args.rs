@@ -37,7 +37,8 @@ pub(crate) struct TuneKnobs {
     /// Wall-clock budget, seconds.
     #[arg(long, allow_negative_numbers = true)]
     time_budget: Option<f64>,
-    /// Stop once a fresh sample's mean score reaches this value.
+    /// Stop once a fresh sample's mean score reaches this value in (0, 1]; `0` turns the
+    /// preset's early stop off.
     #[arg(long, allow_negative_numbers = true)]
     stop_at_score: Option<f32>,
     /// Size of the first (warm-start) sample.

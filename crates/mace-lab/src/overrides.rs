@@ -21,7 +21,7 @@ pub struct TuneOverrides {
     pub grad_steps: Option<usize>,
     /// Wall-clock budget, seconds.
     pub time_budget: Option<f64>,
-    /// Stop once a fresh sample's mean score reaches this value.
+    /// Stop once a fresh sample's mean score reaches this value (`0` = no early stop).
     pub stop_at_score: Option<f32>,
     /// Size of the first (warm-start) sample; replaces the adaptive warm start.
     pub first_sample_size: Option<usize>,
@@ -49,7 +49,10 @@ impl TuneOverrides {
             lr: self.lr.unwrap_or(base.lr),
             grad_steps: self.grad_steps.unwrap_or(base.grad_steps),
             time_budget_s: self.time_budget.or(base.time_budget_s),
-            stop_at_score: self.stop_at_score.or(base.stop_at_score),
+            stop_at_score: match self.stop_at_score {
+                Some(0.0) => None,
+                given => given.or(base.stop_at_score),
+            },
             first_sample_size: self.first_sample_size.or(base.first_sample_size),
             // A fixed warm start given on the command line replaces the adaptive one.
             first_sample_max: match (self.first_sample_size, self.first_sample_max) {
@@ -63,5 +66,37 @@ impl TuneOverrides {
             keep_best: self.keep_best.unwrap_or(base.keep_best),
             seed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `0` turns a preset's early stop, elite window and adaptive warm start off; other
+    /// values replace the preset's; `None` keeps them.
+    #[test]
+    fn zero_turns_the_presets_switches_off() {
+        let base = TuneConfig::panda_ik_fast();
+        assert!(base.stop_at_score.is_some() && base.elite_min_ratio.is_some());
+        let kept = TuneOverrides::default().apply(base.clone(), 3);
+        assert_eq!((kept.stop_at_score, kept.seed), (base.stop_at_score, 3));
+        let off = TuneOverrides {
+            stop_at_score: Some(0.0),
+            elite_min_ratio: Some(0.0),
+            first_sample_max: Some(0),
+            ..Default::default()
+        }
+        .apply(base.clone(), 0);
+        assert_eq!(off.stop_at_score, None);
+        assert_eq!(off.elite_min_ratio, None);
+        assert_eq!(off.first_sample_max, None);
+        off.validate().unwrap();
+        let set = TuneOverrides {
+            stop_at_score: Some(0.5),
+            ..Default::default()
+        }
+        .apply(base, 0);
+        assert_eq!(set.stop_at_score, Some(0.5));
     }
 }
