@@ -331,8 +331,15 @@ impl PyShapePosterior {
     /// Rebuilds a pickled posterior (see `__reduce__`).
     #[staticmethod]
     fn _from_state(py: Python<'_>, state: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        // Pickles of one Gaussian written before mixtures were pickled hold four fields.
         let (spec, mean, log_sigma, record, mixture): (String, Vec<f32>, Vec<f32>, String, String) =
-            state.extract()?;
+            match state.len() {
+                4 => {
+                    let (spec, mean, log_sigma, record) = state.extract()?;
+                    (spec, mean, log_sigma, record, String::new())
+                }
+                _ => state.extract()?,
+            };
         let loaded = Loaded::load(py, Path::new(&spec))?;
         let model = if mixture.is_empty() {
             let model = py.detach(|| loaded.prior.model()).py_err()?;

@@ -98,6 +98,23 @@ def test_pickles_by_value(posterior, saved):
     np.testing.assert_array_equal(p.sample(4, seed=11), posterior.sample(4, seed=11))
     q = pickle.loads(pickle.dumps(mace.ShapePosterior.load(saved)))
     np.testing.assert_array_equal(q.sample(2, seed=11), posterior.sample(2, seed=11))
+    # A pickle of one Gaussian from before mixtures were pickled (four fields) still loads.
+    rebuild, (state,) = posterior.__reduce__()
+    assert len(state) == 5 and state[4] == ""
+    old = rebuild(state[:4])
+    np.testing.assert_array_equal(old.sample(2, seed=11), posterior.sample(2, seed=11))
+
+
+def test_mixture_weights_read_back_bit_for_bit(airplanes, tmp_path):
+    """The mixing weights are f64: JSON text (pickles, latent_prior.json) must read back the
+    same bits, or a reloaded posterior saves different files (serde_json parses floats exactly
+    only with its `float_roundtrip` feature; mace-models tests the parse on 4096 weights)."""
+    wide = lambda c: 1 / (1 + np.exp(-(x_extent(c) - 0.65) / 0.05))
+    for seed in [2, 5]:
+        post = airplanes.tune(wide, seed=seed, objective="mix", sample_size=1024, bsz=1024)
+        assert pickle.loads(pickle.dumps(post)).mixture == post.mixture, seed
+        post.save(tmp_path / str(seed))
+        assert mace.ShapePosterior.load(tmp_path / str(seed)).mixture == post.mixture, seed
 
 
 def test_a_posterior_without_its_latent_prior_is_refused(saved, tmp_path):

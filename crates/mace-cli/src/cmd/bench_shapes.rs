@@ -45,7 +45,7 @@ pub(crate) struct Fig1Args {
     #[arg(long, default_value = "test")]
     split: HeldOut,
     /// Samples per model and observation (paper: 49).
-    #[arg(long, default_value_t = 49)]
+    #[arg(long, default_value_t = 49, value_parser = crate::limits::count(100_000))]
     samples: usize,
     #[command(flatten)]
     data: ShapeSourceArgs,
@@ -199,7 +199,7 @@ pub(crate) struct CompletionBenchArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Samples drawn from each model per observation (paper: 49).
-    #[arg(long, default_value_t = 49)]
+    #[arg(long, default_value_t = 49, value_parser = crate::limits::count(100_000))]
     eval_samples: usize,
     /// Shape prior folder (default: the shipped assets/priors/airplanes).
     #[arg(long, value_name = "DIR")]

@@ -554,6 +554,24 @@ mod tests {
         );
     }
 
+    /// θ written as JSON (a saved posterior's `latent_prior.json`, a pickle) reads back bit for
+    /// bit: the f64 weights too, which need serde_json's exact float parsing.
+    #[test]
+    fn a_mixture_reads_back_from_json_bit_for_bit() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let weights: Vec<f64> = (0..4096).map(|_| rng.random::<f64>()).collect();
+        let mixture = LatentMixture {
+            means: vec![vec![rng.random::<f32>()]; weights.len()],
+            stds: vec![vec![1.0]; weights.len()],
+            weights,
+        };
+        let text = serde_json::to_string(&mixture).unwrap();
+        let back: LatentMixture = serde_json::from_str(&text).unwrap();
+        let bits = |m: &LatentMixture| m.weights.iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&mixture));
+        assert_eq!(back, mixture);
+    }
+
     /// Settings out of range are refused by name.
     #[test]
     fn bad_settings_name_the_field() {
