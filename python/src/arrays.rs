@@ -239,19 +239,19 @@ pub(crate) fn count_at_most(obj: &Bound<'_, PyAny>, name: &str, max: usize) -> P
             PyTypeError::new_err(format!("{name} must be an integer, got {shown}"))
         }
     })?;
-    if n < 1 || n > max as i128 {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be between 1 and {max}, got {n}"
-        )));
-    }
-    Ok(n as usize)
+    in_range(n, name, max)
 }
 
 /// A count in `1..=MAX_ROWS`.
 pub(crate) fn count_value(n: i128, name: &str) -> PyResult<usize> {
-    if n < 1 || n > MAX_ROWS as i128 {
+    in_range(n, name, MAX_ROWS)
+}
+
+/// `n` if it lies in `1..=max`.
+fn in_range(n: i128, name: &str, max: usize) -> PyResult<usize> {
+    if n < 1 || n > max as i128 {
         return Err(PyValueError::new_err(format!(
-            "{name} must be between 1 and {MAX_ROWS}, got {n}"
+            "{name} must be between 1 and {max}, got {n}"
         )));
     }
     Ok(n as usize)

@@ -172,7 +172,6 @@ pub fn tune_latent(
     config: &TuneConfig,
     observer: &mut dyn TuneObserver,
 ) -> Result<(TunedLatent, TuneReport)> {
-    check_sample_sizes(config)?;
     if objective == LatentObjective::Mix {
         let (model, report) = tune_mixture(
             prior,
@@ -186,6 +185,7 @@ pub fn tune_latent(
     let Some((objective, update)) = objective.parts(step_fraction) else {
         fail!("best-of tunes nothing: it is a baseline of `mace bench completion` (choose mace, mix, exact or is)");
     };
+    check_sample_sizes(config)?;
     let model = prior.model()?.with_update(update);
     let report = Tuner::new(config.clone(), objective)?.run(&model, evidence, observer)?;
     Ok((TunedLatent::Gaussian(model), report))
